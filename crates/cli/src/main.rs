@@ -1,0 +1,248 @@
+//! `lens`: Lens's analytics core on CRM export files, from the command line.
+//!
+//! `lens import FILE...` reads each export the way the extension does and reports what it found:
+//! the format, the as-of date, and every row either stored or rejected with its reason.
+//! Nothing is written anywhere; the command only reads the files it is given.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use lens_core::import::{self, DateOrder, ImportOptions, ImportReport, Mapping};
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(name = "lens", version, about = "Lens: descriptive pipeline analytics on CRM exports, offline")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read export files and report, per file, the format, the as-of date and the rows stored and rejected.
+    Import(ImportArgs),
+}
+
+#[derive(clap::Args)]
+struct ImportArgs {
+    /// Export files: CSV (UTF-8, UTF-16 or Windows-1252) or XLSX.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Print one JSON document for machines instead of the text summary.
+    #[arg(long)]
+    json: bool,
+    /// Day/month order of dates like 03/04/2025; `auto` infers it from the data and stops when nothing settles it.
+    #[arg(long, value_enum, default_value_t = DateOrderArg::Auto)]
+    date_order: DateOrderArg,
+    /// The snapshot's as-of date (YYYY-MM-DD), overriding a report footer's date.
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<chrono::NaiveDate>,
+    /// A TOML column mapping for exports Lens does not recognise (see docs/mapping.md).
+    #[arg(long)]
+    mapping: Option<PathBuf>,
+    /// How many rejected rows to list per file in the text summary.
+    #[arg(long, default_value_t = 5)]
+    show_rejected: usize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DateOrderArg {
+    Auto,
+    Dmy,
+    Mdy,
+}
+
+fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("\"{text}\" is not a date in YYYY-MM-DD form"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Import(args) => run_import(&args),
+    }
+}
+
+/// The JSON shape of one file's outcome.
+#[derive(Serialize)]
+struct FileOutcome<'a> {
+    file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    summary: Option<Summary<'a>>,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    format: String,
+    source: import::Source,
+    kind: import::TableKind,
+    as_of: Option<chrono::NaiveDate>,
+    as_of_source: Option<import::AsOfSource>,
+    date_order: Option<DateOrder>,
+    data_rows: usize,
+    stored_rows: usize,
+    rejected_rows: usize,
+    records: Records,
+    rejected: &'a [import::Rejection],
+    notes: &'a [String],
+    columns: &'a [(String, String)],
+    unused_columns: &'a [String],
+}
+
+/// How many typed records of each kind the import produced.
+#[derive(Serialize)]
+struct Records {
+    opportunities: usize,
+    history_events: usize,
+    accounts: usize,
+    users: usize,
+    roles: usize,
+    subscriptions: usize,
+    usage_points: usize,
+    tickets: usize,
+    churn_events: usize,
+    program_milestones: usize,
+    experiment_assignments: usize,
+}
+
+fn summary(report: &ImportReport) -> Summary<'_> {
+    let data = &report.data;
+    Summary {
+        format: report.format.to_string(),
+        source: report.format.source,
+        kind: report.format.kind,
+        as_of: report.as_of,
+        as_of_source: report.as_of_source,
+        date_order: report.date_order,
+        data_rows: report.data_rows,
+        stored_rows: report.stored_rows,
+        rejected_rows: report.rejected.len(),
+        records: Records {
+            opportunities: data.opportunities.len(),
+            history_events: data.history.len(),
+            accounts: data.accounts.len(),
+            users: data.users.len(),
+            roles: data.roles.len(),
+            subscriptions: data.subscriptions.len(),
+            usage_points: data.usage.len(),
+            tickets: data.tickets.len(),
+            churn_events: data.churn_events.len(),
+            program_milestones: data.milestones.len(),
+            experiment_assignments: data.assignments.len(),
+        },
+        rejected: &report.rejected,
+        notes: &report.notes,
+        columns: &report.columns,
+        unused_columns: &report.unused_columns,
+    }
+}
+
+fn run_import(args: &ImportArgs) -> ExitCode {
+    let mapping = match &args.mapping {
+        None => None,
+        Some(path) => match std::fs::read_to_string(path).map_err(|error| error.to_string()).and_then(|text| {
+            Mapping::from_toml(&text).map_err(|error| error.to_string())
+        }) {
+            Ok(mapping) => Some(mapping),
+            Err(message) => {
+                eprintln!("lens: {}: {message}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let options = ImportOptions {
+        date_order: match args.date_order {
+            DateOrderArg::Auto => DateOrder::Auto,
+            DateOrderArg::Dmy => DateOrder::DayFirst,
+            DateOrderArg::Mdy => DateOrder::MonthFirst,
+        },
+        as_of: args.as_of,
+        mapping,
+    };
+    let mut n_failed = 0;
+    let outcomes: Vec<(String, Result<ImportReport, String>)> = args
+        .files
+        .iter()
+        .map(|path| {
+            let name = path.display().to_string();
+            let result = import_path(path, &options);
+            if result.is_err() {
+                n_failed += 1;
+            }
+            (name, result)
+        })
+        .collect();
+
+    if args.json {
+        let json: Vec<FileOutcome> = outcomes
+            .iter()
+            .map(|(file, result)| match result {
+                Ok(report) => FileOutcome { file: file.clone(), error: None, summary: Some(summary(report)) },
+                Err(message) => FileOutcome { file: file.clone(), error: Some(message.clone()), summary: None },
+            })
+            .collect();
+        match serde_json::to_string_pretty(&json) {
+            Ok(text) => println!("{text}"),
+            Err(error) => {
+                eprintln!("lens: could not write JSON: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        for (file, result) in &outcomes {
+            match result {
+                Ok(report) => print_report(file, report, args.show_rejected),
+                Err(message) => eprintln!("lens: {file}: {message}"),
+            }
+        }
+    }
+    if n_failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+fn import_path(path: &Path, options: &ImportOptions) -> Result<ImportReport, String> {
+    let bytes = std::fs::read(path).map_err(|error| format!("cannot read the file: {error}"))?;
+    let file_name = path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned());
+    import::import_file(&file_name, &bytes, options).map_err(|error| error.to_string())
+}
+
+fn print_report(file: &str, report: &ImportReport, show_rejected: usize) {
+    println!("{file}");
+    println!("  format    {}", report.format);
+    let as_of = match (report.as_of, report.as_of_source) {
+        (Some(date), Some(import::AsOfSource::ReportFooter)) => format!("{date} (from the report footer)"),
+        (Some(date), _) => format!("{date} (given)"),
+        (None, _) => "not stated in the file (--as-of sets it)".to_string(),
+    };
+    println!("  as of     {as_of}");
+    if let Some(order) = report.date_order {
+        let order = match order {
+            DateOrder::DayFirst => "day/month/year",
+            DateOrder::MonthFirst => "month/day/year",
+            DateOrder::Auto => "automatic",
+        };
+        println!("  dates     {order}");
+    }
+    println!(
+        "  rows      {} data rows: {} stored, {} rejected",
+        report.data_rows,
+        report.stored_rows,
+        report.rejected.len()
+    );
+    if !report.data.history.is_empty() {
+        println!("  history   {} change events", report.data.history.len());
+    }
+    for (idx, rejection) in report.rejected.iter().take(show_rejected).enumerate() {
+        let label = if idx == 0 { "rejected" } else { "" };
+        println!("  {label:<9} {rejection}");
+    }
+    if report.rejected.len() > show_rejected {
+        println!("            … and {} more (--json lists all)", report.rejected.len() - show_rejected);
+    }
+    for (idx, note) in report.notes.iter().enumerate() {
+        let label = if idx == 0 { "notes" } else { "" };
+        println!("  {label:<9} {note}");
+    }
+}

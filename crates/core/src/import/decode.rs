@@ -1,0 +1,301 @@
+//! From bytes to a grid of text cells: sniffing what the bytes are, decoding text, splitting CSV,
+//! and reading the first sheet of a workbook.
+//!
+//! Every row keeps the line (CSV) or row number (spreadsheet) where it starts, so that later steps
+//! can name it. Fully empty rows are kept here (as rows with no non-empty cell) and dropped, with a
+//! count, by the caller.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader};
+
+use super::ImportError;
+
+/// One cell of text; spreadsheets' typed cells arrive here already rendered as text
+/// (dates as `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`, numbers without grouping).
+pub type Cell = String;
+
+/// One record of the file, with the 1-based line (CSV) or row (spreadsheet) it starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridRow {
+    pub line: u64,
+    pub cells: Vec<Cell>,
+}
+
+impl GridRow {
+    /// True when no cell holds anything but whitespace.
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(|cell| cell.trim().is_empty())
+    }
+
+    /// The number of cells that hold something.
+    pub fn n_filled(&self) -> usize {
+        self.cells.iter().filter(|cell| !cell.trim().is_empty()).count()
+    }
+}
+
+/// What the bytes turned out to be.
+#[derive(Debug)]
+pub(crate) struct Grid {
+    pub rows: Vec<GridRow>,
+    /// How the text was decoded, or which workbook sheet was read; told to the user.
+    pub notes: Vec<String>,
+}
+
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+
+/// Reads any supported file into a grid of text rows.
+pub(crate) fn read_grid(bytes: &[u8]) -> Result<Grid, ImportError> {
+    if bytes.is_empty() {
+        return Err(ImportError::Empty);
+    }
+    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC) {
+        return read_workbook(bytes);
+    }
+    if let Some(kind) = binary_kind(bytes) {
+        return Err(ImportError::NotATable { detail: kind });
+    }
+    let (text, encoding_note) = decode_text(bytes);
+    let mut notes = Vec::new();
+    if let Some(note) = encoding_note {
+        notes.push(note);
+    }
+    let delimiter = sniff_delimiter(&text);
+    if delimiter != b',' {
+        notes.push(format!("fields separated by {}", delimiter_name(delimiter)));
+    }
+    let rows = split_csv(&text, delimiter)?;
+    Ok(Grid { rows, notes })
+}
+
+/// Splits comma-separated text into rows, as the `csv` crate reads RFC 4180 (quoted fields with
+/// commas, doubled quotes and line breaks; CRLF, LF or CR line ends; ragged rows kept as they are).
+pub fn read_csv_grid(text: &str) -> Result<Vec<GridRow>, ImportError> {
+    split_csv(text, b',')
+}
+
+fn split_csv(text: &str, delimiter: u8) -> Result<Vec<GridRow>, ImportError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(0, csv::Position::line);
+                rows.push(GridRow { line, cells: record.iter().map(str::to_owned).collect() });
+            }
+            Err(error) => {
+                let line = error.position().map_or(0, csv::Position::line);
+                return Err(ImportError::Malformed { line, detail: error.to_string() });
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Decodes text: UTF-8 (BOM stripped), UTF-16 with a BOM, else Windows-1252 (a superset of
+/// Latin-1 for every printable byte), which is what Salesforce's Data Export and Excel write when
+/// they do not write UTF-8. Returns a note when the text was not plain UTF-8.
+fn decode_text(bytes: &[u8]) -> (String, Option<String>) {
+    if let Some((encoding, _bom_length)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _had_errors) = encoding.decode_with_bom_removal(bytes);
+        let note = (encoding != encoding_rs::UTF_8).then(|| format!("decoded as {}", encoding.name()));
+        return (text.into_owned(), note);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_owned(), None),
+        Err(_) => {
+            let (text, _had_errors) =
+                encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+            (
+                text.into_owned(),
+                Some("not valid UTF-8: decoded as Windows-1252 (Latin-1)".to_string()),
+            )
+        }
+    }
+}
+
+/// Names the kind of a file that is plainly not text (a PDF, an image, an archive), or `None`.
+fn binary_kind(bytes: &[u8]) -> Option<String> {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"%PDF", "the file is a PDF document"),
+        (b"\x89PNG", "the file is a PNG image"),
+        (b"\xFF\xD8\xFF", "the file is a JPEG image"),
+        (b"GIF8", "the file is a GIF image"),
+        (b"\x1F\x8B", "the file is gzip-compressed"),
+        (b"Rar!", "the file is a RAR archive"),
+        (b"7z\xBC\xAF", "the file is a 7-Zip archive"),
+    ];
+    if let Some((_, kind)) = SIGNATURES.iter().find(|(magic, _)| bytes.starts_with(magic)) {
+        return Some((*kind).to_string());
+    }
+    // UTF-16 text has NUL bytes too, but it starts with a BOM, which `decode_text` handles first.
+    let has_bom = encoding_rs::Encoding::for_bom(bytes).is_some();
+    let head = &bytes[..bytes.len().min(8192)];
+    let n_control = head
+        .iter()
+        .filter(|&&byte| byte == 0 || (byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r' | 0x0C)))
+        .count();
+    (!has_bom && n_control * 20 > head.len())
+        .then(|| "the file holds binary data, not text".to_string())
+}
+
+/// Picks the delimiter that splits the first line most often, outside quotes.
+fn sniff_delimiter(text: &str) -> u8 {
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut in_quotes = false;
+    for byte in text.bytes() {
+        match byte {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' | b'\r' if !in_quotes => break,
+            _ if !in_quotes => {
+                for (delimiter, count) in &mut counts {
+                    if byte == *delimiter {
+                        *count += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Ties (including a one-column file) go to the comma, listed first.
+    let mut best = counts[0];
+    for candidate in &counts[1..] {
+        if candidate.1 > best.1 {
+            best = *candidate;
+        }
+    }
+    best.0
+}
+
+fn delimiter_name(delimiter: u8) -> &'static str {
+    match delimiter {
+        b';' => "semicolons",
+        b'\t' => "tabs",
+        _ => "commas",
+    }
+}
+
+/// Reads the first non-empty sheet of an XLSX/XLS/ODS workbook.
+fn read_workbook(bytes: &[u8]) -> Result<Grid, ImportError> {
+    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|error| {
+        if bytes.starts_with(ZIP_MAGIC) {
+            ImportError::Workbook {
+                detail: format!("a ZIP archive but not a readable XLSX/ODS workbook ({error})"),
+            }
+        } else {
+            ImportError::Workbook { detail: error.to_string() }
+        }
+    })?;
+    let sheet_names = workbook.sheet_names();
+    if sheet_names.is_empty() {
+        return Err(ImportError::Workbook { detail: "the workbook has no sheets".to_string() });
+    }
+    for name in &sheet_names {
+        let range = workbook
+            .worksheet_range(name)
+            .map_err(|error| ImportError::Workbook { detail: format!("sheet \"{name}\": {error}") })?;
+        if range.is_empty() {
+            continue;
+        }
+        let (first_row, first_column) = range.start().unwrap_or((0, 0));
+        let mut rows = Vec::with_capacity(range.height());
+        for (row_idx, row) in range.rows().enumerate() {
+            // Cells left of the used range are empty: keep column positions as the sheet shows them.
+            let mut cells = vec![String::new(); first_column as usize];
+            cells.extend(row.iter().map(cell_text));
+            rows.push(GridRow { line: u64::from(first_row) + row_idx as u64 + 1, cells });
+        }
+        let mut notes = vec![format!("read sheet \"{name}\"")];
+        if sheet_names.len() > 1 {
+            notes.push(format!(
+                "the workbook has {} sheets; only the first with data was read",
+                sheet_names.len()
+            ));
+        }
+        return Ok(Grid { rows, notes });
+    }
+    Err(ImportError::Workbook { detail: "every sheet of the workbook is empty".to_string() })
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => text.clone(),
+        Data::Int(value) => value.to_string(),
+        Data::Float(value) => format_number(*value),
+        Data::Bool(value) => value.to_string(),
+        Data::DateTime(value) => {
+            let (year, month, day, hour, minute, second, _millis) = value.to_ymd_hms_milli();
+            if (hour, minute, second) == (0, 0, 0) {
+                format!("{year:04}-{month:02}-{day:02}")
+            } else {
+                format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}")
+            }
+        }
+        Data::Error(error) => format!("#{error:?}"),
+    }
+}
+
+/// Renders a spreadsheet number without exponent or trailing zeros.
+fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else {
+        value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_1252_falls_back_and_says_so() {
+        let (text, note) = decode_text(b"Name\nCaf\xe9 \x80\n");
+        assert_eq!(text, "Name\nCafé €\n");
+        assert_eq!(note.as_deref(), Some("not valid UTF-8: decoded as Windows-1252 (Latin-1)"));
+    }
+
+    #[test]
+    fn utf8_bom_is_removed_silently() {
+        let (text, note) = decode_text(b"\xEF\xBB\xBFId,Name\n");
+        assert_eq!(text, "Id,Name\n");
+        assert_eq!(note, None);
+    }
+
+    #[test]
+    fn utf16_with_bom_is_decoded() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "Id\tName\n1\tÉ\n".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let grid = read_grid(&bytes).expect("utf-16 text reads");
+        assert_eq!(grid.rows[1].cells, vec!["1", "É"]);
+        assert!(grid.notes.iter().any(|note| note == "decoded as UTF-16LE"), "{:?}", grid.notes);
+    }
+
+    #[test]
+    fn semicolons_are_sniffed() {
+        let grid = read_grid(b"Name;Amount\n\"a;b\";1,5\n").expect("reads");
+        assert_eq!(grid.rows[1].cells, vec!["a;b", "1,5"]);
+    }
+
+    #[test]
+    fn pdf_is_refused_by_name() {
+        let error = read_grid(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n").unwrap_err();
+        assert_eq!(error, ImportError::NotATable { detail: "the file is a PDF document".into() });
+    }
+
+    #[test]
+    fn zip_that_is_not_a_workbook_is_refused() {
+        let error = read_grid(b"PK\x03\x04garbage").unwrap_err();
+        assert!(matches!(error, ImportError::Workbook { .. }), "{error:?}");
+    }
+}

@@ -1,0 +1,344 @@
+//! Reading one cell as a typed value: amounts with currency, percentages, booleans, dates and
+//! timestamps in the formats CRMs and spreadsheets write.
+//!
+//! Each parser returns `Ok(None)` for an empty cell and `Err(reason)` for a cell it cannot read;
+//! the reason is a phrase a user can act on.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+/// Salesforce Data Export's way of writing an empty lookup.
+pub const SALESFORCE_EMPTY_ID: &str = "000000000000000AAA";
+
+/// The day/month order to apply to a slash date, once settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlashOrder {
+    DayFirst,
+    MonthFirst,
+}
+
+/// Trims a text cell; empty cells and Salesforce's empty-lookup id become `None`.
+pub fn text(raw: &str) -> Option<String> {
+    let trimmed = raw.trim();
+    (!trimmed.is_empty() && trimmed != SALESFORCE_EMPTY_ID).then(|| trimmed.to_string())
+}
+
+/// Reads an amount such as `USD 485,000.00`, `$1,200`, `1.200,50 €`, `(300)` or `-12.5`.
+/// Returns the value and the ISO currency code when the cell names one.
+pub fn money(raw: &str) -> Result<Option<(f64, Option<String>)>, String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    // A minus sign may stand before the currency ("-$1,200", "-USD 5.00").
+    let (sign, body) = match trimmed.strip_prefix('-') {
+        Some(rest) if !rest.starts_with(|c: char| c.is_ascii_digit()) => (-1.0, rest.trim_start()),
+        _ => (1.0, trimmed),
+    };
+    let (rest, currency) = split_currency(body);
+    let value = plain_number(rest).ok_or_else(|| format!("\"{trimmed}\" is not an amount"))?;
+    Ok(Some((sign * value, currency)))
+}
+
+/// Reads a number, allowing grouping separators and a decimal comma.
+pub fn number(raw: &str) -> Result<Option<f64>, String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    plain_number(trimmed).map(Some).ok_or_else(|| format!("\"{trimmed}\" is not a number"))
+}
+
+/// Reads a percentage such as `90%` or `90` (kept on the 0–100 scale as written).
+pub fn percent(raw: &str) -> Result<Option<f64>, String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    let without_sign = trimmed.trim_end_matches('%').trim_end();
+    plain_number(without_sign).map(Some).ok_or_else(|| format!("\"{trimmed}\" is not a percentage"))
+}
+
+/// Reads `1`/`0`, `true`/`false`, `yes`/`no` in any case.
+pub fn boolean(raw: &str) -> Result<Option<bool>, String> {
+    let trimmed = raw.trim();
+    match trimmed.to_ascii_lowercase().as_str() {
+        "" => Ok(None),
+        "1" | "true" | "t" | "yes" | "y" => Ok(Some(true)),
+        "0" | "false" | "f" | "no" | "n" => Ok(Some(false)),
+        _ => Err(format!("\"{trimmed}\" is not true/false or 1/0")),
+    }
+}
+
+/// Reads a date or timestamp. `order` settles slash dates; `None` means none was needed
+/// (the caller has checked that no ambiguous slash date is present).
+pub fn datetime(raw: &str, order: Option<SlashOrder>) -> Result<Option<NaiveDateTime>, String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    parse_datetime(trimmed, order).map(Some).ok_or_else(|| format!("\"{trimmed}\" is not a date"))
+}
+
+pub fn date(raw: &str, order: Option<SlashOrder>) -> Result<Option<NaiveDate>, String> {
+    Ok(datetime(raw, order)?.map(|value| value.date()))
+}
+
+/// The parts of a slash or dash date written day/month or month/day (`16/10/2025`,
+/// `02/03/24 08:55 PM`, `16-10-2025`), as `(first, second)`; `None` for other shapes
+/// (ISO dates, dotted dates, which are always day first, and month names).
+pub fn slash_date_parts(raw: &str) -> Option<(u32, u32)> {
+    let date_part = raw.trim().split([' ', 'T']).next()?;
+    let separator = if date_part.contains('/') { '/' } else if date_part.contains('-') { '-' } else { return None };
+    let mut parts = date_part.split(separator);
+    let (first, second, year) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || first.len() > 2 || second.len() > 2 || !matches!(year.len(), 2 | 4) {
+        return None;
+    }
+    Some((first.parse().ok()?, second.parse().ok()?))
+}
+
+fn parse_datetime(text: &str, order: Option<SlashOrder>) -> Option<NaiveDateTime> {
+    let (date_text, time_text) = split_date_time(text);
+    let date = parse_date_part(date_text, order)?;
+    let time = match time_text {
+        None => NaiveTime::MIN,
+        Some(time_text) => parse_time_part(time_text)?,
+    };
+    Some(date.and_time(time))
+}
+
+/// Splits `2024-01-22T16:14:25.000+0000`, `02/23/26 08:55 PM` or `Oct 16, 2025 3:04 PM` into the
+/// date and the time.
+fn split_date_time(text: &str) -> (&str, Option<&str>) {
+    if let Some(position) = text.find('T').filter(|&position| position == 10) {
+        return (&text[..position], Some(&text[position + 1..]));
+    }
+    // The time starts at the first space-separated token holding a colon.
+    let mut offset = 0;
+    for token in text.split(' ') {
+        if token.contains(':') {
+            return (text[..offset].trim_end().trim_end_matches(','), Some(text[offset..].trim()));
+        }
+        offset += token.len() + 1;
+    }
+    (text, None)
+}
+
+fn parse_date_part(text: &str, order: Option<SlashOrder>) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    // ISO 8601 and YYYY/MM/DD.
+    if bytes.len() >= 8 && bytes[..4].iter().all(u8::is_ascii_digit) && matches!(bytes[4], b'-' | b'/' | b'.') {
+        let mut parts = text.split(bytes[4] as char);
+        let year = parts.next()?.parse().ok()?;
+        let month = parts.next()?.parse().ok()?;
+        let day = parts.next()?.parse().ok()?;
+        return parts.next().is_none().then(|| NaiveDate::from_ymd_opt(year, month, day)).flatten();
+    }
+    if let Some((first, second)) = slash_date_parts(text) {
+        let year = expand_year(text.rsplit(['/', '-']).next()?)?;
+        let (day, month) = match order {
+            Some(SlashOrder::DayFirst) => (first, second),
+            Some(SlashOrder::MonthFirst) => (second, first),
+            // Only unambiguous values reach here without an order.
+            None if first > 12 => (first, second),
+            None if second > 12 => (second, first),
+            None => return None,
+        };
+        return NaiveDate::from_ymd_opt(year, month, day);
+    }
+    // Dotted dates (16.10.2025) are day first in every locale that writes them.
+    let dotted: Vec<&str> = text.split('.').collect();
+    if dotted.len() == 3 && dotted.iter().all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())) {
+        let year = expand_year(dotted[2])?;
+        return NaiveDate::from_ymd_opt(year, dotted[1].parse().ok()?, dotted[0].parse().ok()?);
+    }
+    const NAMED_MONTH_FORMATS: &[&str] = &["%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y"];
+    NAMED_MONTH_FORMATS.iter().find_map(|format| NaiveDate::parse_from_str(text, format).ok())
+}
+
+fn expand_year(text: &str) -> Option<i32> {
+    let year: i32 = text.parse().ok()?;
+    match text.len() {
+        4 => Some(year),
+        // Two-digit years as spreadsheets pivot them: 00–69 → 2000s, 70–99 → 1900s.
+        2 if year < 70 => Some(2000 + year),
+        2 => Some(1900 + year),
+        _ => None,
+    }
+}
+
+/// Reads `16:14`, `16:14:25`, `16:14:25.000+0000`, `8:55 PM`, `08:55:00 pm`, ignoring any zone.
+fn parse_time_part(text: &str) -> Option<NaiveTime> {
+    let upper = text.trim().to_ascii_uppercase();
+    let (clock, meridiem) = if let Some(rest) = upper.strip_suffix("AM") {
+        (rest.trim_end(), Some(false))
+    } else if let Some(rest) = upper.strip_suffix("PM") {
+        (rest.trim_end(), Some(true))
+    } else {
+        (upper.as_str(), None)
+    };
+    // Drop a zone suffix (Z, +0000, +00:00, -05:00) and fractional seconds.
+    let clock = clock.trim_end_matches('Z');
+    let clock = match clock.find(['+', '-']) {
+        Some(position) => &clock[..position],
+        None => clock,
+    };
+    let clock = clock.split('.').next()?;
+    let mut parts = clock.split(':');
+    let mut hour: u32 = parts.next()?.trim().parse().ok()?;
+    let minute: u32 = parts.next()?.parse().ok()?;
+    let second: u32 = match parts.next() {
+        Some(second) => second.parse().ok()?,
+        None => 0,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    match meridiem {
+        Some(_) if hour == 0 || hour > 12 => return None,
+        Some(false) if hour == 12 => hour = 0,
+        Some(true) if hour != 12 => hour += 12,
+        _ => {}
+    }
+    NaiveTime::from_hms_opt(hour, minute, second)
+}
+
+/// Splits a currency code or symbol off either end of an amount.
+fn split_currency(text: &str) -> (&str, Option<String>) {
+    const SYMBOLS: &[(&str, Option<&str>)] = &[
+        ("US$", Some("USD")),
+        ("€", Some("EUR")),
+        ("£", Some("GBP")),
+        ("¥", Some("JPY")),
+        ("₹", Some("INR")),
+        ("CHF", Some("CHF")),
+        // A bare dollar sign is used by several currencies: it names none.
+        ("$", None),
+    ];
+    for (symbol, code) in SYMBOLS {
+        if let Some(rest) = text.strip_prefix(symbol).or_else(|| text.strip_suffix(symbol)) {
+            return (rest.trim(), code.map(str::to_string));
+        }
+    }
+    let is_code = |part: &str| part.len() == 3 && part.bytes().all(|b| b.is_ascii_uppercase());
+    if let Some((code, rest)) = text.split_once(' ').filter(|(code, _)| is_code(code)) {
+        return (rest.trim(), Some(code.to_string()));
+    }
+    if let Some((rest, code)) = text.rsplit_once(' ').filter(|(_, code)| is_code(code)) {
+        return (rest.trim(), Some(code.to_string()));
+    }
+    (text, None)
+}
+
+/// Reads a number with optional grouping (`1,234,567.89`, `1.234.567,89`, `1 234,5`, `1'234`),
+/// a leading or trailing minus, or accounting parentheses. Rejects NaN and infinities.
+fn plain_number(text: &str) -> Option<f64> {
+    let mut text = text.trim();
+    let mut negative = false;
+    if let Some(inner) = text.strip_prefix('(').and_then(|rest| rest.strip_suffix(')')) {
+        negative = true;
+        text = inner.trim();
+    }
+    if let Some(rest) = text.strip_prefix('-') {
+        negative = !negative;
+        text = rest.trim_start();
+    } else if let Some(rest) = text.strip_suffix('-') {
+        negative = !negative;
+        text = rest.trim_end();
+    } else if let Some(rest) = text.strip_prefix('+') {
+        text = rest.trim_start();
+    }
+    let cleaned: String =
+        text.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '’')).collect();
+    if cleaned.is_empty() || !cleaned.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b',') {
+        return None;
+    }
+    let last_dot = cleaned.rfind('.');
+    let last_comma = cleaned.rfind(',');
+    let normalized = match (last_dot, last_comma) {
+        (Some(dot), Some(comma)) if comma > dot => cleaned.replace('.', "").replace(',', "."),
+        (Some(_), Some(_)) => cleaned.replace(',', ""),
+        (None, Some(_)) => {
+            let n_commas = cleaned.matches(',').count();
+            let digits_after = cleaned.len() - last_comma.unwrap_or(0) - 1;
+            if n_commas == 1 && digits_after != 3 {
+                cleaned.replace(',', ".")
+            } else {
+                cleaned.replace(',', "")
+            }
+        }
+        (Some(_), None) if cleaned.matches('.').count() > 1 => cleaned.replace('.', ""),
+        _ => cleaned,
+    };
+    if normalized.starts_with('.') && normalized.len() == 1 {
+        return None;
+    }
+    let value: f64 = normalized.parse().ok()?;
+    value.is_finite().then_some(if negative { -value } else { value })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(year, month, day).unwrap()
+    }
+
+    #[test]
+    fn amounts_in_the_shapes_crms_write() {
+        assert_eq!(money("USD 485,000.00"), Ok(Some((485_000.0, Some("USD".into())))));
+        assert_eq!(money("EUR 1.234,50"), Ok(Some((1234.5, Some("EUR".into())))));
+        assert_eq!(money("$1,200"), Ok(Some((1200.0, None))));
+        assert_eq!(money("-$1,200"), Ok(Some((-1200.0, None))));
+        assert_eq!(money("1 234,5 €"), Ok(Some((1234.5, Some("EUR".into())))));
+        assert_eq!(money("(300.00)"), Ok(Some((-300.0, None))));
+        assert_eq!(money("1124741.15"), Ok(Some((1_124_741.15, None))));
+        assert_eq!(money("1'000'000"), Ok(Some((1_000_000.0, None))));
+        assert_eq!(money("  "), Ok(None));
+        assert_eq!(money("twelve"), Err("\"twelve\" is not an amount".into()));
+        assert_eq!(money("NaN"), Err("\"NaN\" is not an amount".into()));
+        assert_eq!(money("1e400"), Err("\"1e400\" is not an amount".into()));
+    }
+
+    #[test]
+    fn percentages_and_booleans() {
+        assert_eq!(percent("90%"), Ok(Some(90.0)));
+        assert_eq!(percent("12,5 %"), Ok(Some(12.5)));
+        assert_eq!(boolean("TRUE"), Ok(Some(true)));
+        assert_eq!(boolean("0"), Ok(Some(false)));
+        assert!(boolean("maybe").is_err());
+    }
+
+    #[test]
+    fn dates_in_iso_salesforce_and_locale_shapes() {
+        let at = |text, order| datetime(text, order).unwrap().unwrap();
+        assert_eq!(at("2024-01-22T16:14:25.000+0000", None), ymd(2024, 1, 22).and_hms_opt(16, 14, 25).unwrap());
+        assert_eq!(at("2023-10-28 20:45:25", None), ymd(2023, 10, 28).and_hms_opt(20, 45, 25).unwrap());
+        assert_eq!(at("02/23/26 08:55 PM", Some(SlashOrder::MonthFirst)), ymd(2026, 2, 23).and_hms_opt(20, 55, 0).unwrap());
+        assert_eq!(at("11/13/2026 12:02 AM", Some(SlashOrder::MonthFirst)), ymd(2026, 11, 13).and_hms_opt(0, 2, 0).unwrap());
+        assert_eq!(date("16/10/2025", Some(SlashOrder::DayFirst)), Ok(Some(ymd(2025, 10, 16))));
+        assert_eq!(date("03/04/2025", Some(SlashOrder::DayFirst)), Ok(Some(ymd(2025, 4, 3))));
+        assert_eq!(date("03/04/2025", Some(SlashOrder::MonthFirst)), Ok(Some(ymd(2025, 3, 4))));
+        assert_eq!(date("16.10.2025", None), Ok(Some(ymd(2025, 10, 16))));
+        assert_eq!(date("Oct 16, 2025", None), Ok(Some(ymd(2025, 10, 16))));
+        assert_eq!(date("2018-10-01 00:00:00", None), Ok(Some(ymd(2018, 10, 1))));
+        assert!(date("16/10/2025", Some(SlashOrder::MonthFirst)).is_err());
+        assert!(date("2025-02-30", None).is_err());
+        assert!(date("soon", None).is_err());
+    }
+
+    #[test]
+    fn slash_parts_feed_the_order_inference() {
+        assert_eq!(slash_date_parts("16/10/2025"), Some((16, 10)));
+        assert_eq!(slash_date_parts("02/23/26 08:55 PM"), Some((2, 23)));
+        assert_eq!(slash_date_parts("2025-10-16"), None);
+        assert_eq!(slash_date_parts("16.10.2025"), None);
+    }
+
+    #[test]
+    fn salesforce_empty_lookup_is_empty_text() {
+        assert_eq!(text("000000000000000AAA"), None);
+        assert_eq!(text("  Acme "), Some("Acme".into()));
+    }
+}

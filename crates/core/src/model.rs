@@ -1,0 +1,254 @@
+//! The typed data Lens works on once an export has been imported.
+//!
+//! Every record keeps a [`SourceRef`] (the file's line or spreadsheet row it came from) so that any
+//! number computed later can point back at the rows behind it.
+//! These types hold values only: no parsing and no analytics live here.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+/// Where a record came from: the 1-based line of a CSV file (the line on which the record starts)
+/// or the 1-based row of a spreadsheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SourceRef {
+    pub line: u64,
+}
+
+/// Whether a deal is still open or was closed, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum DealStatus {
+    Open,
+    Won,
+    Lost,
+}
+
+/// The forecast category of a deal, normalised across CRMs.
+///
+/// Salesforce's API value `Forecast` is labelled "Commit", `BestCase` "Best Case";
+/// Dynamics 365 says "Committed", "Best case", "Won" and "Lost" (the last two map to [`Closed`](Self::Closed)).
+/// A value Lens does not know is kept verbatim in [`Other`](Self::Other), never dropped.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ForecastCategory {
+    Pipeline,
+    BestCase,
+    MostLikely,
+    Commit,
+    Closed,
+    Omitted,
+    Other(String),
+}
+
+impl ForecastCategory {
+    /// The label Lens shows for this category.
+    pub fn label(&self) -> &str {
+        match self {
+            ForecastCategory::Pipeline => "Pipeline",
+            ForecastCategory::BestCase => "Best Case",
+            ForecastCategory::MostLikely => "Most Likely",
+            ForecastCategory::Commit => "Commit",
+            ForecastCategory::Closed => "Closed",
+            ForecastCategory::Omitted => "Omitted",
+            ForecastCategory::Other(text) => text,
+        }
+    }
+}
+
+/// One opportunity (deal) as it stood in one export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Opportunity {
+    /// The CRM record id; where the export has none, a key derived from the name (`name:<name>`).
+    pub id: String,
+    pub name: String,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+    /// The owner's display name (reports) or user id (data exports).
+    pub owner: Option<String>,
+    pub owner_manager: Option<String>,
+    pub team: Option<String>,
+    pub region: Option<String>,
+    pub segment: Option<String>,
+    pub stage: Option<String>,
+    /// Position of the stage in the sales process, when the export or the mapping says it.
+    pub stage_order: Option<u32>,
+    pub status: DealStatus,
+    pub forecast_category: Option<ForecastCategory>,
+    pub amount: Option<f64>,
+    /// ISO 4217 code, from a currency column or a prefix on the amount ("USD 485,000.00").
+    pub currency: Option<String>,
+    /// Percent, 0–100.
+    pub probability: Option<f64>,
+    pub close_date: Option<NaiveDate>,
+    pub created_date: Option<NaiveDate>,
+    pub last_activity_date: Option<NaiveDate>,
+    /// The date the deal entered its current stage, when the export carries it.
+    pub stage_entered_date: Option<NaiveDate>,
+    pub next_step: Option<String>,
+    pub opportunity_type: Option<String>,
+    pub lead_source: Option<String>,
+    pub partner: Option<String>,
+    /// Evidence fields present in the export (MEDDPICC, paper process, security review, …), by
+    /// canonical name. A key is present when the export has the column; the value is `None` when the
+    /// cell is empty.
+    pub evidence: BTreeMap<String, Option<String>>,
+    pub source: SourceRef,
+}
+
+/// The field a history event changed.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum HistoryField {
+    /// The record was created (first history row).
+    Created,
+    Stage,
+    Amount,
+    CloseDate,
+    ForecastCategory,
+    Probability,
+    /// Any other tracked field, by the name the export gives it.
+    Other(String),
+}
+
+/// One change to one field of one opportunity.
+///
+/// Values are canonical text: dates as `YYYY-MM-DD`, numbers without grouping.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEvent {
+    pub opportunity_id: String,
+    pub field: HistoryField,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub at: NaiveDateTime,
+    pub by: Option<String>,
+    pub source: SourceRef,
+}
+
+/// An opportunity list as it stood on one date: each import of an opportunity export is one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub as_of: NaiveDate,
+    pub source_file: String,
+    pub opportunities: Vec<Opportunity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub name: Option<String>,
+    pub industry: Option<String>,
+    pub segment: Option<String>,
+    pub country: Option<String>,
+    pub owner: Option<String>,
+    pub account_type: Option<String>,
+    pub parent_id: Option<String>,
+    pub created_date: Option<NaiveDate>,
+    pub source: SourceRef,
+}
+
+/// A CRM user (sales rep, manager), with the reporting line when the export has it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub name: Option<String>,
+    pub manager_id: Option<String>,
+    pub role_id: Option<String>,
+    pub is_active: Option<bool>,
+    pub source: SourceRef,
+}
+
+/// A role in the CRM's role hierarchy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Role {
+    pub id: String,
+    pub name: Option<String>,
+    pub parent_role_id: Option<String>,
+    pub source: SourceRef,
+}
+
+/// A subscription (contract term) of an account: the unit of the renewals watchlist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub id: String,
+    pub account_id: String,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub plan: Option<String>,
+    pub seats: Option<f64>,
+    pub mrr: Option<f64>,
+    pub arr: Option<f64>,
+    pub billing_frequency: Option<String>,
+    pub auto_renew: Option<bool>,
+    pub is_trial: Option<bool>,
+    pub upgrade: Option<bool>,
+    pub downgrade: Option<bool>,
+    pub churned: Option<bool>,
+    pub source: SourceRef,
+}
+
+/// One observation of a usage series: a metric counted on a date for a subscription or account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsagePoint {
+    pub id: Option<String>,
+    pub subscription_id: Option<String>,
+    pub account_id: Option<String>,
+    pub date: NaiveDate,
+    pub metric: Option<String>,
+    pub count: f64,
+    pub duration_seconds: Option<f64>,
+    pub errors: Option<f64>,
+    pub source: SourceRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: String,
+    pub account_id: String,
+    pub opened: NaiveDateTime,
+    pub closed: Option<NaiveDateTime>,
+    pub priority: Option<String>,
+    pub resolution_hours: Option<f64>,
+    pub first_response_minutes: Option<f64>,
+    pub satisfaction: Option<f64>,
+    pub escalated: Option<bool>,
+    pub source: SourceRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChurnEvent {
+    pub id: Option<String>,
+    pub account_id: String,
+    pub date: NaiveDate,
+    pub reason: Option<String>,
+    pub refund_amount: Option<f64>,
+    pub is_reactivation: Option<bool>,
+    pub source: SourceRef,
+}
+
+/// The dated steps of one account through a GTM program (pilot, security review, contract,
+/// activation, churn), the input of the program scorecard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProgramMilestones {
+    pub account_id: String,
+    pub account_name: Option<String>,
+    pub program: Option<String>,
+    pub segment: Option<String>,
+    pub eligible_date: Option<NaiveDate>,
+    pub pilot_start: Option<NaiveDate>,
+    pub pilot_end: Option<NaiveDate>,
+    pub security_review_start: Option<NaiveDate>,
+    pub security_review_end: Option<NaiveDate>,
+    pub contract_date: Option<NaiveDate>,
+    pub activation_date: Option<NaiveDate>,
+    pub churn_date: Option<NaiveDate>,
+    pub source: SourceRef,
+}
+
+/// Which arm of which experiment an account was assigned to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentAssignment {
+    pub account_id: String,
+    pub experiment_id: String,
+    pub arm: String,
+    pub assigned_on: Option<NaiveDate>,
+    pub source: SourceRef,
+}

@@ -1,0 +1,37 @@
+//! `cargo xtask <task>`: the project's build, demo, test and data-generation tasks, in Rust rather
+//! than shell scripts.
+//!
+//! Tasks:
+//! - `gen --size district|region --seed N --out DIR`: write a seeded, realistic set of CRM exports.
+//! - `demo`: generate the district demo data and run Lens on it.
+//! - `test`: every check CI runs (format, lints, tests, purity, wasm build, end-to-end).
+//! - `dist`: build the extension into `dist/extension`.
+
+mod dist;
+mod e2e;
+mod r#gen;
+mod test;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((task, rest)) = args.split_first() else {
+        eprintln!("usage: cargo xtask <gen|demo|test|dist> [options]");
+        return ExitCode::from(2);
+    };
+    let result = match task.as_str() {
+        "gen" => r#gen::run(rest),
+        "demo" => dist::demo(rest),
+        "dist" => dist::run(rest),
+        "test" => test::run(rest),
+        other => Err(format!("unknown task `{other}` (tasks: gen, demo, test, dist)")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
