@@ -12,7 +12,11 @@ use lens_core::import::{self, DateOrder, ImportOptions, ImportReport, Mapping};
 use serde::Serialize;
 
 #[derive(Parser)]
-#[command(name = "lens", version, about = "Lens: descriptive pipeline analytics on CRM exports, offline")]
+#[command(
+    name = "lens",
+    version,
+    about = "Lens: descriptive pipeline analytics on CRM exports, offline"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,7 +58,8 @@ enum DateOrderArg {
 }
 
 fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format!("\"{text}\" is not a date in YYYY-MM-DD form"))
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("\"{text}\" is not a date in YYYY-MM-DD form"))
 }
 
 fn main() -> ExitCode {
@@ -143,9 +148,10 @@ fn summary(report: &ImportReport) -> Summary<'_> {
 fn run_import(args: &ImportArgs) -> ExitCode {
     let mapping = match &args.mapping {
         None => None,
-        Some(path) => match std::fs::read_to_string(path).map_err(|error| error.to_string()).and_then(|text| {
-            Mapping::from_toml(&text).map_err(|error| error.to_string())
-        }) {
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|error| error.to_string())
+            .and_then(|text| Mapping::from_toml(&text).map_err(|error| error.to_string()))
+        {
             Ok(mapping) => Some(mapping),
             Err(message) => {
                 eprintln!("lens: {}: {message}", path.display());
@@ -180,8 +186,16 @@ fn run_import(args: &ImportArgs) -> ExitCode {
         let json: Vec<FileOutcome> = outcomes
             .iter()
             .map(|(file, result)| match result {
-                Ok(report) => FileOutcome { file: file.clone(), error: None, summary: Some(summary(report)) },
-                Err(message) => FileOutcome { file: file.clone(), error: Some(message.clone()), summary: None },
+                Ok(report) => FileOutcome {
+                    file: file.clone(),
+                    error: None,
+                    summary: Some(summary(report)),
+                },
+                Err(message) => FileOutcome {
+                    file: file.clone(),
+                    error: Some(message.clone()),
+                    summary: None,
+                },
             })
             .collect();
         match serde_json::to_string_pretty(&json) {
@@ -199,12 +213,19 @@ fn run_import(args: &ImportArgs) -> ExitCode {
             }
         }
     }
-    if n_failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if n_failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn import_path(path: &Path, options: &ImportOptions) -> Result<ImportReport, String> {
     let bytes = std::fs::read(path).map_err(|error| format!("cannot read the file: {error}"))?;
-    let file_name = path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned());
+    let file_name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
     import::import_file(&file_name, &bytes, options).map_err(|error| error.to_string())
 }
 
@@ -212,7 +233,9 @@ fn print_report(file: &str, report: &ImportReport, show_rejected: usize) {
     println!("{file}");
     println!("  format    {}", report.format);
     let as_of = match (report.as_of, report.as_of_source) {
-        (Some(date), Some(import::AsOfSource::ReportFooter)) => format!("{date} (from the report footer)"),
+        (Some(date), Some(import::AsOfSource::ReportFooter)) => {
+            format!("{date} (from the report footer)")
+        }
         (Some(date), _) => format!("{date} (given)"),
         (None, _) => "not stated in the file (--as-of sets it)".to_string(),
     };
@@ -239,7 +262,10 @@ fn print_report(file: &str, report: &ImportReport, show_rejected: usize) {
         println!("  {label:<9} {rejection}");
     }
     if report.rejected.len() > show_rejected {
-        println!("            … and {} more (--json lists all)", report.rejected.len() - show_rejected);
+        println!(
+            "            … and {} more (--json lists all)",
+            report.rejected.len() - show_rejected
+        );
     }
     for (idx, note) in report.notes.iter().enumerate() {
         let label = if idx == 0 { "notes" } else { "" };

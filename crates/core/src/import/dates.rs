@@ -30,7 +30,9 @@ pub(crate) fn settle_order<'a>(
     let mut month_first: Option<DateSample> = None;
     let mut ambiguous: Option<DateSample> = None;
     for sample in samples {
-        let Some((first, second)) = slash_date_parts(sample.text) else { continue };
+        let Some((first, second)) = slash_date_parts(sample.text) else {
+            continue;
+        };
         if first > 12 && second <= 12 {
             day_first.get_or_insert(sample);
         } else if second > 12 && first <= 12 {
@@ -42,7 +44,14 @@ pub(crate) fn settle_order<'a>(
             break;
         }
     }
-    let describe = |sample: &DateSample| format!("\"{}\" (line {}, {})", sample.text.trim(), sample.line, sample.header);
+    let describe = |sample: &DateSample| {
+        format!(
+            "\"{}\" (line {}, {})",
+            sample.text.trim(),
+            sample.line,
+            sample.header
+        )
+    };
     match (day_first, month_first, ambiguous) {
         (Some(day), Some(month), _) => Err(ImportError::ContradictoryDates {
             day_first: describe(&day),
@@ -67,28 +76,53 @@ mod tests {
     fn settle(order: DateOrder, texts: &[&str]) -> Result<Option<SlashOrder>, ImportError> {
         settle_order(
             order,
-            texts.iter().enumerate().map(|(idx, text)| DateSample { line: idx as u64 + 2, column: 3, header: "Close Date", text }),
+            texts.iter().enumerate().map(|(idx, text)| DateSample {
+                line: idx as u64 + 2,
+                column: 3,
+                header: "Close Date",
+                text,
+            }),
         )
     }
 
     #[test]
     fn one_unambiguous_date_settles_the_file() {
-        assert_eq!(settle(DateOrder::Auto, &["03/04/2025", "16/10/2025"]), Ok(Some(SlashOrder::DayFirst)));
-        assert_eq!(settle(DateOrder::Auto, &["03/04/2025", "10/16/2025 3:04 PM"]), Ok(Some(SlashOrder::MonthFirst)));
-        assert_eq!(settle(DateOrder::Auto, &["2025-10-16", "05/05/2025"]), Ok(None));
+        assert_eq!(
+            settle(DateOrder::Auto, &["03/04/2025", "16/10/2025"]),
+            Ok(Some(SlashOrder::DayFirst))
+        );
+        assert_eq!(
+            settle(DateOrder::Auto, &["03/04/2025", "10/16/2025 3:04 PM"]),
+            Ok(Some(SlashOrder::MonthFirst))
+        );
+        assert_eq!(
+            settle(DateOrder::Auto, &["2025-10-16", "05/05/2025"]),
+            Ok(None)
+        );
     }
 
     #[test]
     fn ambiguity_is_an_error_naming_the_place() {
         assert_eq!(
             settle(DateOrder::Auto, &["2025-01-01", "03/04/2025"]),
-            Err(ImportError::AmbiguousDates { line: 3, column: 3, column_name: "Close Date".into(), example: "03/04/2025".into() })
+            Err(ImportError::AmbiguousDates {
+                line: 3,
+                column: 3,
+                column_name: "Close Date".into(),
+                example: "03/04/2025".into()
+            })
         );
-        assert_eq!(settle(DateOrder::DayFirst, &["03/04/2025"]), Ok(Some(SlashOrder::DayFirst)));
+        assert_eq!(
+            settle(DateOrder::DayFirst, &["03/04/2025"]),
+            Ok(Some(SlashOrder::DayFirst))
+        );
     }
 
     #[test]
     fn mixed_orders_are_refused() {
-        assert!(matches!(settle(DateOrder::Auto, &["16/10/2025", "10/16/2025"]), Err(ImportError::ContradictoryDates { .. })));
+        assert!(matches!(
+            settle(DateOrder::Auto, &["16/10/2025", "10/16/2025"]),
+            Err(ImportError::ContradictoryDates { .. })
+        ));
     }
 }

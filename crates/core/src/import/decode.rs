@@ -30,7 +30,10 @@ impl GridRow {
 
     /// The number of cells that hold something.
     pub fn n_filled(&self) -> usize {
-        self.cells.iter().filter(|cell| !cell.trim().is_empty()).count()
+        self.cells
+            .iter()
+            .filter(|cell| !cell.trim().is_empty())
+            .count()
     }
 }
 
@@ -69,10 +72,11 @@ pub(crate) fn read_grid(bytes: &[u8]) -> Result<Grid, ImportError> {
     Ok(Grid { rows, notes })
 }
 
-/// Splits comma-separated text into rows, as the `csv` crate reads RFC 4180 (quoted fields with
-/// commas, doubled quotes and line breaks; CRLF, LF or CR line ends; ragged rows kept as they are).
-pub fn read_csv_grid(text: &str) -> Result<Vec<GridRow>, ImportError> {
-    split_csv(text, b',')
+/// Reads a file's rows as text cells, before any format is recognised: the same decoding and CSV
+/// splitting (RFC 4180: quoted fields with commas, doubled quotes and line breaks; CRLF, LF or CR
+/// line ends; ragged rows kept as they are) or workbook reading that an import uses.
+pub fn read_rows(bytes: &[u8]) -> Result<Vec<GridRow>, ImportError> {
+    read_grid(bytes).map(|grid| grid.rows)
 }
 
 fn split_csv(text: &str, delimiter: u8) -> Result<Vec<GridRow>, ImportError> {
@@ -88,11 +92,17 @@ fn split_csv(text: &str, delimiter: u8) -> Result<Vec<GridRow>, ImportError> {
             Ok(false) => break,
             Ok(true) => {
                 let line = record.position().map_or(0, csv::Position::line);
-                rows.push(GridRow { line, cells: record.iter().map(str::to_owned).collect() });
+                rows.push(GridRow {
+                    line,
+                    cells: record.iter().map(str::to_owned).collect(),
+                });
             }
             Err(error) => {
                 let line = error.position().map_or(0, csv::Position::line);
-                return Err(ImportError::Malformed { line, detail: error.to_string() });
+                return Err(ImportError::Malformed {
+                    line,
+                    detail: error.to_string(),
+                });
             }
         }
     }
@@ -105,14 +115,14 @@ fn split_csv(text: &str, delimiter: u8) -> Result<Vec<GridRow>, ImportError> {
 fn decode_text(bytes: &[u8]) -> (String, Option<String>) {
     if let Some((encoding, _bom_length)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, _had_errors) = encoding.decode_with_bom_removal(bytes);
-        let note = (encoding != encoding_rs::UTF_8).then(|| format!("decoded as {}", encoding.name()));
+        let note =
+            (encoding != encoding_rs::UTF_8).then(|| format!("decoded as {}", encoding.name()));
         return (text.into_owned(), note);
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => (text.to_owned(), None),
         Err(_) => {
-            let (text, _had_errors) =
-                encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+            let (text, _had_errors) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
             (
                 text.into_owned(),
                 Some("not valid UTF-8: decoded as Windows-1252 (Latin-1)".to_string()),
@@ -132,7 +142,10 @@ fn binary_kind(bytes: &[u8]) -> Option<String> {
         (b"Rar!", "the file is a RAR archive"),
         (b"7z\xBC\xAF", "the file is a 7-Zip archive"),
     ];
-    if let Some((_, kind)) = SIGNATURES.iter().find(|(magic, _)| bytes.starts_with(magic)) {
+    if let Some((_, kind)) = SIGNATURES
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+    {
         return Some((*kind).to_string());
     }
     // UTF-16 text has NUL bytes too, but it starts with a BOM, which `decode_text` handles first.
@@ -140,7 +153,9 @@ fn binary_kind(bytes: &[u8]) -> Option<String> {
     let head = &bytes[..bytes.len().min(8192)];
     let n_control = head
         .iter()
-        .filter(|&&byte| byte == 0 || (byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r' | 0x0C)))
+        .filter(|&&byte| {
+            byte == 0 || (byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r' | 0x0C))
+        })
         .count();
     (!has_bom && n_control * 20 > head.len())
         .then(|| "the file holds binary data, not text".to_string())
@@ -184,23 +199,30 @@ fn delimiter_name(delimiter: u8) -> &'static str {
 
 /// Reads the first non-empty sheet of an XLSX/XLS/ODS workbook.
 fn read_workbook(bytes: &[u8]) -> Result<Grid, ImportError> {
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|error| {
-        if bytes.starts_with(ZIP_MAGIC) {
-            ImportError::Workbook {
-                detail: format!("a ZIP archive but not a readable XLSX/ODS workbook ({error})"),
+    let mut workbook =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|error| {
+            if bytes.starts_with(ZIP_MAGIC) {
+                ImportError::Workbook {
+                    detail: format!("a ZIP archive but not a readable XLSX/ODS workbook ({error})"),
+                }
+            } else {
+                ImportError::Workbook {
+                    detail: error.to_string(),
+                }
             }
-        } else {
-            ImportError::Workbook { detail: error.to_string() }
-        }
-    })?;
+        })?;
     let sheet_names = workbook.sheet_names();
     if sheet_names.is_empty() {
-        return Err(ImportError::Workbook { detail: "the workbook has no sheets".to_string() });
+        return Err(ImportError::Workbook {
+            detail: "the workbook has no sheets".to_string(),
+        });
     }
     for name in &sheet_names {
         let range = workbook
             .worksheet_range(name)
-            .map_err(|error| ImportError::Workbook { detail: format!("sheet \"{name}\": {error}") })?;
+            .map_err(|error| ImportError::Workbook {
+                detail: format!("sheet \"{name}\": {error}"),
+            })?;
         if range.is_empty() {
             continue;
         }
@@ -210,7 +232,10 @@ fn read_workbook(bytes: &[u8]) -> Result<Grid, ImportError> {
             // Cells left of the used range are empty: keep column positions as the sheet shows them.
             let mut cells = vec![String::new(); first_column as usize];
             cells.extend(row.iter().map(cell_text));
-            rows.push(GridRow { line: u64::from(first_row) + row_idx as u64 + 1, cells });
+            rows.push(GridRow {
+                line: u64::from(first_row) + row_idx as u64 + 1,
+                cells,
+            });
         }
         let mut notes = vec![format!("read sheet \"{name}\"")];
         if sheet_names.len() > 1 {
@@ -221,7 +246,9 @@ fn read_workbook(bytes: &[u8]) -> Result<Grid, ImportError> {
         }
         return Ok(Grid { rows, notes });
     }
-    Err(ImportError::Workbook { detail: "every sheet of the workbook is empty".to_string() })
+    Err(ImportError::Workbook {
+        detail: "every sheet of the workbook is empty".to_string(),
+    })
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -260,7 +287,10 @@ mod tests {
     fn windows_1252_falls_back_and_says_so() {
         let (text, note) = decode_text(b"Name\nCaf\xe9 \x80\n");
         assert_eq!(text, "Name\nCafé €\n");
-        assert_eq!(note.as_deref(), Some("not valid UTF-8: decoded as Windows-1252 (Latin-1)"));
+        assert_eq!(
+            note.as_deref(),
+            Some("not valid UTF-8: decoded as Windows-1252 (Latin-1)")
+        );
     }
 
     #[test]
@@ -278,7 +308,11 @@ mod tests {
         }
         let grid = read_grid(&bytes).expect("utf-16 text reads");
         assert_eq!(grid.rows[1].cells, vec!["1", "É"]);
-        assert!(grid.notes.iter().any(|note| note == "decoded as UTF-16LE"), "{:?}", grid.notes);
+        assert!(
+            grid.notes.iter().any(|note| note == "decoded as UTF-16LE"),
+            "{:?}",
+            grid.notes
+        );
     }
 
     #[test]
@@ -290,7 +324,12 @@ mod tests {
     #[test]
     fn pdf_is_refused_by_name() {
         let error = read_grid(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n").unwrap_err();
-        assert_eq!(error, ImportError::NotATable { detail: "the file is a PDF document".into() });
+        assert_eq!(
+            error,
+            ImportError::NotATable {
+                detail: "the file is a PDF document".into()
+            }
+        );
     }
 
     #[test]

@@ -60,7 +60,10 @@ pub(crate) struct Detected {
 
 /// Detects the format from one candidate header row. `Ok(None)` means this row is not a header
 /// Lens recognises; a mapping that names a missing column is an error.
-pub(crate) fn detect(headers: &[String], mapping: Option<&Mapping>) -> Result<Option<Detected>, ImportError> {
+pub(crate) fn detect(
+    headers: &[String],
+    mapping: Option<&Mapping>,
+) -> Result<Option<Detected>, ImportError> {
     let normalized: Vec<String> = headers.iter().map(|header| normalize(header)).collect();
     let recognised = recognise(&normalized);
     let (source, kind, overrides) = match (mapping.and_then(|mapping| mapping.kind), recognised) {
@@ -75,7 +78,10 @@ pub(crate) fn detect(headers: &[String], mapping: Option<&Mapping>) -> Result<Op
         (None, None) => return Ok(None),
     };
     let columns = map_columns(headers, &normalized, kind, &overrides, mapping)?;
-    Ok(Some(Detected { format: Format { source, kind }, columns }))
+    Ok(Some(Detected {
+        format: Format { source, kind },
+        columns,
+    }))
 }
 
 type Recognised = (Source, TableKind, Vec<(&'static str, &'static str)>);
@@ -93,29 +99,56 @@ fn recognise(normalized: &[String]) -> Option<Recognised> {
     ]);
     let found = if has("fivetranstart") && has("stagename") && has("id") {
         // Fivetran's history mode: each row is a version of the opportunity, valid from `_fivetran_start`.
-        (Source::Generic, TableKind::OpportunityHistory, vec![("opportunity_id", "id"), ("at", "fivetranstart")])
+        (
+            Source::Generic,
+            TableKind::OpportunityHistory,
+            vec![("opportunity_id", "id"), ("at", "fivetranstart")],
+        )
     } else if has("opportunityid") && has("field") && has_any(&["oldvalue", "newvalue"]) {
-        (Source::SalesforceDataExport, TableKind::FieldHistory, Vec::new())
+        (
+            Source::SalesforceDataExport,
+            TableKind::FieldHistory,
+            Vec::new(),
+        )
     } else if has("opportunityid")
         && (salesforce_history_marker || (has("createddate") && has("stagename") && !has("name")))
     {
-        (Source::SalesforceDataExport, TableKind::OpportunityHistory, Vec::new())
+        (
+            Source::SalesforceDataExport,
+            TableKind::OpportunityHistory,
+            Vec::new(),
+        )
     } else if has("recordid") && has_any(&["dealname", "dealstage"]) {
         (Source::HubSpot, TableKind::Opportunities, Vec::new())
     } else if has("topic") && has_any(&["estrevenue", "estclosedate"]) {
         (Source::Dynamics365, TableKind::Opportunities, Vec::new())
     } else if has("stagename") && has("id") && has("name") {
         // Fivetran lands Salesforce's API names in snake_case; the values are the same.
-        let source = if has("fivetransynced") { Source::Generic } else { Source::SalesforceDataExport };
+        let source = if has("fivetransynced") {
+            Source::Generic
+        } else {
+            Source::SalesforceDataExport
+        };
         (source, TableKind::Opportunities, Vec::new())
     } else if has("opportunityname") && has("stage") {
-        (Source::SalesforceReport, TableKind::Opportunities, Vec::new())
+        (
+            Source::SalesforceReport,
+            TableKind::Opportunities,
+            Vec::new(),
+        )
     } else if has("parentroleid") && has("id") {
         (Source::SalesforceDataExport, TableKind::Roles, Vec::new())
     } else if has("id") && has("name") && has_any(&["userroleid", "managerid", "username"]) {
         (Source::SalesforceDataExport, TableKind::Users, Vec::new())
-    } else if has("id") && has("name") && has_any(&["billingcity", "billingcountry", "industry", "accountnumber"]) {
-        (Source::SalesforceDataExport, TableKind::Accounts, Vec::new())
+    } else if has("id")
+        && has("name")
+        && has_any(&["billingcity", "billingcountry", "industry", "accountnumber"])
+    {
+        (
+            Source::SalesforceDataExport,
+            TableKind::Accounts,
+            Vec::new(),
+        )
     } else if has("subscriptionid") && has_any(&["startdate", "enddate"]) {
         (Source::Lens, TableKind::Subscriptions, Vec::new())
     } else if has_any(&["usagedate", "usagecount"]) {
@@ -126,9 +159,13 @@ fn recognise(normalized: &[String]) -> Option<Recognised> {
         (Source::Lens, TableKind::ChurnEvents, Vec::new())
     } else if has("experimentid") && has("arm") {
         (Source::Lens, TableKind::ExperimentAssignments, Vec::new())
-    } else if has("accountid") && has_any(&["pilotstart", "securityreviewstart", "activationdate"]) {
+    } else if has("accountid") && has_any(&["pilotstart", "securityreviewstart", "activationdate"])
+    {
         (Source::Lens, TableKind::ProgramMilestones, Vec::new())
-    } else if has("accountid") && has("accountname") && !has_any(&["stage", "stagename", "dealstage"]) {
+    } else if has("accountid")
+        && has("accountname")
+        && !has_any(&["stage", "stagename", "dealstage"])
+    {
         (Source::Lens, TableKind::Accounts, Vec::new())
     } else if is_generic_opportunity_list(normalized) {
         (Source::Generic, TableKind::Opportunities, Vec::new())
@@ -145,7 +182,9 @@ fn is_generic_opportunity_list(normalized: &[String]) -> bool {
             field_for_header(TableKind::Opportunities, header).is_some_and(|spec| spec.key == key)
         })
     };
-    has_field("stage") && (has_field("name") || has_field("id")) && (has_field("amount") || has_field("close_date"))
+    has_field("stage")
+        && (has_field("name") || has_field("id"))
+        && (has_field("amount") || has_field("close_date"))
 }
 
 fn map_columns(
@@ -163,18 +202,26 @@ fn map_columns(
     if let Some(mapping) = mapping {
         for (key, header) in &mapping.columns {
             let spec = fields::field_spec(kind, key).ok_or_else(|| ImportError::Mapping {
-                detail: format!("\"{key}\" is not a field of {} (fields: {})", kind.label(), field_keys(kind)),
+                detail: format!(
+                    "\"{key}\" is not a field of {} (fields: {})",
+                    kind.label(),
+                    field_keys(kind)
+                ),
             })?;
-            let column = find_header(headers, normalized, header).ok_or_else(|| ImportError::Mapping {
-                detail: format!("the column \"{header}\" named for {key} is not in the header"),
-            })?;
+            let column =
+                find_header(headers, normalized, header).ok_or_else(|| ImportError::Mapping {
+                    detail: format!("the column \"{header}\" named for {key} is not in the header"),
+                })?;
             columns.by_key.insert(spec.key, column);
             assigned[column] = Some(spec.key.to_string());
         }
         for (name, header) in &mapping.evidence {
-            let column = find_header(headers, normalized, header).ok_or_else(|| ImportError::Mapping {
-                detail: format!("the column \"{header}\" named for evidence \"{name}\" is not in the header"),
-            })?;
+            let column =
+                find_header(headers, normalized, header).ok_or_else(|| ImportError::Mapping {
+                    detail: format!(
+                        "the column \"{header}\" named for evidence \"{name}\" is not in the header"
+                    ),
+                })?;
             columns.evidence.push((name.clone(), column));
             assigned[column] = Some(format!("evidence: {name}"));
         }
@@ -193,12 +240,15 @@ fn map_columns(
             continue;
         }
         if seen_headers.contains_key(name.as_str()) {
-            columns.duplicate_headers.push((column, headers[column].clone()));
+            columns
+                .duplicate_headers
+                .push((column, headers[column].clone()));
             continue;
         }
         seen_headers.insert(name.as_str(), column);
         if let Some(spec) = field_for_header(kind, name) {
-            if let std::collections::hash_map::Entry::Vacant(entry) = columns.by_key.entry(spec.key) {
+            if let std::collections::hash_map::Entry::Vacant(entry) = columns.by_key.entry(spec.key)
+            {
                 entry.insert(column);
                 assigned[column] = Some(spec.key.to_string());
                 continue;
@@ -206,7 +256,11 @@ fn map_columns(
         }
         if kind == TableKind::Opportunities {
             if let Some(evidence) = evidence_for_header(name) {
-                if !columns.evidence.iter().any(|(existing, _)| existing == evidence) {
+                if !columns
+                    .evidence
+                    .iter()
+                    .any(|(existing, _)| existing == evidence)
+                {
                     columns.evidence.push((evidence.to_string(), column));
                     assigned[column] = Some(format!("evidence: {evidence}"));
                     continue;
@@ -215,7 +269,11 @@ fn map_columns(
             if let Some(stage_date) = stage_date_column(&headers[column], column) {
                 assigned[column] = Some(format!(
                     "stage {} date: {}",
-                    if stage_date.entered { "entered" } else { "exited" },
+                    if stage_date.entered {
+                        "entered"
+                    } else {
+                        "exited"
+                    },
                     stage_date.stage
                 ));
                 columns.stage_dates.push(stage_date);
@@ -260,7 +318,11 @@ fn stage_date_column(header: &str, column: usize) -> Option<StageDateColumn> {
         Some(position) if stage.ends_with(')') => &stage[..position],
         _ => stage,
     };
-    (!stage.is_empty()).then(|| StageDateColumn { stage: stage.to_string(), column, entered })
+    (!stage.is_empty()).then(|| StageDateColumn {
+        stage: stage.to_string(),
+        column,
+        entered,
+    })
 }
 
 fn find_header(headers: &[String], normalized: &[String], wanted: &str) -> Option<usize> {
@@ -274,7 +336,11 @@ fn find_header(headers: &[String], normalized: &[String], wanted: &str) -> Optio
 }
 
 fn field_keys(kind: TableKind) -> String {
-    kind.fields().iter().map(|spec| spec.key).collect::<Vec<_>>().join(", ")
+    kind.fields()
+        .iter()
+        .map(|spec| spec.key)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -283,13 +349,17 @@ mod tests {
 
     fn kind_of(header: &str) -> Option<(Source, TableKind)> {
         let headers: Vec<String> = header.split(',').map(str::to_string).collect();
-        detect(&headers, None).unwrap().map(|detected| (detected.format.source, detected.format.kind))
+        detect(&headers, None)
+            .unwrap()
+            .map(|detected| (detected.format.source, detected.format.kind))
     }
 
     #[test]
     fn vendor_signatures() {
         assert_eq!(
-            kind_of("Id,OpportunityId,CreatedDate,StageName,Amount,CloseDate,FromOpportunityStageName"),
+            kind_of(
+                "Id,OpportunityId,CreatedDate,StageName,Amount,CloseDate,FromOpportunityStageName"
+            ),
             Some((Source::SalesforceDataExport, TableKind::OpportunityHistory))
         );
         assert_eq!(
@@ -305,7 +375,9 @@ mod tests {
             Some((Source::Dynamics365, TableKind::Opportunities))
         );
         assert_eq!(
-            kind_of("opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value"),
+            kind_of(
+                "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value"
+            ),
             Some((Source::Generic, TableKind::Opportunities))
         );
         assert_eq!(kind_of("Id,TableEnumOrId,FieldEnumOrId"), None);
@@ -320,12 +392,18 @@ mod tests {
         let detected = detect(&headers, None).unwrap().unwrap();
         assert_eq!(detected.columns.get("amount"), Some(4));
         assert_eq!(detected.columns.amount_currency, Some(3));
-        assert_eq!(detected.columns.duplicate_headers, vec![(5, "Opportunity ID".to_string())]);
+        assert_eq!(
+            detected.columns.duplicate_headers,
+            vec![(5, "Opportunity ID".to_string())]
+        );
     }
 
     #[test]
     fn hubspot_stage_dates() {
         let column = stage_date_column("Date entered Closed Won (Sales Pipeline)", 7).unwrap();
-        assert_eq!((column.stage.as_str(), column.entered), ("Closed Won", true));
+        assert_eq!(
+            (column.stage.as_str(), column.entered),
+            ("Closed Won", true)
+        );
     }
 }

@@ -132,7 +132,11 @@ const fn field(
     value_type: ValueType,
     synonyms: &'static [&'static str],
 ) -> FieldSpec {
-    FieldSpec { key, value_type, synonyms }
+    FieldSpec {
+        key,
+        value_type,
+        synonyms,
+    }
 }
 
 use ValueType::{Bool, Date, DateTime, Money, Number, Percent, Text};
@@ -146,12 +150,18 @@ pub fn normalize(header: &str) -> String {
     } else {
         trimmed
     };
-    without_suffix.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    without_suffix
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Finds the field of `kind` that a normalised header names.
 pub fn field_for_header(kind: TableKind, normalized: &str) -> Option<&'static FieldSpec> {
-    kind.fields().iter().find(|spec| spec.synonyms.contains(&normalized))
+    kind.fields()
+        .iter()
+        .find(|spec| spec.synonyms.contains(&normalized))
 }
 
 pub fn field_spec(kind: TableKind, key: &str) -> Option<&'static FieldSpec> {
@@ -162,15 +172,45 @@ pub fn field_spec(kind: TableKind, key: &str) -> Option<&'static FieldSpec> {
 /// criteria. Each is (canonical name, normalised synonyms).
 pub const EVIDENCE_FIELDS: &[(&str, &[&str])] = &[
     ("Metrics", &["metrics", "meddpiccmetrics"]),
-    ("Economic Buyer", &["economicbuyer", "eb", "meddpicceconomicbuyer"]),
-    ("Decision Criteria", &["decisioncriteria", "meddpiccdecisioncriteria"]),
-    ("Decision Process", &["decisionprocess", "meddpiccdecisionprocess"]),
+    (
+        "Economic Buyer",
+        &["economicbuyer", "eb", "meddpicceconomicbuyer"],
+    ),
+    (
+        "Decision Criteria",
+        &["decisioncriteria", "meddpiccdecisioncriteria"],
+    ),
+    (
+        "Decision Process",
+        &["decisionprocess", "meddpiccdecisionprocess"],
+    ),
     ("Paper Process", &["paperprocess", "meddpiccpaperprocess"]),
-    ("Identify Pain", &["identifypain", "implicatepain", "pain", "meddpiccpain"]),
+    (
+        "Identify Pain",
+        &["identifypain", "implicatepain", "pain", "meddpiccpain"],
+    ),
     ("Champion", &["champion", "meddpiccchampion"]),
-    ("Competition", &["competition", "competitor", "competitors", "maincompetitors"]),
-    ("Security Review", &["securityreview", "securityreviewstatus", "infosecreview"]),
-    ("POC Success Criteria", &["pocsuccesscriteria", "successcriteria", "pilotsuccesscriteria"]),
+    (
+        "Competition",
+        &[
+            "competition",
+            "competitor",
+            "competitors",
+            "maincompetitors",
+        ],
+    ),
+    (
+        "Security Review",
+        &["securityreview", "securityreviewstatus", "infosecreview"],
+    ),
+    (
+        "POC Success Criteria",
+        &[
+            "pocsuccesscriteria",
+            "successcriteria",
+            "pilotsuccesscriteria",
+        ],
+    ),
 ];
 
 pub fn evidence_for_header(normalized: &str) -> Option<&'static str> {
@@ -184,14 +224,30 @@ const OPPORTUNITY_FIELDS: &[FieldSpec] = &[
     field(
         "id",
         Text,
-        &["id", "opportunityid", "oppid", "recordid", "dealid", "donotmodifyopportunity", "opportunityid18"],
+        &[
+            "id",
+            "opportunityid",
+            "oppid",
+            "recordid",
+            "dealid",
+            "donotmodifyopportunity",
+            "opportunityid18",
+        ],
     ),
     field(
         "name",
         Text,
         &[
-            "name", "opportunityname", "opportunity", "dealname", "topic", "deal",
-            "verkaufschancenname", "nomdelopportunité", "nombredelaoportunidad", "nomedaoportunidade",
+            "name",
+            "opportunityname",
+            "opportunity",
+            "dealname",
+            "topic",
+            "deal",
+            "verkaufschancenname",
+            "nomdelopportunité",
+            "nombredelaoportunidad",
+            "nomedaoportunidade",
         ],
     ),
     field("account_id", Text, &["accountid", "companyid"]),
@@ -199,30 +255,73 @@ const OPPORTUNITY_FIELDS: &[FieldSpec] = &[
         "account_name",
         Text,
         &[
-            "accountname", "account", "company", "companyname", "potentialcustomer",
-            "associatedcompany", "customer", "nomducompte", "nombredelacuenta", "firmenname",
+            "accountname",
+            "account",
+            "company",
+            "companyname",
+            "potentialcustomer",
+            "associatedcompany",
+            "customer",
+            "nomducompte",
+            "nombredelacuenta",
+            "firmenname",
         ],
     ),
     field(
         "owner",
         Text,
         &[
-            "opportunityowner", "owner", "dealowner", "salesagent", "salesrep", "rep", "ownername",
-            "ownerfullname", "ownerid", "hubspotowner", "hubspotownerid", "accountexecutive",
-            "verkaufschancenverantwortlicher", "propriétairedelopportunité",
+            "opportunityowner",
+            "owner",
+            "dealowner",
+            "salesagent",
+            "salesrep",
+            "rep",
+            "ownername",
+            "ownerfullname",
+            "ownerid",
+            "hubspotowner",
+            "hubspotownerid",
+            "accountexecutive",
+            "verkaufschancenverantwortlicher",
+            "propriétairedelopportunité",
             "propietariodelaoportunidad",
         ],
     ),
-    field("owner_manager", Text, &["manager", "ownermanager", "salesmanager", "regionalmanager"]),
-    field("team", Text, &["ownerrole", "team", "salesteam", "role", "district"]),
-    field("region", Text, &["salesregion", "region", "territoryregion", "territory"]),
-    field("segment", Text, &["segment", "marketsegment", "customersegment"]),
+    field(
+        "owner_manager",
+        Text,
+        &["manager", "ownermanager", "salesmanager", "regionalmanager"],
+    ),
+    field(
+        "team",
+        Text,
+        &["ownerrole", "team", "salesteam", "role", "district"],
+    ),
+    field(
+        "region",
+        Text,
+        &["salesregion", "region", "territoryregion", "territory"],
+    ),
+    field(
+        "segment",
+        Text,
+        &["segment", "marketsegment", "customersegment"],
+    ),
     field(
         "stage",
         Text,
         &[
-            "stage", "stagename", "dealstage", "salesstage", "pipelinephase", "processstage", "phase",
-            "étape", "etapa", "fase",
+            "stage",
+            "stagename",
+            "dealstage",
+            "salesstage",
+            "pipelinephase",
+            "processstage",
+            "phase",
+            "étape",
+            "etapa",
+            "fase",
         ],
     ),
     field("stage_order", Number, &["stagesortorder", "stageorder"]),
@@ -233,65 +332,187 @@ const OPPORTUNITY_FIELDS: &[FieldSpec] = &[
         "forecast_category",
         Text,
         &[
-            "forecastcategory", "forecastcategoryname", "forecast", "msdynforecastcategory",
-            "prognosekategorie", "catégoriedeprévision", "categoríadepronóstico",
+            "forecastcategory",
+            "forecastcategoryname",
+            "forecast",
+            "msdynforecastcategory",
+            "prognosekategorie",
+            "catégoriedeprévision",
+            "categoríadepronóstico",
         ],
     ),
     field(
         "amount",
         Money,
         &[
-            "amount", "totalamount", "opportunityamount", "estrevenue", "estimatedrevenue",
-            "estimatedvalue", "dealvalue", "dealamount", "value", "closevalue", "betrag", "montant",
-            "importe", "valor",
+            "amount",
+            "totalamount",
+            "opportunityamount",
+            "estrevenue",
+            "estimatedrevenue",
+            "estimatedvalue",
+            "dealvalue",
+            "dealamount",
+            "value",
+            "closevalue",
+            "betrag",
+            "montant",
+            "importe",
+            "valor",
         ],
     ),
     field(
         "currency",
         Text,
-        &["currency", "currencyisocode", "opportunitycurrency", "amountcurrency", "dealcurrencycode", "currencycode"],
+        &[
+            "currency",
+            "currencyisocode",
+            "opportunitycurrency",
+            "amountcurrency",
+            "dealcurrencycode",
+            "currencycode",
+        ],
     ),
     field(
         "probability",
         Percent,
-        &["probability", "dealprobability", "closeprobability", "wahrscheinlichkeit", "probabilité", "probabilidad"],
+        &[
+            "probability",
+            "dealprobability",
+            "closeprobability",
+            "wahrscheinlichkeit",
+            "probabilité",
+            "probabilidad",
+        ],
     ),
     field(
         "close_date",
         Date,
         &[
-            "closedate", "expectedclosedate", "estclosedate", "estimatedclosedate", "abschlussdatum",
-            "datedeclôture", "fechadecierre", "datadefechamento",
+            "closedate",
+            "expectedclosedate",
+            "estclosedate",
+            "estimatedclosedate",
+            "abschlussdatum",
+            "datedeclôture",
+            "fechadecierre",
+            "datadefechamento",
         ],
     ),
     field(
         "created_date",
         Date,
-        &["createddate", "createdate", "created", "createdon", "engagedate", "erstelltam", "datedecréation", "fechadecreación"],
+        &[
+            "createddate",
+            "createdate",
+            "created",
+            "createdon",
+            "engagedate",
+            "erstelltam",
+            "datedecréation",
+            "fechadecreación",
+        ],
     ),
-    field("last_activity_date", Date, &["lastactivity", "lastactivitydate", "lastactivitydateet"]),
-    field("stage_entered_date", Date, &["laststagechangedate", "dateenteredcurrentstage", "stageentereddate"]),
-    field("next_step", Text, &["nextstep", "nextsteps", "opportunitynextsteps", "dealnextstep"]),
-    field("opportunity_type", Text, &["type", "opportunitytype", "dealtype"]),
-    field("lead_source", Text, &["leadsource", "source", "originalsource", "dealsource", "opportunitysource"]),
+    field(
+        "last_activity_date",
+        Date,
+        &["lastactivity", "lastactivitydate", "lastactivitydateet"],
+    ),
+    field(
+        "stage_entered_date",
+        Date,
+        &[
+            "laststagechangedate",
+            "dateenteredcurrentstage",
+            "stageentereddate",
+        ],
+    ),
+    field(
+        "next_step",
+        Text,
+        &[
+            "nextstep",
+            "nextsteps",
+            "opportunitynextsteps",
+            "dealnextstep",
+        ],
+    ),
+    field(
+        "opportunity_type",
+        Text,
+        &["type", "opportunitytype", "dealtype"],
+    ),
+    field(
+        "lead_source",
+        Text,
+        &[
+            "leadsource",
+            "source",
+            "originalsource",
+            "dealsource",
+            "opportunitysource",
+        ],
+    ),
     field(
         "partner",
         Text,
-        &["partner", "partneraccount", "primarypartneraccount", "primarypartneraccountid", "partnername"],
+        &[
+            "partner",
+            "partneraccount",
+            "primarypartneraccount",
+            "primarypartneraccountid",
+            "partnername",
+        ],
     ),
     field("is_deleted", Bool, &["isdeleted"]),
 ];
 
 const HISTORY_FIELDS: &[FieldSpec] = &[
-    field("opportunity_id", Text, &["opportunityid", "oppid", "dealid"]),
-    field("at", DateTime, &["createddate", "lastmodified", "editdate", "changedat", "fivetranstart"]),
-    field("by", Text, &["createdbyid", "createdby", "lastmodifiedby", "editedby", "changedby"]),
+    field(
+        "opportunity_id",
+        Text,
+        &["opportunityid", "oppid", "dealid"],
+    ),
+    field(
+        "at",
+        DateTime,
+        &[
+            "createddate",
+            "lastmodified",
+            "editdate",
+            "changedat",
+            "fivetranstart",
+        ],
+    ),
+    field(
+        "by",
+        Text,
+        &[
+            "createdbyid",
+            "createdby",
+            "lastmodifiedby",
+            "editedby",
+            "changedby",
+        ],
+    ),
     field("stage", Text, &["stagename", "stage", "tostage"]),
     field("amount", Money, &["amount"]),
     field("close_date", Date, &["closedate"]),
     field("probability", Percent, &["probability"]),
-    field("forecast_category", Text, &["forecastcategory", "forecastcategoryname", "toforecastcategory"]),
-    field("from_stage", Text, &["fromopportunitystagename", "fromstage"]),
+    field(
+        "forecast_category",
+        Text,
+        &[
+            "forecastcategory",
+            "forecastcategoryname",
+            "toforecastcategory",
+        ],
+    ),
+    field(
+        "from_stage",
+        Text,
+        &["fromopportunitystagename", "fromstage"],
+    ),
     field("from_forecast_category", Text, &["fromforecastcategory"]),
     field("prev_amount", Money, &["prevamount"]),
     field("prev_close_date", Date, &["prevclosedate"]),
@@ -299,7 +520,11 @@ const HISTORY_FIELDS: &[FieldSpec] = &[
 ];
 
 const FIELD_HISTORY_FIELDS: &[FieldSpec] = &[
-    field("opportunity_id", Text, &["opportunityid", "recordid", "parentid"]),
+    field(
+        "opportunity_id",
+        Text,
+        &["opportunityid", "recordid", "parentid"],
+    ),
     field("field", Text, &["field", "fieldevent", "fieldname"]),
     field("old_value", Text, &["oldvalue"]),
     field("new_value", Text, &["newvalue"]),
@@ -310,14 +535,30 @@ const FIELD_HISTORY_FIELDS: &[FieldSpec] = &[
 
 const ACCOUNT_FIELDS: &[FieldSpec] = &[
     field("id", Text, &["accountid", "id", "companyid", "recordid"]),
-    field("name", Text, &["accountname", "name", "companyname", "company"]),
+    field(
+        "name",
+        Text,
+        &["accountname", "name", "companyname", "company"],
+    ),
     field("industry", Text, &["industry"]),
-    field("segment", Text, &["segment", "customersegment", "marketsegment"]),
+    field(
+        "segment",
+        Text,
+        &["segment", "customersegment", "marketsegment"],
+    ),
     field("country", Text, &["country", "billingcountry"]),
-    field("owner", Text, &["owner", "ownerid", "accountowner", "companyowner"]),
+    field(
+        "owner",
+        Text,
+        &["owner", "ownerid", "accountowner", "companyowner"],
+    ),
     field("account_type", Text, &["type", "accounttype"]),
     field("parent_id", Text, &["parentid", "parentaccountid"]),
-    field("created_date", Date, &["createddate", "signupdate", "createdate"]),
+    field(
+        "created_date",
+        Date,
+        &["createddate", "signupdate", "createdate"],
+    ),
     field("is_deleted", Bool, &["isdeleted"]),
 ];
 
@@ -338,8 +579,16 @@ const ROLE_FIELDS: &[FieldSpec] = &[
 const SUBSCRIPTION_FIELDS: &[FieldSpec] = &[
     field("id", Text, &["subscriptionid", "id"]),
     field("account_id", Text, &["accountid"]),
-    field("start_date", Date, &["startdate", "termstart", "termstartdate"]),
-    field("end_date", Date, &["enddate", "termend", "termenddate", "renewaldate"]),
+    field(
+        "start_date",
+        Date,
+        &["startdate", "termstart", "termstartdate"],
+    ),
+    field(
+        "end_date",
+        Date,
+        &["enddate", "termend", "termenddate", "renewaldate"],
+    ),
     field("plan", Text, &["plantier", "plan", "product"]),
     field("seats", Number, &["seats", "quantity"]),
     field("mrr", Money, &["mrramount", "mrr"]),
@@ -359,19 +608,45 @@ const USAGE_FIELDS: &[FieldSpec] = &[
     field("date", Date, &["usagedate", "date", "day"]),
     field("metric", Text, &["featurename", "feature", "metric"]),
     field("count", Number, &["usagecount", "count", "value"]),
-    field("duration_seconds", Number, &["usagedurationsecs", "durationseconds"]),
+    field(
+        "duration_seconds",
+        Number,
+        &["usagedurationsecs", "durationseconds"],
+    ),
     field("errors", Number, &["errorcount", "errors"]),
 ];
 
 const TICKET_FIELDS: &[FieldSpec] = &[
     field("id", Text, &["ticketid", "id"]),
     field("account_id", Text, &["accountid"]),
-    field("opened", DateTime, &["submittedat", "openedat", "createdat", "opened", "createddate"]),
+    field(
+        "opened",
+        DateTime,
+        &[
+            "submittedat",
+            "openedat",
+            "createdat",
+            "opened",
+            "createddate",
+        ],
+    ),
     field("closed", DateTime, &["closedat", "closed", "closeddate"]),
     field("priority", Text, &["priority"]),
-    field("resolution_hours", Number, &["resolutiontimehours", "resolutionhours"]),
-    field("first_response_minutes", Number, &["firstresponsetimeminutes", "firstresponseminutes"]),
-    field("satisfaction", Number, &["satisfactionscore", "satisfaction", "csat"]),
+    field(
+        "resolution_hours",
+        Number,
+        &["resolutiontimehours", "resolutionhours"],
+    ),
+    field(
+        "first_response_minutes",
+        Number,
+        &["firstresponsetimeminutes", "firstresponseminutes"],
+    ),
+    field(
+        "satisfaction",
+        Number,
+        &["satisfactionscore", "satisfaction", "csat"],
+    ),
     field("escalated", Bool, &["escalationflag", "escalated"]),
 ];
 
@@ -392,9 +667,21 @@ const MILESTONE_FIELDS: &[FieldSpec] = &[
     field("eligible_date", Date, &["eligibledate", "eligibleon"]),
     field("pilot_start", Date, &["pilotstart", "pilotstartdate"]),
     field("pilot_end", Date, &["pilotend", "pilotenddate"]),
-    field("security_review_start", Date, &["securityreviewstart", "securityreviewstartdate"]),
-    field("security_review_end", Date, &["securityreviewend", "securityreviewenddate"]),
-    field("contract_date", Date, &["contractdate", "productiondate", "contractsigned"]),
+    field(
+        "security_review_start",
+        Date,
+        &["securityreviewstart", "securityreviewstartdate"],
+    ),
+    field(
+        "security_review_end",
+        Date,
+        &["securityreviewend", "securityreviewenddate"],
+    ),
+    field(
+        "contract_date",
+        Date,
+        &["contractdate", "productiondate", "contractsigned"],
+    ),
     field("activation_date", Date, &["activationdate", "activatedon"]),
     field("churn_date", Date, &["churndate"]),
 ];
@@ -403,7 +690,11 @@ const ASSIGNMENT_FIELDS: &[FieldSpec] = &[
     field("account_id", Text, &["accountid"]),
     field("experiment_id", Text, &["experimentid", "experiment"]),
     field("arm", Text, &["arm", "variant", "group"]),
-    field("assigned_on", Date, &["assignedon", "assigneddate", "assignmentdate"]),
+    field(
+        "assigned_on",
+        Date,
+        &["assignedon", "assigneddate", "assignmentdate"],
+    ),
 ];
 
 #[cfg(test)]
@@ -425,8 +716,16 @@ mod tests {
             let mut seen = std::collections::HashSet::new();
             for spec in kind.fields() {
                 for synonym in spec.synonyms {
-                    assert_eq!(&normalize(synonym), synonym, "{kind:?}.{}: {synonym}", spec.key);
-                    assert!(seen.insert(*synonym), "{kind:?}: {synonym} names two fields");
+                    assert_eq!(
+                        &normalize(synonym),
+                        synonym,
+                        "{kind:?}.{}: {synonym}",
+                        spec.key
+                    );
+                    assert!(
+                        seen.insert(*synonym),
+                        "{kind:?}: {synonym} names two fields"
+                    );
                 }
             }
         }

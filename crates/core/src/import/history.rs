@@ -35,9 +35,18 @@ impl HistoryRow {
         [
             (HistoryField::Stage, self.stage.clone()),
             (HistoryField::Amount, self.amount.map(format_number)),
-            (HistoryField::CloseDate, self.close_date.map(|date| date.to_string())),
-            (HistoryField::ForecastCategory, self.forecast_category.clone()),
-            (HistoryField::Probability, self.probability.map(format_number)),
+            (
+                HistoryField::CloseDate,
+                self.close_date.map(|date| date.to_string()),
+            ),
+            (
+                HistoryField::ForecastCategory,
+                self.forecast_category.clone(),
+            ),
+            (
+                HistoryField::Probability,
+                self.probability.map(format_number),
+            ),
         ]
     }
 
@@ -62,22 +71,28 @@ impl HistoryRow {
 
 /// Events from OpportunityHistory rows, in (opportunity, time, line) order.
 pub(crate) fn events_from_rows(mut rows: Vec<HistoryRow>) -> Vec<HistoryEvent> {
-    rows.sort_by(|a, b| (&a.opportunity_id, a.at, a.source).cmp(&(&b.opportunity_id, b.at, b.source)));
+    rows.sort_by(|a, b| {
+        (&a.opportunity_id, a.at, a.source).cmp(&(&b.opportunity_id, b.at, b.source))
+    });
     let mut events = Vec::with_capacity(rows.len() * 2);
     let mut previous: Option<&HistoryRow> = None;
     for row in &rows {
         let earlier = previous.filter(|earlier| earlier.opportunity_id == row.opportunity_id);
-        let event = |field: HistoryField, old_value: Option<String>, new_value: Option<String>| HistoryEvent {
-            opportunity_id: row.opportunity_id.clone(),
-            field,
-            old_value,
-            new_value,
-            at: row.at,
-            by: row.by.clone(),
-            source: row.source,
+        let event = |field: HistoryField, old_value: Option<String>, new_value: Option<String>| {
+            HistoryEvent {
+                opportunity_id: row.opportunity_id.clone(),
+                field,
+                old_value,
+                new_value,
+                at: row.at,
+                by: row.by.clone(),
+                source: row.source,
+            }
         };
         match earlier {
-            None if row.is_creation() => events.push(event(HistoryField::Created, None, row.stage.clone())),
+            None if row.is_creation() => {
+                events.push(event(HistoryField::Created, None, row.stage.clone()))
+            }
             _ => {
                 let earlier_values = earlier.map(HistoryRow::values);
                 for (idx, (field, new_value)) in row.values().into_iter().enumerate() {
@@ -111,7 +126,10 @@ pub(crate) struct StageDateCell<'a> {
 /// Stage events from HubSpot's "Date entered <stage>" cells: each entered stage, in time order,
 /// with the stage entered before it as the old value. A cell that is not a date rejects the row
 /// (returned as its 0-based column and the reason).
-pub(crate) fn stage_date_events(cells: &[StageDateCell], opportunity: &Opportunity) -> Result<Vec<HistoryEvent>, (usize, String)> {
+pub(crate) fn stage_date_events(
+    cells: &[StageDateCell],
+    opportunity: &Opportunity,
+) -> Result<Vec<HistoryEvent>, (usize, String)> {
     let mut entered: Vec<(NaiveDateTime, &str)> = Vec::new();
     for cell in cells {
         match &cell.parsed {
@@ -145,7 +163,9 @@ pub(crate) fn field_from_name(name: &str) -> HistoryField {
         "stagename" | "stage" => HistoryField::Stage,
         "amount" => HistoryField::Amount,
         "closedate" | "close date" => HistoryField::CloseDate,
-        "forecastcategoryname" | "forecastcategory" | "forecast category" => HistoryField::ForecastCategory,
+        "forecastcategoryname" | "forecastcategory" | "forecast category" => {
+            HistoryField::ForecastCategory
+        }
         "probability" => HistoryField::Probability,
         _ => HistoryField::Other(name.trim().to_string()),
     }
@@ -153,7 +173,11 @@ pub(crate) fn field_from_name(name: &str) -> HistoryField {
 
 /// Writes dates as `YYYY-MM-DD` and numbers without grouping, when the field is a date or a
 /// number and the value reads as one; other values stay as written.
-pub(crate) fn canonical_value(field: &HistoryField, value: &str, order: Option<SlashOrder>) -> String {
+pub(crate) fn canonical_value(
+    field: &HistoryField,
+    value: &str,
+    order: Option<SlashOrder>,
+) -> String {
     match field {
         HistoryField::CloseDate => match values::date(value, order) {
             Ok(Some(date)) => date.to_string(),
@@ -188,7 +212,10 @@ mod tests {
     fn row(line: u64, day: u32, stage: &str, amount: f64, from_stage: Option<&str>) -> HistoryRow {
         HistoryRow {
             opportunity_id: "006A".into(),
-            at: NaiveDate::from_ymd_opt(2026, 9, day).unwrap().and_hms_opt(10, 0, 0).unwrap(),
+            at: NaiveDate::from_ymd_opt(2026, 9, day)
+                .unwrap()
+                .and_hms_opt(10, 0, 0)
+                .unwrap(),
             by: Some("005U".into()),
             stage: Some(stage.into()),
             amount: Some(amount),
@@ -212,7 +239,12 @@ mod tests {
         ]);
         let summary: Vec<String> = events
             .iter()
-            .map(|event| format!("{:?} {:?} -> {:?} @{}", event.field, event.old_value, event.new_value, event.source.line))
+            .map(|event| {
+                format!(
+                    "{:?} {:?} -> {:?} @{}",
+                    event.field, event.old_value, event.new_value, event.source.line
+                )
+            })
             .collect();
         assert_eq!(
             summary,
@@ -227,7 +259,13 @@ mod tests {
     #[test]
     fn field_names_map_to_fields() {
         assert_eq!(field_from_name("StageName"), HistoryField::Stage);
-        assert_eq!(field_from_name("Custom__c"), HistoryField::Other("Custom__c".into()));
-        assert_eq!(canonical_value(&HistoryField::Amount, "USD 1,500.00", None), "1500");
+        assert_eq!(
+            field_from_name("Custom__c"),
+            HistoryField::Other("Custom__c".into())
+        );
+        assert_eq!(
+            canonical_value(&HistoryField::Amount, "USD 1,500.00", None),
+            "1500"
+        );
     }
 }

@@ -90,8 +90,9 @@ struct RawStages {
 impl Mapping {
     /// Parses a mapping file's text. Errors name the line and column of the problem.
     pub fn from_toml(text: &str) -> Result<Mapping, MappingError> {
-        let raw: RawMapping =
-            toml::from_str(text).map_err(|error| MappingError { message: describe_toml_error(text, &error) })?;
+        let raw: RawMapping = toml::from_str(text).map_err(|error| MappingError {
+            message: describe_toml_error(text, &error),
+        })?;
         let kind = match raw.kind.as_deref() {
             None => None,
             Some(key) => Some(TableKind::from_key(key).ok_or_else(|| MappingError {
@@ -106,7 +107,9 @@ impl Mapping {
             Some("dmy") => Some(DateOrder::DayFirst),
             Some("mdy") => Some(DateOrder::MonthFirst),
             Some(other) => {
-                return Err(MappingError { message: format!("date_order \"{other}\" must be \"dmy\" or \"mdy\"") });
+                return Err(MappingError {
+                    message: format!("date_order \"{other}\" must be \"dmy\" or \"mdy\""),
+                });
             }
         };
         let checked_kind = kind.unwrap_or(TableKind::Opportunities);
@@ -116,7 +119,12 @@ impl Mapping {
                     message: format!(
                         "[columns] {key}: not a field of {} (fields: {})",
                         checked_kind.label(),
-                        checked_kind.fields().iter().map(|spec| spec.key).collect::<Vec<_>>().join(", ")
+                        checked_kind
+                            .fields()
+                            .iter()
+                            .map(|spec| spec.key)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 });
             }
@@ -162,7 +170,11 @@ fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
         Some(span) => {
             let before = &text[..span.start.min(text.len())];
             let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().map_or(0, |part| part.chars().count()) + 1;
+            let column = before
+                .rsplit('\n')
+                .next()
+                .map_or(0, |part| part.chars().count())
+                + 1;
             format!("line {line}, column {column}: {message}")
         }
         None => message.to_string(),
@@ -195,8 +207,17 @@ lost = ["Dead"]
         .unwrap();
         assert_eq!(mapping.kind, Some(TableKind::Opportunities));
         assert_eq!(mapping.date_order, Some(DateOrder::DayFirst));
-        assert_eq!(mapping.columns, vec![("amount".into(), "Total Value".into()), ("name".into(), "Deal".into())]);
-        assert_eq!(mapping.forecast_categories, vec![("upside".into(), ForecastCategory::BestCase)]);
+        assert_eq!(
+            mapping.columns,
+            vec![
+                ("amount".into(), "Total Value".into()),
+                ("name".into(), "Deal".into())
+            ]
+        );
+        assert_eq!(
+            mapping.forecast_categories,
+            vec![("upside".into(), ForecastCategory::BestCase)]
+        );
     }
 
     #[test]
@@ -204,8 +225,18 @@ lost = ["Dead"]
         let error = Mapping::from_toml("[columns]\nname = \n").unwrap_err();
         assert!(error.message.starts_with("line 2, column"), "{error}");
         let error = Mapping::from_toml("[columns]\nsize = \"X\"\n").unwrap_err();
-        assert!(error.message.starts_with("[columns] size: not a field of opportunities"), "{error}");
+        assert!(
+            error
+                .message
+                .starts_with("[columns] size: not a field of opportunities"),
+            "{error}"
+        );
         let error = Mapping::from_toml("kind = \"deals\"\n").unwrap_err();
-        assert!(error.message.contains("kind \"deals\" is not one Lens reads"), "{error}");
+        assert!(
+            error
+                .message
+                .contains("kind \"deals\" is not one Lens reads"),
+            "{error}"
+        );
     }
 }

@@ -35,7 +35,7 @@ use crate::model::{
     Subscription, Ticket, UsagePoint, User,
 };
 
-pub use decode::{Cell, GridRow, read_csv_grid};
+pub use decode::{Cell, GridRow, read_rows};
 pub use fields::TableKind;
 pub use mapping::{Mapping, MappingError};
 
@@ -127,9 +127,15 @@ impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.column, &self.column_name) {
             (Some(column), Some(name)) => {
-                write!(f, "line {}, column {column} ({name}): {}", self.line, self.reason)
+                write!(
+                    f,
+                    "line {}, column {column} ({name}): {}",
+                    self.line, self.reason
+                )
             }
-            (Some(column), None) => write!(f, "line {}, column {column}: {}", self.line, self.reason),
+            (Some(column), None) => {
+                write!(f, "line {}, column {column}: {}", self.line, self.reason)
+            }
             _ => write!(f, "line {}: {}", self.line, self.reason),
         }
     }
@@ -180,19 +186,38 @@ pub struct ImportReport {
 pub enum ImportError {
     Empty,
     /// The bytes are not text, nor a workbook Lens reads (e.g. a PDF renamed .csv).
-    NotATable { detail: String },
-    Workbook { detail: String },
+    NotATable {
+        detail: String,
+    },
+    Workbook {
+        detail: String,
+    },
     /// The CSV itself could not be parsed.
-    Malformed { line: u64, detail: String },
+    Malformed {
+        line: u64,
+        detail: String,
+    },
     NoHeader,
-    UnknownFormat { headers: Vec<String> },
+    UnknownFormat {
+        headers: Vec<String>,
+    },
     /// Slash dates such as 03/04/2025 appear and no value settles the day/month order.
-    AmbiguousDates { line: u64, column: usize, column_name: String, example: String },
+    AmbiguousDates {
+        line: u64,
+        column: usize,
+        column_name: String,
+        example: String,
+    },
     /// Some dates are only valid day-first and others only month-first.
-    ContradictoryDates { day_first: String, month_first: String },
+    ContradictoryDates {
+        day_first: String,
+        month_first: String,
+    },
     /// Only a header, or only a footer: no data rows at all.
     NoDataRows,
-    Mapping { detail: String },
+    Mapping {
+        detail: String,
+    },
 }
 
 impl fmt::Display for ImportError {
@@ -202,7 +227,9 @@ impl fmt::Display for ImportError {
             ImportError::NotATable { detail } => {
                 write!(f, "not a CSV or spreadsheet export: {detail}")
             }
-            ImportError::Workbook { detail } => write!(f, "the workbook could not be read: {detail}"),
+            ImportError::Workbook { detail } => {
+                write!(f, "the workbook could not be read: {detail}")
+            }
             ImportError::Malformed { line, detail } => {
                 write!(f, "line {line}: the CSV could not be read: {detail}")
             }
@@ -217,13 +244,21 @@ impl fmt::Display for ImportError {
                     shown.join(", ")
                 )
             }
-            ImportError::AmbiguousDates { line, column, column_name, example } => write!(
+            ImportError::AmbiguousDates {
+                line,
+                column,
+                column_name,
+                example,
+            } => write!(
                 f,
                 "line {line}, column {column} ({column_name}): the date \"{example}\" could be \
                  day/month or month/day and no date in the file settles it; \
                  pass the date order explicitly (--date-order dmy or mdy)"
             ),
-            ImportError::ContradictoryDates { day_first, month_first } => write!(
+            ImportError::ContradictoryDates {
+                day_first,
+                month_first,
+            } => write!(
                 f,
                 "the dates mix two orders: {day_first} is only valid day first, \
                  {month_first} only month first"

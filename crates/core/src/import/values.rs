@@ -45,7 +45,9 @@ pub fn number(raw: &str) -> Result<Option<f64>, String> {
     if trimmed.is_empty() {
         return Ok(None);
     }
-    plain_number(trimmed).map(Some).ok_or_else(|| format!("\"{trimmed}\" is not a number"))
+    plain_number(trimmed)
+        .map(Some)
+        .ok_or_else(|| format!("\"{trimmed}\" is not a number"))
 }
 
 /// Reads a percentage such as `90%` or `90` (kept on the 0–100 scale as written).
@@ -55,7 +57,9 @@ pub fn percent(raw: &str) -> Result<Option<f64>, String> {
         return Ok(None);
     }
     let without_sign = trimmed.trim_end_matches('%').trim_end();
-    plain_number(without_sign).map(Some).ok_or_else(|| format!("\"{trimmed}\" is not a percentage"))
+    plain_number(without_sign)
+        .map(Some)
+        .ok_or_else(|| format!("\"{trimmed}\" is not a percentage"))
 }
 
 /// Reads `1`/`0`, `true`/`false`, `yes`/`no` in any case.
@@ -76,7 +80,9 @@ pub fn datetime(raw: &str, order: Option<SlashOrder>) -> Result<Option<NaiveDate
     if trimmed.is_empty() {
         return Ok(None);
     }
-    parse_datetime(trimmed, order).map(Some).ok_or_else(|| format!("\"{trimmed}\" is not a date"))
+    parse_datetime(trimmed, order)
+        .map(Some)
+        .ok_or_else(|| format!("\"{trimmed}\" is not a date"))
 }
 
 pub fn date(raw: &str, order: Option<SlashOrder>) -> Result<Option<NaiveDate>, String> {
@@ -88,10 +94,17 @@ pub fn date(raw: &str, order: Option<SlashOrder>) -> Result<Option<NaiveDate>, S
 /// (ISO dates, dotted dates, which are always day first, and month names).
 pub fn slash_date_parts(raw: &str) -> Option<(u32, u32)> {
     let date_part = raw.trim().split([' ', 'T']).next()?;
-    let separator = if date_part.contains('/') { '/' } else if date_part.contains('-') { '-' } else { return None };
+    let separator = if date_part.contains('/') {
+        '/'
+    } else if date_part.contains('-') {
+        '-'
+    } else {
+        return None;
+    };
     let mut parts = date_part.split(separator);
     let (first, second, year) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || first.len() > 2 || second.len() > 2 || !matches!(year.len(), 2 | 4) {
+    if parts.next().is_some() || first.len() > 2 || second.len() > 2 || !matches!(year.len(), 2 | 4)
+    {
         return None;
     }
     Some((first.parse().ok()?, second.parse().ok()?))
@@ -117,7 +130,10 @@ fn split_date_time(text: &str) -> (&str, Option<&str>) {
     let mut offset = 0;
     for token in text.split(' ') {
         if token.contains(':') {
-            return (text[..offset].trim_end().trim_end_matches(','), Some(text[offset..].trim()));
+            return (
+                text[..offset].trim_end().trim_end_matches(','),
+                Some(text[offset..].trim()),
+            );
         }
         offset += token.len() + 1;
     }
@@ -127,12 +143,19 @@ fn split_date_time(text: &str) -> (&str, Option<&str>) {
 fn parse_date_part(text: &str, order: Option<SlashOrder>) -> Option<NaiveDate> {
     let bytes = text.as_bytes();
     // ISO 8601 and YYYY/MM/DD.
-    if bytes.len() >= 8 && bytes[..4].iter().all(u8::is_ascii_digit) && matches!(bytes[4], b'-' | b'/' | b'.') {
+    if bytes.len() >= 8
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && matches!(bytes[4], b'-' | b'/' | b'.')
+    {
         let mut parts = text.split(bytes[4] as char);
         let year = parts.next()?.parse().ok()?;
         let month = parts.next()?.parse().ok()?;
         let day = parts.next()?.parse().ok()?;
-        return parts.next().is_none().then(|| NaiveDate::from_ymd_opt(year, month, day)).flatten();
+        return parts
+            .next()
+            .is_none()
+            .then(|| NaiveDate::from_ymd_opt(year, month, day))
+            .flatten();
     }
     if let Some((first, second)) = slash_date_parts(text) {
         let year = expand_year(text.rsplit(['/', '-']).next()?)?;
@@ -148,12 +171,25 @@ fn parse_date_part(text: &str, order: Option<SlashOrder>) -> Option<NaiveDate> {
     }
     // Dotted dates (16.10.2025) are day first in every locale that writes them.
     let dotted: Vec<&str> = text.split('.').collect();
-    if dotted.len() == 3 && dotted.iter().all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())) {
+    if dotted.len() == 3
+        && dotted
+            .iter()
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+    {
         let year = expand_year(dotted[2])?;
         return NaiveDate::from_ymd_opt(year, dotted[1].parse().ok()?, dotted[0].parse().ok()?);
     }
-    const NAMED_MONTH_FORMATS: &[&str] = &["%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y"];
-    NAMED_MONTH_FORMATS.iter().find_map(|format| NaiveDate::parse_from_str(text, format).ok())
+    const NAMED_MONTH_FORMATS: &[&str] = &[
+        "%b %d, %Y",
+        "%B %d, %Y",
+        "%d %b %Y",
+        "%d %B %Y",
+        "%d-%b-%Y",
+        "%d-%b-%y",
+    ];
+    NAMED_MONTH_FORMATS
+        .iter()
+        .find_map(|format| NaiveDate::parse_from_str(text, format).ok())
 }
 
 fn expand_year(text: &str) -> Option<i32> {
@@ -216,7 +252,10 @@ fn split_currency(text: &str) -> (&str, Option<String>) {
         ("$", None),
     ];
     for (symbol, code) in SYMBOLS {
-        if let Some(rest) = text.strip_prefix(symbol).or_else(|| text.strip_suffix(symbol)) {
+        if let Some(rest) = text
+            .strip_prefix(symbol)
+            .or_else(|| text.strip_suffix(symbol))
+        {
             return (rest.trim(), code.map(str::to_string));
         }
     }
@@ -235,7 +274,10 @@ fn split_currency(text: &str) -> (&str, Option<String>) {
 fn plain_number(text: &str) -> Option<f64> {
     let mut text = text.trim();
     let mut negative = false;
-    if let Some(inner) = text.strip_prefix('(').and_then(|rest| rest.strip_suffix(')')) {
+    if let Some(inner) = text
+        .strip_prefix('(')
+        .and_then(|rest| rest.strip_suffix(')'))
+    {
         negative = true;
         text = inner.trim();
     }
@@ -248,9 +290,15 @@ fn plain_number(text: &str) -> Option<f64> {
     } else if let Some(rest) = text.strip_prefix('+') {
         text = rest.trim_start();
     }
-    let cleaned: String =
-        text.chars().filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '’')).collect();
-    if cleaned.is_empty() || !cleaned.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b',') {
+    let cleaned: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '’'))
+        .collect();
+    if cleaned.is_empty()
+        || !cleaned
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+    {
         return None;
     }
     let last_dot = cleaned.rfind('.');
@@ -274,7 +322,9 @@ fn plain_number(text: &str) -> Option<f64> {
         return None;
     }
     let value: f64 = normalized.parse().ok()?;
-    value.is_finite().then_some(if negative { -value } else { value })
+    value
+        .is_finite()
+        .then_some(if negative { -value } else { value })
 }
 
 #[cfg(test)]
@@ -287,8 +337,14 @@ mod tests {
 
     #[test]
     fn amounts_in_the_shapes_crms_write() {
-        assert_eq!(money("USD 485,000.00"), Ok(Some((485_000.0, Some("USD".into())))));
-        assert_eq!(money("EUR 1.234,50"), Ok(Some((1234.5, Some("EUR".into())))));
+        assert_eq!(
+            money("USD 485,000.00"),
+            Ok(Some((485_000.0, Some("USD".into()))))
+        );
+        assert_eq!(
+            money("EUR 1.234,50"),
+            Ok(Some((1234.5, Some("EUR".into()))))
+        );
         assert_eq!(money("$1,200"), Ok(Some((1200.0, None))));
         assert_eq!(money("-$1,200"), Ok(Some((-1200.0, None))));
         assert_eq!(money("1 234,5 €"), Ok(Some((1234.5, Some("EUR".into())))));
@@ -313,16 +369,40 @@ mod tests {
     #[test]
     fn dates_in_iso_salesforce_and_locale_shapes() {
         let at = |text, order| datetime(text, order).unwrap().unwrap();
-        assert_eq!(at("2024-01-22T16:14:25.000+0000", None), ymd(2024, 1, 22).and_hms_opt(16, 14, 25).unwrap());
-        assert_eq!(at("2023-10-28 20:45:25", None), ymd(2023, 10, 28).and_hms_opt(20, 45, 25).unwrap());
-        assert_eq!(at("02/23/26 08:55 PM", Some(SlashOrder::MonthFirst)), ymd(2026, 2, 23).and_hms_opt(20, 55, 0).unwrap());
-        assert_eq!(at("11/13/2026 12:02 AM", Some(SlashOrder::MonthFirst)), ymd(2026, 11, 13).and_hms_opt(0, 2, 0).unwrap());
-        assert_eq!(date("16/10/2025", Some(SlashOrder::DayFirst)), Ok(Some(ymd(2025, 10, 16))));
-        assert_eq!(date("03/04/2025", Some(SlashOrder::DayFirst)), Ok(Some(ymd(2025, 4, 3))));
-        assert_eq!(date("03/04/2025", Some(SlashOrder::MonthFirst)), Ok(Some(ymd(2025, 3, 4))));
+        assert_eq!(
+            at("2024-01-22T16:14:25.000+0000", None),
+            ymd(2024, 1, 22).and_hms_opt(16, 14, 25).unwrap()
+        );
+        assert_eq!(
+            at("2023-10-28 20:45:25", None),
+            ymd(2023, 10, 28).and_hms_opt(20, 45, 25).unwrap()
+        );
+        assert_eq!(
+            at("02/23/26 08:55 PM", Some(SlashOrder::MonthFirst)),
+            ymd(2026, 2, 23).and_hms_opt(20, 55, 0).unwrap()
+        );
+        assert_eq!(
+            at("11/13/2026 12:02 AM", Some(SlashOrder::MonthFirst)),
+            ymd(2026, 11, 13).and_hms_opt(0, 2, 0).unwrap()
+        );
+        assert_eq!(
+            date("16/10/2025", Some(SlashOrder::DayFirst)),
+            Ok(Some(ymd(2025, 10, 16)))
+        );
+        assert_eq!(
+            date("03/04/2025", Some(SlashOrder::DayFirst)),
+            Ok(Some(ymd(2025, 4, 3)))
+        );
+        assert_eq!(
+            date("03/04/2025", Some(SlashOrder::MonthFirst)),
+            Ok(Some(ymd(2025, 3, 4)))
+        );
         assert_eq!(date("16.10.2025", None), Ok(Some(ymd(2025, 10, 16))));
         assert_eq!(date("Oct 16, 2025", None), Ok(Some(ymd(2025, 10, 16))));
-        assert_eq!(date("2018-10-01 00:00:00", None), Ok(Some(ymd(2018, 10, 1))));
+        assert_eq!(
+            date("2018-10-01 00:00:00", None),
+            Ok(Some(ymd(2018, 10, 1)))
+        );
         assert!(date("16/10/2025", Some(SlashOrder::MonthFirst)).is_err());
         assert!(date("2025-02-30", None).is_err());
         assert!(date("soon", None).is_err());
