@@ -362,10 +362,10 @@ fn renewals_sample_values() {
 // ---------------------------------------------------------------------------------------------
 // csv-spectrum
 
-fn spectrum_case(
-    csv_path: &Path,
-    json_path: &Path,
-) -> (Vec<BTreeMap<String, String>>, Vec<BTreeMap<String, String>>) {
+/// One CSV record keyed by header, as csv-spectrum's JSON writes it.
+type Row = BTreeMap<String, String>;
+
+fn spectrum_case(csv_path: &Path, json_path: &Path) -> (Vec<Row>, Vec<Row>) {
     let rows = read_rows(&std::fs::read(csv_path).unwrap())
         .unwrap_or_else(|error| panic!("{}: {error}", csv_path.display()));
     let (header, data) = rows.split_first().expect("a header row");

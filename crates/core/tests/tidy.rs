@@ -30,15 +30,30 @@ fn every_source_file_starts_with_a_module_doc() {
     assert!(files.len() > 10);
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        assert!(text.starts_with("//!"), "{} does not start with a //! comment", file.display());
+        assert!(
+            text.starts_with("//!"),
+            "{} does not start with a //! comment",
+            file.display()
+        );
     }
 }
 
 #[test]
 fn core_never_touches_a_browser_a_clock_or_io() {
     const FORBIDDEN: &[&str] = &[
-        "web_sys", "js_sys", "wasm_bindgen", "gloo", "leptos", "Utc::now", "Local::now", "SystemTime", "Instant::now",
-        "std::fs", "std::net", "std::env", "File::open",
+        "web_sys",
+        "js_sys",
+        "wasm_bindgen",
+        "gloo",
+        "leptos",
+        "Utc::now",
+        "Local::now",
+        "SystemTime",
+        "Instant::now",
+        "std::fs",
+        "std::net",
+        "std::env",
+        "File::open",
     ];
     let mut files = Vec::new();
     rust_files(&workspace().join("crates/core/src"), &mut files);

@@ -3,13 +3,16 @@
 //!
 //! Tasks:
 //! - `gen --size district|region --seed N --out DIR`: write a seeded, realistic set of CRM exports.
-//! - `demo`: generate the district demo data and run Lens on it.
+//! - `demo`: generate the district demo data, build the extension, and show it on a demo CRM page.
 //! - `test`: every check CI runs (format, lints, tests, purity, wasm build, end-to-end).
 //! - `dist`: build the extension into `dist/extension`.
+//! - `e2e`: only the end-to-end tests in headless Chromium.
+//! - `setup`: install what a fresh machine lacks (wasm target, wasm-bindgen-cli, Chromium, npm packages).
 
 mod dist;
 mod e2e;
 mod r#gen;
+mod setup;
 mod test;
 
 use std::process::ExitCode;
@@ -17,7 +20,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((task, rest)) = args.split_first() else {
-        eprintln!("usage: cargo xtask <gen|demo|test|dist> [options]");
+        eprintln!("usage: cargo xtask <gen|demo|test|dist|setup|e2e> [options]");
         return ExitCode::from(2);
     };
     let result = match task.as_str() {
@@ -25,7 +28,11 @@ fn main() -> ExitCode {
         "demo" => dist::demo(rest),
         "dist" => dist::run(rest),
         "test" => test::run(rest),
-        other => Err(format!("unknown task `{other}` (tasks: gen, demo, test, dist)")),
+        "setup" => setup::run(rest),
+        "e2e" => e2e::run_e2e(),
+        other => Err(format!(
+            "unknown task `{other}` (tasks: gen, demo, test, dist, setup, e2e)"
+        )),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,9 +1,12 @@
 //! `cargo xtask test`: every check CI runs, in order, stopping at the first failure.
 //!
-//! 1. formatting, 2. lints on the whole workspace, 3. the native tests, 4. the purity check on
-//! `lens-core` (no browser crate among its dependencies) and its wasm32 build, 5. the wasm build of
-//! the panel, 6. the end-to-end tests in headless Chromium.
-//! `--no-e2e` stops after step 5 (for machines without Chromium).
+//! 1. formatting;
+//! 2. lints on the whole workspace, and on the panel for wasm32;
+//! 3. the native tests;
+//! 4. the purity check on `lens-core` (no browser crate among its dependencies) and its wasm32 build;
+//! 5. the wasm build of the panel and the end-to-end tests in headless Chromium.
+//!
+//! `--no-e2e` builds the panel but skips the browser tests (for machines without Chromium).
 
 use std::process::Command;
 
@@ -15,18 +18,56 @@ pub fn run(args: &[String]) -> Result<(), String> {
     for arg in args {
         match arg.as_str() {
             "--no-e2e" => run_e2e = false,
-            other => return Err(format!("test: unknown option `{other}` (options: --no-e2e)")),
+            other => {
+                return Err(format!(
+                    "test: unknown option `{other}` (options: --no-e2e)"
+                ));
+            }
         }
     }
+    crate::setup::ensure_wasm_target()?;
+    crate::setup::ensure_wasm_bindgen()?;
+    if run_e2e {
+        crate::setup::ensure_chromium()?;
+        crate::setup::ensure_npm_packages()?;
+    }
     step("format", &["fmt", "--all", "--check"])?;
-    step("lints", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
+    step(
+        "lints",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     step(
         "lints (panel, wasm32)",
-        &["clippy", "-p", "lens-ext", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "-p",
+            "lens-ext",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ],
     )?;
     step("tests", &["test", "--workspace", "--exclude", "lens-ext"])?;
     purity()?;
-    step("lens-core for wasm32", &["build", "-p", "lens-core", "--target", "wasm32-unknown-unknown"])?;
+    step(
+        "lens-core for wasm32",
+        &[
+            "build",
+            "-p",
+            "lens-core",
+            "--target",
+            "wasm32-unknown-unknown",
+        ],
+    )?;
     if run_e2e {
         println!("==> end-to-end (builds the panel for wasm32)");
         crate::e2e::run_e2e()?;
@@ -43,32 +84,55 @@ fn step(name: &str, cargo_args: &[&str]) -> Result<(), String> {
         .args(cargo_args)
         .status()
         .map_err(|error| format!("{name}: could not run cargo: {error}"))?;
-    if status.success() { Ok(()) } else { Err(format!("{name} failed (cargo {})", cargo_args.join(" "))) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{name} failed (cargo {})", cargo_args.join(" ")))
+    }
 }
 
 /// `lens-core` must not depend, even indirectly, on a browser crate.
 fn purity() -> Result<(), String> {
     println!("==> purity: cargo tree -p lens-core -e normal");
     let output = Command::new(cargo())
-        .args(["tree", "-p", "lens-core", "-e", "normal", "--prefix", "none"])
+        .args([
+            "tree",
+            "-p",
+            "lens-core",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
         .output()
         .map_err(|error| format!("purity: could not run cargo tree: {error}"))?;
     if !output.status.success() {
-        return Err(format!("purity: cargo tree failed: {}", String::from_utf8_lossy(&output.stderr)));
+        return Err(format!(
+            "purity: cargo tree failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
     }
     let tree = String::from_utf8_lossy(&output.stdout);
     let offending: Vec<&str> = tree
         .lines()
         .filter(|line| {
             let name = line.split_whitespace().next().unwrap_or("");
-            BROWSER_CRATES.iter().any(|browser_crate| name == *browser_crate || name.starts_with(&format!("{browser_crate}-")))
+            BROWSER_CRATES.iter().any(|browser_crate| {
+                name == *browser_crate || name.starts_with(&format!("{browser_crate}-"))
+            })
         })
         .collect();
     if offending.is_empty() {
-        println!("    lens-core depends on {} crates, none of them a browser crate", tree.lines().count());
+        println!(
+            "    lens-core depends on {} crates, none of them a browser crate",
+            tree.lines().count()
+        );
         Ok(())
     } else {
-        Err(format!("purity: lens-core depends on browser crates: {}", offending.join("; ")))
+        Err(format!(
+            "purity: lens-core depends on browser crates: {}",
+            offending.join("; ")
+        ))
     }
 }
 

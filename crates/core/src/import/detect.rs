@@ -246,25 +246,23 @@ fn map_columns(
             continue;
         }
         seen_headers.insert(name.as_str(), column);
-        if let Some(spec) = field_for_header(kind, name) {
-            if let std::collections::hash_map::Entry::Vacant(entry) = columns.by_key.entry(spec.key)
-            {
-                entry.insert(column);
-                assigned[column] = Some(spec.key.to_string());
-                continue;
-            }
+        if let Some(spec) = field_for_header(kind, name)
+            && let std::collections::hash_map::Entry::Vacant(entry) = columns.by_key.entry(spec.key)
+        {
+            entry.insert(column);
+            assigned[column] = Some(spec.key.to_string());
+            continue;
         }
         if kind == TableKind::Opportunities {
-            if let Some(evidence) = evidence_for_header(name) {
-                if !columns
+            if let Some(evidence) = evidence_for_header(name)
+                && !columns
                     .evidence
                     .iter()
                     .any(|(existing, _)| existing == evidence)
-                {
-                    columns.evidence.push((evidence.to_string(), column));
-                    assigned[column] = Some(format!("evidence: {evidence}"));
-                    continue;
-                }
+            {
+                columns.evidence.push((evidence.to_string(), column));
+                assigned[column] = Some(format!("evidence: {evidence}"));
+                continue;
             }
             if let Some(stage_date) = stage_date_column(&headers[column], column) {
                 assigned[column] = Some(format!(
@@ -282,13 +280,14 @@ fn map_columns(
     }
     // "<Label> Currency" beside the amount column carries the amount's currency
     // (Salesforce multi-currency reports).
-    if kind == TableKind::Opportunities && columns.get("currency").is_none() {
-        if let Some(amount_column) = columns.get("amount") {
-            let wanted = format!("{}currency", normalized[amount_column]);
-            if let Some(column) = normalized.iter().position(|name| *name == wanted) {
-                columns.amount_currency = Some(column);
-                assigned[column] = Some("currency".to_string());
-            }
+    if kind == TableKind::Opportunities
+        && columns.get("currency").is_none()
+        && let Some(amount_column) = columns.get("amount")
+    {
+        let wanted = format!("{}currency", normalized[amount_column]);
+        if let Some(column) = normalized.iter().position(|name| *name == wanted) {
+            columns.amount_currency = Some(column);
+            assigned[column] = Some("currency".to_string());
         }
     }
     for (column, header) in headers.iter().enumerate() {

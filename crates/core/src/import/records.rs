@@ -714,13 +714,13 @@ fn subscription_row(reader: &RowReader, columns: &ColumnMap) -> Result<Subscript
     let column = |key: &str| columns.get(key);
     let start_date = reader.date(column("start_date"))?;
     let end_date = reader.date(column("end_date"))?;
-    if let (Some(start), Some(end)) = (start_date, end_date) {
-        if end < start {
-            return Err(reader.reject(
-                column("end_date"),
-                format!("the end date {end} is before the start date {start}"),
-            ));
-        }
+    if let (Some(start), Some(end)) = (start_date, end_date)
+        && end < start
+    {
+        return Err(reader.reject(
+            column("end_date"),
+            format!("the end date {end} is before the start date {start}"),
+        ));
     }
     Ok(Subscription {
         id: reader.required_text(column("id"), "subscription id")?,
@@ -832,13 +832,13 @@ fn milestone_row(reader: &RowReader, columns: &ColumnMap) -> Result<ProgramMiles
         ),
     ];
     for (start_key, start, end_key, end) in intervals {
-        if let (Some(start), Some(end)) = (start, end) {
-            if end < start {
-                return Err(reader.reject(
-                    column(end_key),
-                    format!("{end_key} {end} is before {start_key} {start}"),
-                ));
-            }
+        if let (Some(start), Some(end)) = (start, end)
+            && end < start
+        {
+            return Err(reader.reject(
+                column(end_key),
+                format!("{end_key} {end} is before {start_key} {start}"),
+            ));
         }
     }
     Ok(milestones)

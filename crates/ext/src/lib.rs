@@ -1,0 +1,25 @@
+//! Lens's side panel: the Leptos UI that runs in the extension's `panel.html`, in an iframe the
+//! content script places beside a CRM record.
+//!
+//! The panel runs in the extension's origin, so what it reads and keeps is out of the CRM page's
+//! reach, and the extension's CSP (`connect-src 'self'`) stops it from sending anything anywhere.
+//! All analysis is `lens-core`; this crate only gathers input (files, the record on the page) and
+//! renders core's results.
+//!
+//! Code map:
+//! - [`ui`]: one component per screen.
+//! - [`browser`]: the only module that touches `chrome.*` and `js_sys`.
+//! - [`error`]: [`error::ExtError`], a failed browser call with its context.
+
+pub mod browser;
+pub mod error;
+pub mod ui;
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+/// Entry point: wasm-bindgen runs this when `panel.js` initialises the module.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(ui::app::App);
+}

@@ -1,0 +1,90 @@
+//! `cargo xtask setup`: installs what a fresh machine lacks to build and test Lens, and does
+//! nothing for what is already there.
+//!
+//! The wasm32 target (rustup), `wasm-bindgen-cli` at exactly the version the panel pins (cargo),
+//! Chromium and ChromeDriver (Debian packages; needs root), and the end-to-end test's npm
+//! packages (`tests/package-lock.json`; no browser download).
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::dist::WASM_BINDGEN_VERSION;
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    if let Some(other) = args.first() {
+        return Err(format!("setup takes no options (got `{other}`)"));
+    }
+    ensure_wasm_target()?;
+    ensure_wasm_bindgen()?;
+    ensure_chromium()?;
+    ensure_npm_packages()
+}
+
+pub fn ensure_wasm_target() -> Result<(), String> {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed
+        .lines()
+        .any(|line| line.trim() == "wasm32-unknown-unknown")
+    {
+        return Ok(());
+    }
+    run_command("rustup", &["target", "add", "wasm32-unknown-unknown"], None)
+}
+
+pub fn ensure_wasm_bindgen() -> Result<(), String> {
+    let version = output("wasm-bindgen", &["--version"]).unwrap_or_default();
+    if version.split_whitespace().nth(1) == Some(WASM_BINDGEN_VERSION) {
+        return Ok(());
+    }
+    println!(
+        "==> setup: installing wasm-bindgen-cli {WASM_BINDGEN_VERSION} (takes a few minutes, once)"
+    );
+    run_command(
+        "cargo",
+        &[
+            "install",
+            "wasm-bindgen-cli",
+            "--version",
+            WASM_BINDGEN_VERSION,
+        ],
+        None,
+    )
+}
+
+pub fn ensure_chromium() -> Result<(), String> {
+    if crate::e2e::chromium_path().is_ok() {
+        return Ok(());
+    }
+    println!("==> setup: installing Chromium and ChromeDriver from Debian's packages");
+    run_command("apt-get", &["update"], None)?;
+    run_command("apt-get", &["install", "-y", "chromium", "chromium-driver"], None)
+        .map_err(|error| format!("{error}\n(Chromium is installed with: apt-get install -y chromium chromium-driver, as root)"))
+}
+
+pub fn ensure_npm_packages() -> Result<(), String> {
+    crate::e2e::ensure_node_modules(&crate::dist::repo_root())
+}
+
+fn output(program: &str, args: &[&str]) -> Option<String> {
+    let output = Command::new(program).args(args).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn run_command(program: &str, args: &[&str], dir: Option<&Path>) -> Result<(), String> {
+    let mut command = Command::new(program);
+    command.args(args);
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let status = command
+        .status()
+        .map_err(|error| format!("could not run {program}: {error}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
+}

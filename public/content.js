@@ -1,0 +1,381 @@
+// Lens content script: reads the record shown on a CRM page and places the Lens panel beside it.
+//
+// It is deliberately dumb. It reads the record id from the URL and the label/value pairs the page
+// shows, and hands them to the panel through chrome.runtime messaging (never window.postMessage,
+// which the page's own scripts could forge). It parses no meaning, stores nothing and sends
+// nothing anywhere but the panel; all analysis runs in the panel's wasm, in the extension origin.
+//
+// Selectors come from data/formats/FORMATS.md sections 5 and 6 (Salesforce Lightning, HubSpot);
+// the Dynamics 365 selectors are unverified against a live org.
+(() => {
+  'use strict';
+
+  // Only the top frame gets a panel; CRM pages embed many frames of their own.
+  if (window.top !== window) return;
+  // The manifest injects once per document, but a reloaded extension re-injects into open tabs.
+  if (document.getElementById('lens-panel-host')) return;
+
+  const RECORD_MESSAGE = 'lens:record';
+  const PANEL_READY_MESSAGE = 'lens:panel-ready';
+  const TOGGLE_MESSAGE = 'lens:toggle';
+  const PANEL_WIDTH_PX = 380;
+  const DEBOUNCE_MS = 300;
+  // After a navigation, pages render in stages (and native shadow roots are invisible to the
+  // MutationObserver), so the record is re-read a few times on a widening schedule.
+  const REREAD_AFTER_NAVIGATION_MS = [500, 1000, 2000, 4000, 8000];
+  const URL_POLL_MS = 1000;
+  const MAX_FIELDS = 200;
+  const MAX_VALUE_CHARS = 500;
+  const MAX_SHADOW_ROOTS = 2000;
+
+  // ---------------------------------------------------------------------------------------------
+  // Reading the record.
+
+  /** The record on the page as `{crm, object, id, name, fields: [{label, value}]}`, or null. */
+  function readRecord() {
+    const url = new URL(location.href);
+    return readSalesforce(url) ?? readHubSpot(url) ?? readDynamics(url) ?? null;
+  }
+
+  // Salesforce Lightning: /lightning/r/<Object>/<15|18-char id>/view (FORMATS.md 5.1).
+  const SALESFORCE_RECORD_PATH = /^\/lightning\/r\/([A-Za-z0-9_]+)\/([A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?)\/view(?:\/|$)/;
+
+  function readSalesforce(url) {
+    const match = SALESFORCE_RECORD_PATH.exec(url.pathname);
+    if (!match) return undefined;
+    const [, object, id] = match;
+    const page = activeSalesforcePage();
+    if (page === null) return { crm: 'salesforce', object, id, name: null, fields: [] };
+    const name = textOf(queryFirst(page, [
+      'records-highlights2 lightning-formatted-text[slot="primaryField"]',
+      'force-highlights2 lightning-formatted-text[slot="primaryField"]',
+      'lightning-formatted-text[slot="primaryField"]',
+      'records-highlights2 h1 lightning-formatted-text',
+      'force-highlights2 h1 lightning-formatted-text',
+    ]));
+    return { crm: 'salesforce', object, id, name: name || null, fields: salesforceFields(page) };
+  }
+
+  /**
+   * The visible `one-record-home-flexipage2`: Lightning keeps earlier records' pages in the DOM,
+   * hidden, when the user moves between records. `document` when the page has none (older
+   * layouts, console apps); null when pages exist but none is visible yet (mid-navigation).
+   */
+  function activeSalesforcePage() {
+    const pages = queryAll(document, 'one-record-home-flexipage2');
+    if (pages.length === 0) return document;
+    return pages.find(isVisible) ?? null;
+  }
+
+  function salesforceFields(page) {
+    const fields = new FieldList();
+    // Highlights panel: label in the first <p> (its title), value in the second.
+    for (const item of queryAll(page, 'records-highlights-details-item, force-highlights-details-item')) {
+      const paragraphs = item.querySelectorAll('p');
+      const label = paragraphs[0]?.getAttribute('title') || textOf(paragraphs[0]);
+      fields.add(label, textOf(paragraphs[1]));
+    }
+    // Detail panel: both tag generations, label from the field-label attribute.
+    for (const item of queryAll(page, 'records-record-layout-item[field-label], force-record-layout-item[field-label]')) {
+      fields.add(item.getAttribute('field-label'), salesforceValue(item));
+    }
+    // Plain SLDS markup (older layouts, some custom pages).
+    if (fields.isEmpty()) {
+      for (const label of queryAll(page, '.test-id__field-label')) {
+        const element = label.closest('.slds-form-element');
+        fields.add(textOf(label), textOf(element?.querySelector('.test-id__field-value, .slds-form-element__static')));
+      }
+    }
+    return fields.list;
+  }
+
+  function salesforceValue(item) {
+    const output = item.querySelector("[data-output-element-id='output-field']")
+      ?? item.querySelector('.test-id__field-value, .slds-form-element__static');
+    if (!output) return '';
+    const lookup = output.querySelector("force-lookup a[data-navigation='enable'], records-hoverable-link a");
+    return textOf(lookup ?? output);
+  }
+
+  // HubSpot: /contacts/<portal>/record/<object type id>/<record id> (FORMATS.md 6).
+  const HUBSPOT_RECORD_PATH = /^\/contacts\/(\d+)\/record\/(\d+-\d+)\/(\d+)(?:\/|$)/;
+  const HUBSPOT_OBJECTS = { '0-1': 'Contact', '0-2': 'Company', '0-3': 'Deal', '0-5': 'Ticket' };
+
+  function readHubSpot(url) {
+    const match = HUBSPOT_RECORD_PATH.exec(url.pathname);
+    if (!match) return undefined;
+    const [, , objectTypeId, id] = match;
+    const object = HUBSPOT_OBJECTS[objectTypeId] ?? objectTypeId;
+    const name = textOf(queryFirst(document, ['[data-selenium-test="highlightTitle"]']));
+    const sidebar = queryFirst(document, ['[data-test-id="left-sidebar"]']) ?? document;
+    const fields = new FieldList();
+    // Class names carry random suffixes; only partial attribute matches are stable.
+    for (const label of queryAll(sidebar, '[data-selenium-test*="property-label"], [class*="PropertyLabel"]')) {
+      const labelText = textOf(label).replace(/:$/, '');
+      const containerText = textOf(label.parentElement);
+      const value = containerText.startsWith(textOf(label)) ? containerText.slice(textOf(label).length).trim() : '';
+      fields.add(labelText, value);
+    }
+    return { crm: 'hubspot', object, id, name: name || null, fields: fields.list };
+  }
+
+  // Dynamics 365: main.aspx?...&pagetype=entityrecord&etn=<entity>&id=<GUID> (FORMATS.md 4);
+  // older web-client links carry the same parameters after '#'.
+  const GUID = /^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$/;
+
+  function readDynamics(url) {
+    if (!/\/main\.aspx$/i.test(url.pathname)) return undefined;
+    const params = url.searchParams.has('etn') ? url.searchParams : new URLSearchParams(url.hash.slice(1));
+    const object = params.get('etn');
+    const guid = GUID.exec(params.get('id') ?? '');
+    if (!object || !guid) return undefined;
+    // Unverified against a live org: the Unified Interface form header and field containers.
+    const name = textOf(queryFirst(document, ['[data-id="header_title"]', 'h1[data-id*="header_title"]']));
+    const fields = new FieldList();
+    for (const container of queryAll(document, '[data-id$="-FieldSectionItemContainer"]')) {
+      const label = textOf(container.querySelector('label'));
+      const input = container.querySelector('input, textarea, select');
+      const value = input ? inputText(input) : textOf(container).slice(label.length).trim();
+      fields.add(label, value);
+    }
+    return { crm: 'dynamics', object, id: guid[1].toLowerCase(), name: name || null, fields: fields.list };
+  }
+
+  /** Label/value pairs in page order, without exact duplicates (the highlights repeat details). */
+  class FieldList {
+    constructor() { this.list = []; this.seen = new Set(); }
+    add(label, value) {
+      const cleanLabel = clean(label);
+      if (!cleanLabel || this.list.length >= MAX_FIELDS) return;
+      const cleanValue = clean(value).slice(0, MAX_VALUE_CHARS);
+      const key = `${cleanLabel}\u0000${cleanValue}`;
+      if (this.seen.has(key)) return;
+      this.seen.add(key);
+      this.list.push({ label: cleanLabel, value: cleanValue });
+    }
+    isEmpty() { return this.list.length === 0; }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // DOM helpers, with a shadow-root walk as fallback: Lightning renders most components with a
+  // synthetic shadow (light DOM) today but is moving to native shadow roots (FORMATS.md 5.4).
+
+  function queryAll(root, selector) {
+    const found = [...root.querySelectorAll(selector)];
+    return found.length > 0 ? found : queryAllInShadowRoots(root, selector);
+  }
+
+  function queryFirst(root, selectors) {
+    for (const selector of selectors) {
+      const found = queryAll(root, selector);
+      if (found.length > 0) return found[0];
+    }
+    return null;
+  }
+
+  function queryAllInShadowRoots(root, selector) {
+    const found = [];
+    const pending = [];
+    const enqueueShadowRootsUnder = (node) => {
+      if (node.shadowRoot) pending.push(node.shadowRoot);
+      for (const element of node.querySelectorAll('*')) {
+        if (element.shadowRoot) pending.push(element.shadowRoot);
+      }
+    };
+    enqueueShadowRootsUnder(root);
+    for (let visited = 0; pending.length > 0 && visited < MAX_SHADOW_ROOTS; visited++) {
+      const shadowRoot = pending.pop();
+      found.push(...shadowRoot.querySelectorAll(selector));
+      enqueueShadowRootsUnder(shadowRoot);
+    }
+    return found;
+  }
+
+  function isVisible(element) {
+    return typeof element.checkVisibility === 'function'
+      ? element.checkVisibility()
+      : element.getClientRects().length > 0;
+  }
+
+  function textOf(element) {
+    return element ? clean(element.innerText ?? element.textContent) : '';
+  }
+
+  function inputText(input) {
+    if (input.tagName === 'SELECT') return input.selectedOptions[0]?.textContent ?? '';
+    return input.value ?? '';
+  }
+
+  function clean(text) {
+    return (text ?? '').replace(/\s+/g, ' ').trim();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The panel: an iframe of the extension's panel.html on the right edge, with a handle that
+  // collapses it. It lives in a shadow root so the page's CSS cannot restyle it; styles go
+  // through a constructed stylesheet, which the page's CSP does not govern as it does <style>.
+
+  const PANEL_CSS = `
+    :host {
+      all: initial;
+      position: fixed;
+      top: 0;
+      right: 0;
+      bottom: 0;
+      width: ${PANEL_WIDTH_PX}px;
+      z-index: 2147483646;
+      display: block;
+      transition: transform 120ms ease-out;
+    }
+    :host([data-collapsed]) { transform: translateX(100%); }
+    iframe {
+      display: block;
+      width: 100%;
+      height: 100%;
+      border: 0;
+      border-left: 1px solid #c9cfd6;
+      background: #f3f4f6;
+      box-shadow: -2px 0 6px rgba(24, 24, 24, 0.12);
+    }
+    :host([data-collapsed]) iframe { visibility: hidden; }
+    button {
+      position: absolute;
+      top: 120px;
+      left: -26px;
+      width: 26px;
+      height: 72px;
+      padding: 0;
+      border: 1px solid #c9cfd6;
+      border-right: 0;
+      border-radius: 4px 0 0 4px;
+      background: #34526f;
+      color: #fff;
+      font: 600 12px/1 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+      writing-mode: vertical-rl;
+      cursor: pointer;
+    }
+    button:focus-visible { outline: 2px solid #34526f; outline-offset: 2px; }
+  `;
+
+  let panelHost = null;
+
+  function ensurePanel() {
+    if (panelHost?.isConnected) return;
+    panelHost = document.createElement('div');
+    panelHost.id = 'lens-panel-host';
+    panelHost.setAttribute('data-testid', 'lens-panel-host');
+    const shadow = panelHost.attachShadow({ mode: 'open' });
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(PANEL_CSS);
+    shadow.adoptedStyleSheets = [sheet];
+
+    const handle = document.createElement('button');
+    handle.type = 'button';
+    handle.textContent = 'Lens';
+    handle.setAttribute('data-testid', 'lens-panel-handle');
+    handle.addEventListener('click', togglePanel);
+
+    const frame = document.createElement('iframe');
+    frame.title = 'Lens panel';
+    frame.setAttribute('data-testid', 'lens-panel-frame');
+    frame.src = chrome.runtime.getURL('panel.html');
+
+    shadow.append(handle, frame);
+    document.documentElement.append(panelHost);
+    setCollapsed(false);
+  }
+
+  function setCollapsed(collapsed) {
+    panelHost.toggleAttribute('data-collapsed', collapsed);
+    const handle = panelHost.shadowRoot.querySelector('button');
+    handle.setAttribute('aria-expanded', String(!collapsed));
+    handle.title = collapsed ? 'Show the Lens panel (Alt+Shift+L)' : 'Hide the Lens panel (Alt+Shift+L)';
+  }
+
+  function togglePanel() {
+    ensurePanel();
+    setCollapsed(!panelHost.hasAttribute('data-collapsed'));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Messaging with the panel, and following the page as it navigates without reloading.
+
+  function currentRecordMessage() {
+    let record = null;
+    try {
+      record = readRecord();
+    } catch (error) {
+      // A page shape the selectors did not expect: report no record rather than a half-read one.
+      console.debug('Lens: could not read the record on this page', error);
+    }
+    return { type: RECORD_MESSAGE, record };
+  }
+
+  let lastSentJson = null;
+
+  function publishRecord() {
+    const message = currentRecordMessage();
+    const json = JSON.stringify(message);
+    if (json === lastSentJson) return;
+    lastSentJson = json;
+    try {
+      // No receiver yet is normal: the panel asks for the record itself when it starts.
+      chrome.runtime.sendMessage(message).catch(() => {});
+    } catch {
+      // The extension was reloaded or removed: this script is orphaned and stops following.
+      stopFollowing();
+    }
+  }
+
+  chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
+    if (sender.id !== chrome.runtime.id) return;
+    if (message?.type === PANEL_READY_MESSAGE) {
+      const reply = currentRecordMessage();
+      lastSentJson = JSON.stringify(reply);
+      sendResponse(reply);
+    } else if (message?.type === TOGGLE_MESSAGE) {
+      togglePanel();
+    }
+  });
+
+  let debounceTimer = 0;
+  let rereadTimers = [];
+  let lastUrl = location.href;
+
+  function schedulePublish() {
+    clearTimeout(debounceTimer);
+    debounceTimer = setTimeout(publishRecord, DEBOUNCE_MS);
+  }
+
+  function scheduleRereads() {
+    rereadTimers.forEach(clearTimeout);
+    rereadTimers = REREAD_AFTER_NAVIGATION_MS.map((delay) => setTimeout(publishRecord, delay));
+  }
+
+  function checkUrl() {
+    if (location.href === lastUrl) return;
+    lastUrl = location.href;
+    schedulePublish();
+    scheduleRereads();
+  }
+
+  const observer = new MutationObserver(() => {
+    checkUrl();
+    schedulePublish();
+  });
+  const urlPoll = setInterval(checkUrl, URL_POLL_MS);
+  window.addEventListener('popstate', checkUrl);
+
+  function stopFollowing() {
+    observer.disconnect();
+    clearInterval(urlPoll);
+    clearTimeout(debounceTimer);
+    rereadTimers.forEach(clearTimeout);
+    window.removeEventListener('popstate', checkUrl);
+  }
+
+  observer.observe(document.documentElement, { childList: true, subtree: true, characterData: true });
+  ensurePanel();
+  publishRecord();
+  scheduleRereads();
+})();

@@ -1,0 +1,81 @@
+// Journey: import CRM exports into the panel; each file gets a summary (format, rows stored and
+// rejected) or one line saying why it was not imported.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { CrmRecordPage } from '../pages/crm-record-page.mjs';
+import { launchWithExtension } from '../support/browser.mjs';
+import { baseUrl, screenshotDir, sharedDataDir } from '../support/environment.mjs';
+
+const DEVORG_OPPORTUNITIES = join(sharedDataDir, 'salesforce-devorg-data-export/opportunity.csv');
+
+let browser;
+let crmPage;
+let scratchDir;
+
+before(async () => {
+  await mkdir(screenshotDir, { recursive: true });
+  scratchDir = await mkdtemp(join(tmpdir(), 'lens-import-'));
+  browser = await launchWithExtension();
+  crmPage = new CrmRecordPage(browser.page, baseUrl);
+  await crmPage.openOpportunity('006Hp000015Yh7mIAC');
+  await crmPage.panel.recordHeader.waitFor();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('a Salesforce Data Export of opportunities: 31 data rows, 31 stored, 0 rejected', async () => {
+  const { panel } = crmPage;
+  await panel.importFiles([DEVORG_OPPORTUNITIES]);
+  assert.equal(await panel.waitForResult('opportunity.csv'), 'imported');
+  const summary = await panel.summary('opportunity.csv');
+  assert.match(summary.format, /Salesforce Data Export/);
+  assert.equal(summary.dataRows, 31);
+  assert.equal(summary.stored, 31);
+  assert.equal(summary.rejected, 0);
+  assert.deepEqual(summary.reasons, []);
+  await crmPage.screenshot(join(screenshotDir, 'import-devorg.png'));
+});
+
+test('a row the importer rejects is counted and its reason names line and column', async () => {
+  // The real export with one amount mistyped (a letter O for a zero) on line 4.
+  const lines = (await readFile(DEVORG_OPPORTUNITIES, 'utf8')).split('\n');
+  const cells = lines[3].split('","');
+  cells[8] = '12O,000';
+  lines[3] = cells.join('","');
+  const path = join(scratchDir, 'opportunities-one-typo.csv');
+  await writeFile(path, lines.join('\n'));
+
+  const { panel } = crmPage;
+  await panel.importFiles([path]);
+  assert.equal(await panel.waitForResult('opportunities-one-typo.csv'), 'imported');
+  const summary = await panel.summary('opportunities-one-typo.csv');
+  assert.equal(summary.dataRows, 31);
+  assert.equal(summary.stored, 30);
+  assert.equal(summary.rejected, 1);
+  assert.equal(summary.reasons.length, 1);
+  assert.match(summary.reasons[0], /^line 4, column 9 \(Amount\): .*12O,000/);
+});
+
+test('a PDF renamed .csv, imported with a good file, gets one line naming the file', async () => {
+  const brokenPath = join(scratchDir, 'pipeline-export.csv');
+  await writeFile(brokenPath, Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1'));
+  const { panel } = crmPage;
+  await panel.importFiles([brokenPath, DEVORG_OPPORTUNITIES]);
+
+  assert.equal(await panel.waitForResult('pipeline-export.csv'), 'failed');
+  const errorLines = panel.errorLines('pipeline-export.csv');
+  assert.equal(await errorLines.count(), 1);
+  const line = (await errorLines.textContent()).trim();
+  assert.match(line, /^pipeline-export\.csv was not imported: \S/);
+  assert.ok(!line.includes('\n'), 'one line');
+
+  // Several files at once: the good file in the same batch is imported on its own.
+  await crmPage.panel.frame.locator('[data-testid="import-result"][data-file="opportunity.csv"][data-state="imported"]').nth(1).waitFor();
+  await crmPage.screenshot(join(screenshotDir, 'import-broken-file.png'));
+});

@@ -1,0 +1,51 @@
+// Page object: the Lens panel (panel.html in the extension's iframe), read through data-testid.
+
+export class LensPanel {
+  /** @param {import('playwright-core').FrameLocator} frame */
+  constructor(frame) {
+    this.frame = frame;
+    this.recordHeader = frame.getByTestId('record-header');
+    this.recordObject = frame.getByTestId('record-object');
+    this.recordId = frame.getByTestId('record-id');
+    this.recordName = frame.getByTestId('record-name');
+    this.recordFieldCount = frame.getByTestId('record-field-count');
+    this.fileInput = frame.getByTestId('import-input');
+  }
+
+  /** Hands files to the panel's file picker, all at once, as a user selecting several would. */
+  async importFiles(paths) {
+    await this.fileInput.setInputFiles(paths);
+  }
+
+  /** The summary of one imported file, by file name. */
+  result(fileName) {
+    return this.frame.locator(`[data-testid="import-result"][data-file="${fileName}"]`);
+  }
+
+  /** Waits until the file is no longer being read; returns "imported" or "failed". */
+  async waitForResult(fileName, timeout = 30_000) {
+    const result = this.result(fileName);
+    await result.and(this.frame.locator(':not([data-state="reading"])')).waitFor({ timeout });
+    return result.getAttribute('data-state');
+  }
+
+  /** What the panel shows for an imported file. */
+  async summary(fileName) {
+    const result = this.result(fileName);
+    const text = async (testId) => (await result.getByTestId(testId).textContent()).trim();
+    const reasons = result.getByTestId('import-reasons').locator('li');
+    return {
+      format: await text('import-format'),
+      asOf: await text('import-as-of'),
+      dataRows: Number(await text('import-data-rows')),
+      stored: Number(await text('import-stored')),
+      rejected: Number(await text('import-rejected')),
+      reasons: (await reasons.allTextContents()).map((reason) => reason.trim()),
+    };
+  }
+
+  /** The one line the panel shows for a file it could not import. */
+  errorLines(fileName) {
+    return this.result(fileName).getByTestId('import-error');
+  }
+}
