@@ -479,3 +479,32 @@ fn salesforce_report_xlsx_with_title_rows_and_footer() {
     "#]]
     .assert_eq(&render(&report));
 }
+
+#[test]
+fn a_dated_opportunity_import_is_a_snapshot() {
+    let report = import_file(
+        "sf_report_dmy.csv",
+        &fixture("sf_report_dmy.csv"),
+        &defaults(),
+    )
+    .unwrap();
+    let snapshot = report
+        .into_snapshot()
+        .expect("opportunities with a footer date");
+    assert_eq!(
+        snapshot.as_of,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 13).unwrap()
+    );
+    assert_eq!(
+        (snapshot.source_file.as_str(), snapshot.opportunities.len()),
+        ("sf_report_dmy.csv", 3)
+    );
+    // Without an as-of date there is no snapshot: Lens does not date it by the clock.
+    let undated = import_file(
+        "hubspot_deals.csv",
+        &fixture("hubspot_deals.csv"),
+        &defaults(),
+    )
+    .unwrap();
+    assert_eq!(undated.into_snapshot(), None);
+}

@@ -373,10 +373,9 @@ fn spectrum_case(csv_path: &Path, json_path: &Path) -> (Vec<Row>, Vec<Row>) {
         .iter()
         .map(|row| {
             header
-                .cells
-                .iter()
-                .cloned()
-                .zip(row.cells.iter().cloned())
+                .to_strings()
+                .into_iter()
+                .zip(row.to_strings())
                 .collect()
         })
         .collect();

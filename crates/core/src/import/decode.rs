@@ -5,6 +5,7 @@
 //! can name it. Fully empty rows are kept here (as rows with no non-empty cell) and dropped, with a
 //! count, by the caller.
 
+use std::borrow::Cow;
 use std::io::Cursor;
 
 use calamine::{Data, Reader};
@@ -16,13 +17,45 @@ use super::ImportError;
 pub type Cell = String;
 
 /// One record of the file, with the 1-based line (CSV) or row (spreadsheet) it starts on.
+///
+/// The cells share one buffer (a `csv::StringRecord`) rather than one allocation each: a region's
+/// history export has tens of millions of cells.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GridRow {
     pub line: u64,
-    pub cells: Vec<Cell>,
+    cells: csv::StringRecord,
 }
 
 impl GridRow {
+    pub fn new(line: u64, cells: Vec<Cell>) -> GridRow {
+        GridRow {
+            line,
+            cells: csv::StringRecord::from(cells),
+        }
+    }
+
+    /// The cell in a 0-based column, if the row reaches that far.
+    pub fn cell(&self, column: usize) -> Option<&str> {
+        self.cells.get(column)
+    }
+
+    pub fn cells(&self) -> impl Iterator<Item = &str> {
+        self.cells.iter()
+    }
+
+    /// The number of cells, empty ones included.
+    pub fn len(&self) -> usize {
+        self.cells.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    pub fn to_strings(&self) -> Vec<String> {
+        self.cells.iter().map(str::to_owned).collect()
+    }
+
     /// True when no cell holds anything but whitespace.
     pub fn is_blank(&self) -> bool {
         self.cells.iter().all(|cell| cell.trim().is_empty())
@@ -86,15 +119,15 @@ fn split_csv(text: &str, delimiter: u8) -> Result<Vec<GridRow>, ImportError> {
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
     loop {
+        let mut record = csv::StringRecord::new();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
                 let line = record.position().map_or(0, csv::Position::line);
                 rows.push(GridRow {
                     line,
-                    cells: record.iter().map(str::to_owned).collect(),
+                    cells: record,
                 });
             }
             Err(error) => {
@@ -112,19 +145,20 @@ fn split_csv(text: &str, delimiter: u8) -> Result<Vec<GridRow>, ImportError> {
 /// Decodes text: UTF-8 (BOM stripped), UTF-16 with a BOM, else Windows-1252 (a superset of
 /// Latin-1 for every printable byte), which is what Salesforce's Data Export and Excel write when
 /// they do not write UTF-8. Returns a note when the text was not plain UTF-8.
-fn decode_text(bytes: &[u8]) -> (String, Option<String>) {
+fn decode_text(bytes: &[u8]) -> (Cow<'_, str>, Option<String>) {
     if let Some((encoding, _bom_length)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, _had_errors) = encoding.decode_with_bom_removal(bytes);
         let note =
             (encoding != encoding_rs::UTF_8).then(|| format!("decoded as {}", encoding.name()));
-        return (text.into_owned(), note);
+        return (text, note);
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => (text.to_owned(), None),
+        // Plain UTF-8 is read in place, without a copy.
+        Ok(text) => (Cow::Borrowed(text), None),
         Err(_) => {
             let (text, _had_errors) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
             (
-                text.into_owned(),
+                text,
                 Some("not valid UTF-8: decoded as Windows-1252 (Latin-1)".to_string()),
             )
         }
@@ -232,10 +266,10 @@ fn read_workbook(bytes: &[u8]) -> Result<Grid, ImportError> {
             // Cells left of the used range are empty: keep column positions as the sheet shows them.
             let mut cells = vec![String::new(); first_column as usize];
             cells.extend(row.iter().map(cell_text));
-            rows.push(GridRow {
-                line: u64::from(first_row) + row_idx as u64 + 1,
+            rows.push(GridRow::new(
+                u64::from(first_row) + row_idx as u64 + 1,
                 cells,
-            });
+            ));
         }
         let mut notes = vec![format!("read sheet \"{name}\"")];
         if sheet_names.len() > 1 {
@@ -307,7 +341,7 @@ mod tests {
             bytes.extend_from_slice(&unit.to_le_bytes());
         }
         let grid = read_grid(&bytes).expect("utf-16 text reads");
-        assert_eq!(grid.rows[1].cells, vec!["1", "É"]);
+        assert_eq!(grid.rows[1].to_strings(), vec!["1", "É"]);
         assert!(
             grid.notes.iter().any(|note| note == "decoded as UTF-16LE"),
             "{:?}",
@@ -318,7 +352,7 @@ mod tests {
     #[test]
     fn semicolons_are_sniffed() {
         let grid = read_grid(b"Name;Amount\n\"a;b\";1,5\n").expect("reads");
-        assert_eq!(grid.rows[1].cells, vec!["a;b", "1,5"]);
+        assert_eq!(grid.rows[1].to_strings(), vec!["a;b", "1,5"]);
     }
 
     #[test]

@@ -41,11 +41,7 @@ pub(crate) fn strip_footer(rows: &mut Vec<GridRow>) -> Option<Footer> {
 }
 
 fn single_cell(row: &GridRow) -> Option<&str> {
-    let mut filled = row
-        .cells
-        .iter()
-        .map(|cell| cell.trim())
-        .filter(|cell| !cell.is_empty());
+    let mut filled = row.cells().map(str::trim).filter(|cell| !cell.is_empty());
     let first = filled.next()?;
     filled.next().is_none().then_some(first)
 }
@@ -80,9 +76,11 @@ mod tests {
         lines
             .iter()
             .enumerate()
-            .map(|(idx, cells)| GridRow {
-                line: idx as u64 + 2,
-                cells: cells.iter().map(|c| c.to_string()).collect(),
+            .map(|(idx, cells)| {
+                GridRow::new(
+                    idx as u64 + 2,
+                    cells.iter().map(|c| c.to_string()).collect(),
+                )
             })
             .collect()
     }

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{
     Account, ChurnEvent, ExperimentAssignment, HistoryEvent, Opportunity, ProgramMilestones, Role,
-    Subscription, Ticket, UsagePoint, User,
+    Snapshot, Subscription, Ticket, UsagePoint, User,
 };
 
 pub use decode::{Cell, GridRow, read_rows};
@@ -179,6 +179,19 @@ pub struct ImportReport {
     /// Facts about the file worth telling the user (footer stripped, blank rows skipped, …).
     pub notes: Vec<String>,
     pub data: ImportedData,
+}
+
+impl ImportReport {
+    /// The opportunity list of this import as a dated snapshot, when the import holds
+    /// opportunities and an as-of date is known (from the file's footer or given by the caller).
+    pub fn into_snapshot(self) -> Option<Snapshot> {
+        let as_of = self.as_of?;
+        (self.format.kind == TableKind::Opportunities).then(|| Snapshot {
+            as_of,
+            source_file: self.file_name,
+            opportunities: self.data.opportunities,
+        })
+    }
 }
 
 /// Why a whole file could not be imported. Nothing from such a file is stored.

@@ -42,7 +42,7 @@ pub(crate) fn import_grid(
         if row.is_blank() {
             continue;
         }
-        if let Some(detected) = detect(&row.cells, mapping)? {
+        if let Some(detected) = detect(&row.to_strings(), mapping)? {
             found = Some((row_idx, detected));
             break;
         }
@@ -50,7 +50,7 @@ pub(crate) fn import_grid(
     let Some((header_idx, detected)) = found else {
         return Err(match rows.iter().find(|row| !row.is_blank()) {
             Some(row) => ImportError::UnknownFormat {
-                headers: row.cells.clone(),
+                headers: row.to_strings(),
             },
             None => ImportError::NoHeader,
         });
@@ -66,7 +66,7 @@ pub(crate) fn import_grid(
     }
     let mut data_rows = rows.split_off(header_idx + 1);
     let header_row = rows.pop().expect("the header row was found in this grid");
-    let headers = header_row.cells;
+    let headers = header_row.to_strings();
     let Detected { format, columns } = detected;
     for (column, header) in &columns.duplicate_headers {
         notes.push(format!(
@@ -106,7 +106,7 @@ pub(crate) fn import_grid(
         .iter()
         .flat_map(|row| {
             date_columns.iter().filter_map(|&column| {
-                row.cells.get(column).map(|text| DateSample {
+                row.cell(column).map(|text| DateSample {
                     line: row.line,
                     column: column + 1,
                     header: headers.get(column).map_or("", String::as_str),
@@ -208,8 +208,8 @@ type Column = Option<usize>;
 impl<'a> RowReader<'a> {
     fn cell(&self, column: Column) -> &'a str {
         column
-            .and_then(|column| self.row.cells.get(column))
-            .map_or("", String::as_str)
+            .and_then(|column| self.row.cell(column))
+            .unwrap_or("")
     }
 
     fn reject(&self, column: Column, reason: impl Into<String>) -> Rejection {
@@ -285,11 +285,10 @@ impl<'a> RowReader<'a> {
     /// Refuses a row whose cells do not line up with the header.
     fn check_shape(&self) -> Result<(), Rejection> {
         let n_headers = self.headers.len();
-        let n_cells = self.row.cells.len();
+        let n_cells = self.row.len();
         let extra_filled = self
             .row
-            .cells
-            .iter()
+            .cells()
             .skip(n_headers)
             .any(|cell| !cell.trim().is_empty());
         if n_cells < n_headers || extra_filled {

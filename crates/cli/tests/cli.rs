@@ -1,0 +1,148 @@
+//! The `lens` binary as a user runs it: its summary on real exports, its JSON, and its one-line
+//! errors with a non-zero exit.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn data(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(relative)
+}
+
+fn lens(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lens"))
+        .args(args)
+        .output()
+        .expect("the lens binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn import_prints_format_counts_and_notes_per_file() {
+    let opportunities = data("salesforce-devorg-data-export/opportunity.csv");
+    let history = data("salesforce-sample-opps-powerbi/OpportunityHistory.csv");
+    let output = lens(&[
+        "import",
+        opportunities.to_str().unwrap(),
+        history.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("  format    Salesforce Data Export: opportunities\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  rows      31 data rows: 31 stored, 0 rejected\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  format    Salesforce Data Export: opportunity history\n"),
+        "{text}"
+    );
+    assert!(text.contains("  dates     month/day/year\n"), "{text}");
+    assert!(
+        text.contains("  rows      48 data rows: 48 stored, 0 rejected\n"),
+        "{text}"
+    );
+    assert!(text.contains("  history   76 change events\n"), "{text}");
+}
+
+#[test]
+fn json_lists_every_rejection() {
+    let broken =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures/broken_rows.csv");
+    let output = lens(&["import", "--json", broken.to_str().unwrap()]);
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    let file = &json[0];
+    assert_eq!(file["data_rows"], 7);
+    assert_eq!(file["stored_rows"], 2);
+    assert_eq!(file["rejected_rows"], 5);
+    assert_eq!(file["records"]["opportunities"], 2);
+    assert_eq!(file["rejected"][0]["line"], 3);
+    assert_eq!(file["rejected"][0]["column_name"], "Amount");
+    assert_eq!(file["rejected"][0]["reason"], "\"twelve\" is not an amount");
+}
+
+#[test]
+fn unreadable_input_is_one_line_and_a_failure_exit() {
+    let dir = std::env::temp_dir().join(format!("lens-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pdf = dir.join("pipeline.csv");
+    std::fs::write(&pdf, b"%PDF-1.7\n%binary\n").unwrap();
+    let missing = dir.join("missing.csv");
+    let good = data("salesforce-devorg-data-export/account.csv");
+    let output = lens(&[
+        "import",
+        pdf.to_str().unwrap(),
+        missing.to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = errors.lines().collect();
+    assert_eq!(lines.len(), 2, "{errors}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "lens: {}: not a CSV or spreadsheet export: the file is a PDF document",
+            pdf.display()
+        )
+    );
+    assert!(
+        lines[1].starts_with(&format!(
+            "lens: {}: cannot read the file:",
+            missing.display()
+        )),
+        "{errors}"
+    );
+    // The readable file is still reported.
+    assert!(stdout(&output).contains("13 data rows: 13 stored, 0 rejected"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ambiguous_dates_ask_for_an_order_and_the_option_settles_them() {
+    let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/tests/fixtures/sf_report_ambiguous_dates.csv");
+    let output = lens(&["import", fixture.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("pass the date order explicitly (--date-order dmy or mdy)")
+    );
+    let output = lens(&["import", "--date-order", "dmy", fixture.to_str().unwrap()]);
+    assert!(output.status.success());
+    assert!(stdout(&output).contains("  dates     day/month/year\n"));
+}
+
+#[test]
+fn a_bad_mapping_file_is_refused_before_any_import() {
+    let dir = std::env::temp_dir().join(format!("lens-cli-mapping-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mapping = dir.join("mapping.toml");
+    std::fs::write(&mapping, "[columns]\nsize = \"Deal Size\"\n").unwrap();
+    let good = data("salesforce-devorg-data-export/account.csv");
+    let output = lens(&[
+        "import",
+        "--mapping",
+        mapping.to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("[columns] size: not a field of opportunities")
+    );
+    assert!(output.stdout.is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
