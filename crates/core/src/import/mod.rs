@@ -185,9 +185,11 @@ impl ImportReport {
     /// The opportunity list of this import as a dated snapshot, when the import holds
     /// opportunities and an as-of date is known (from the file's footer or given by the caller).
     pub fn into_snapshot(self) -> Option<Snapshot> {
-        let as_of = self.as_of?;
-        (self.format.kind == TableKind::Opportunities).then(|| Snapshot {
-            as_of,
+        if self.format.kind != TableKind::Opportunities {
+            return None;
+        }
+        Some(Snapshot {
+            as_of: self.as_of?,
             source_file: self.file_name,
             opportunities: self.data.opportunities,
         })
