@@ -712,6 +712,73 @@ mod tests {
     }
 
     #[test]
+    fn history_rows_chain_and_each_records_a_change() {
+        let (output, _) = generate_tiny(4, "history-chain");
+        let history = csv_records(&read(&output.0.join("OpportunityHistory.csv")));
+        let mut history_by_opportunity: HashMap<&str, Vec<&HashMap<String, String>>> =
+            HashMap::new();
+        for record in &history {
+            history_by_opportunity
+                .entry(record["OpportunityId"].as_str())
+                .or_default()
+                .push(record);
+        }
+        let (mut probability_overrides, mut in_month_nudges, mut in_stage_amount_changes) =
+            (0, 0, 0);
+        for rows in history_by_opportunity.values_mut() {
+            rows.sort_by(|left, right| left["CreatedDate"].cmp(&right["CreatedDate"]));
+            for row in rows.iter() {
+                let amount: u64 = row["Amount"].parse().unwrap_or_default();
+                let probability: u64 = row["Probability"].parse().unwrap_or_default();
+                assert_eq!(
+                    row["ExpectedRevenue"],
+                    (amount * probability / 100).to_string()
+                );
+            }
+            for pair in rows.windows(2) {
+                let (previous, row) = (pair[0], pair[1]);
+                let id = &row["Id"];
+                assert_eq!(
+                    row["FromOpportunityStageName"], previous["StageName"],
+                    "{id}"
+                );
+                assert_eq!(
+                    row["FromForecastCategory"], previous["ForecastCategory"],
+                    "{id}"
+                );
+                assert_eq!(row["PrevAmount"], previous["Amount"], "{id}");
+                assert_eq!(row["PrevCloseDate"], previous["CloseDate"], "{id}");
+                assert_eq!(previous["ValidThroughDate"], row["CreatedDate"], "{id}");
+                let changed = [
+                    "StageName",
+                    "ForecastCategory",
+                    "Amount",
+                    "CloseDate",
+                    "Probability",
+                ]
+                .iter()
+                .any(|column| row[*column] != previous[*column]);
+                assert!(changed, "{id} records no change");
+                if row["StageName"] != previous["StageName"] {
+                    continue;
+                }
+                probability_overrides += usize::from(row["Probability"] != previous["Probability"]);
+                in_month_nudges += usize::from(
+                    row["CloseDate"] != previous["CloseDate"]
+                        && row["CloseDate"][..7] == previous["CloseDate"][..7],
+                );
+                in_stage_amount_changes += usize::from(row["Amount"] != previous["Amount"]);
+            }
+        }
+        assert!(probability_overrides > 0, "no probability overrides");
+        assert!(in_month_nudges > 0, "no close-date nudges within a month");
+        assert!(
+            in_stage_amount_changes > 0,
+            "no amount changes within a stage"
+        );
+    }
+
+    #[test]
     fn every_snapshot_has_a_dated_footer_and_an_unambiguous_date() {
         let (output, _) = generate_tiny(3, "footers");
         for path in snapshot_paths(&output.0) {

@@ -64,6 +64,12 @@ pub fn last_business_day_of_month(day: Day) -> Day {
     previous_weekday(day_from_date(first_of_next) - 1)
 }
 
+/// Whether two days fall in the same calendar month.
+pub fn same_month(left: Day, right: Day) -> bool {
+    let (left, right) = (date_from_day(left), date_from_day(right));
+    left.year() == right.year() && left.month() == right.month()
+}
+
 /// `day` moved by whole months (clamped to the month's last day, as chrono does).
 pub fn add_months(day: Day, months: u32) -> Day {
     let date = date_from_day(day);

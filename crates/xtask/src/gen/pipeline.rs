@@ -1,6 +1,7 @@
 //! The simulated pipeline: accounts, and opportunities whose whole life (stage moves, close-date
-//! pushes, amount changes, forecast-category calls, activities, evidence fields) is played out
-//! from creation to close or to the as-of date.
+//! pushes and in-month nudges, amount changes and re-quotes, forecast-category calls, probability
+//! overrides, activities, evidence fields) is played out from creation to close or to the as-of
+//! date.
 //!
 //! An opportunity's life is kept as its list of states, one per change: that list *is* the
 //! OpportunityHistory of the opportunity, and the weekly snapshots read the state in force on
@@ -8,7 +9,7 @@
 
 use super::calendar::{
     Day, FIRST_WORK_MINUTE, LAST_WORK_MINUTE, MinuteOfDay, format_us_date, is_weekend,
-    last_business_day_of_month, next_weekday,
+    last_business_day_of_month, next_weekday, previous_weekday, same_month,
 };
 use super::ids::{PREFIX_ACCOUNT, PREFIX_OPPORTUNITY, salesforce_id};
 use super::names::{
@@ -37,7 +38,7 @@ pub const STAGE_NAMES: [&str; 9] = [
     "Closed Lost",
 ];
 /// Default probability (%) of each stage.
-pub const STAGE_PROBABILITIES: [u32; 9] = [10, 10, 20, 50, 60, 75, 90, 100, 0];
+pub const STAGE_PROBABILITIES: [u8; 9] = [10, 10, 20, 50, 60, 75, 90, 100, 0];
 pub const STAGE_PROSPECTING: u8 = 0;
 pub const STAGE_QUALIFICATION: u8 = 1;
 pub const STAGE_NEEDS_ANALYSIS: u8 = 2;
@@ -151,6 +152,9 @@ pub struct OpportunityState {
     /// Whole units of the opportunity's currency (always a multiple of 100).
     pub amount: u64,
     pub close_day: Day,
+    /// Probability (%): the stage's default, unless the rep typed their own figure while in the
+    /// stage (the next stage move resets it to the new stage's default).
+    pub probability: u8,
     /// The change was made by the rep's manager rather than the rep.
     pub changed_by_manager: bool,
 }
@@ -471,14 +475,34 @@ fn build_account_books(n_reps: usize, accounts: &[Account]) -> Vec<AccountBook> 
 /// Rounds a deal amount the way reps quote: to 500 below 20k, 1,000 below 200k, else 5,000.
 fn round_amount(raw: f64) -> u64 {
     let raw = raw.max(2_000.0);
-    let step = if raw < 20_000.0 {
+    let step = amount_step(raw);
+    ((raw / step).round() * step) as u64
+}
+
+/// The quoting step of an amount of about `raw` (see `round_amount`).
+fn amount_step(raw: f64) -> f64 {
+    if raw < 20_000.0 {
         500.0
     } else if raw < 200_000.0 {
         1_000.0
     } else {
         5_000.0
-    };
-    ((raw / step).round() * step) as u64
+    }
+}
+
+/// A re-quote of `amount` by `multiplier`, rounded as reps quote but always at least one
+/// quoting step away from the old figure.
+fn requoted_amount(amount: u64, multiplier: f64) -> u64 {
+    let requoted = round_amount(amount as f64 * multiplier);
+    if requoted != amount {
+        return requoted;
+    }
+    let step = amount_step(amount as f64) as u64;
+    if multiplier >= 1.0 {
+        amount + step
+    } else {
+        amount.saturating_sub(step).max(2_000)
+    }
 }
 
 /// Everything decided about one opportunity's course before its events are laid out in time.
@@ -520,7 +544,18 @@ enum EventKind {
     /// Back to the category held before the latest category change.
     RevertForecast,
     SetAmount(u64),
+    /// A re-quote: the amount in force times the multiplier, rounded as reps quote.
+    RequoteAmount(f64),
     SetCloseDate(Day),
+    /// The close date in force moved by this many days (to a weekday), but only within its
+    /// month and never to today or earlier; the other direction is tried if that fails.
+    NudgeCloseDate(i8),
+    /// The rep's own probability: the stage's default plus this many points (within 5..=95).
+    OverrideProbability(i8),
+    /// Probability set back to the stage's default.
+    ResetProbability,
+    /// A forecast call changed one notch: Pipeline → Best Case, Best Case ↔ Commit.
+    FlipForecast,
     Close {
         won: bool,
     },
@@ -669,7 +704,16 @@ fn simulate_opportunity(
         &mut events,
     );
     plan_amount_changes(rng, &plan, initial_amount, &mut events);
+    plan_amount_requotes(rng, &plan, &mut events);
+    plan_close_date_nudges(rng, &plan, &mut events);
     plan_forecast_changes(rng, &plan, &mut events);
+    plan_probability_overrides(
+        rng,
+        &plan,
+        rep.probability_tinkering,
+        rep.commit_eagerness,
+        &mut events,
+    );
     // New prospects often start with a round placeholder amount, replaced once sized.
     let mut created_amount = initial_amount;
     if plan.path[0] == STAGE_PROSPECTING && !is_existing_customer && chance(rng, 0.4) {
@@ -1086,6 +1130,23 @@ fn plan_forecast_changes(rng: &mut GenRng, plan: &DealPlan, events: &mut Vec<Pla
                 by_manager: chance(rng, 0.5),
             });
         }
+        if stage >= STAGE_PROPOSAL && length > 4.0 && chance(rng, FORECAST_FLIP_CHANCE) {
+            // A call moved one notch around a forecast meeting, often taken back later in the
+            // stage; managers make some of these calls on the deal itself.
+            let start = entry + length * float_between(rng, 0.1, 0.7);
+            events.push(PlannedEvent {
+                time: start,
+                kind: EventKind::FlipForecast,
+                by_manager: chance(rng, 0.3),
+            });
+            if chance(rng, 0.55) {
+                events.push(PlannedEvent {
+                    time: start + (exit - start) * float_between(rng, 0.3, 0.9),
+                    kind: EventKind::RevertForecast,
+                    by_manager: false,
+                });
+            }
+        }
     }
     if let Some((stall_start, stall_end)) = plan.stall
         && chance(rng, 0.35)
@@ -1095,6 +1156,132 @@ fn plan_forecast_changes(rng: &mut GenRng, plan: &DealPlan, events: &mut Vec<Pla
             events.push(PlannedEvent {
                 time,
                 kind: EventKind::SetForecast(FORECAST_OMITTED),
+                by_manager: false,
+            });
+        }
+    }
+}
+
+/// Chance that a Proposal or Negotiation stage sees a one-notch forecast call.
+const FORECAST_FLIP_CHANCE: f64 = 0.26;
+/// Mean days between re-quotes while a deal is in Proposal or Negotiation.
+const REQUOTE_MEAN_GAP_DAYS: f64 = 24.0;
+
+/// Re-quotes while a proposal is on the table: seats trimmed or added, term or discount tweaked,
+/// a few percent either way each time.
+fn plan_amount_requotes(rng: &mut GenRng, plan: &DealPlan, events: &mut Vec<PlannedEvent>) {
+    for (position, &stage) in plan.path.iter().enumerate() {
+        if stage != STAGE_PROPOSAL && stage != STAGE_NEGOTIATION {
+            continue;
+        }
+        let entry = plan.stage_entry_times[position];
+        let length = plan.stage_exit_time(position) - entry;
+        let count = poisson(rng, (length / REQUOTE_MEAN_GAP_DAYS).min(3.0)).min(4);
+        for _ in 0..count {
+            let change = float_between(rng, 0.02, 0.08);
+            let multiplier = if chance(rng, 0.6) {
+                1.0 - change
+            } else {
+                1.0 + change
+            };
+            events.push(PlannedEvent {
+                time: entry + length * float_between(rng, 0.05, 0.95),
+                kind: EventKind::RequoteAmount(multiplier),
+                by_manager: false,
+            });
+        }
+    }
+}
+
+/// Close-date nudges within the month as the signature date firms up in late stages: a few
+/// days earlier or later (see `nudged_close_day`).
+fn plan_close_date_nudges(rng: &mut GenRng, plan: &DealPlan, events: &mut Vec<PlannedEvent>) {
+    for (position, &stage) in plan.path.iter().enumerate() {
+        let nudge_chance = match stage {
+            STAGE_VALUE_PROPOSITION => 0.1,
+            STAGE_ID_DECISION_MAKERS => 0.12,
+            STAGE_PROPOSAL => 0.28,
+            STAGE_NEGOTIATION => 0.36,
+            _ => continue,
+        };
+        if !chance(rng, nudge_chance) {
+            continue;
+        }
+        let entry = plan.stage_entry_times[position];
+        let length = plan.stage_exit_time(position) - entry;
+        let days = int_between(rng, 1, 7) as i8;
+        events.push(PlannedEvent {
+            time: entry + length * float_between(rng, 0.2, 0.95),
+            kind: EventKind::NudgeCloseDate(if chance(rng, 0.5) { days } else { -days }),
+            by_manager: false,
+        });
+    }
+}
+
+/// `close_day` nudged by `offset` days on `today`: to a weekday in the same month, after today,
+/// and only while the date is within a couple of months; else the other direction, else no
+/// change.
+fn nudged_close_day(close_day: Day, offset: i8, today: Day) -> Day {
+    if close_day <= today || close_day - today > 75 {
+        return close_day;
+    }
+    for offset in [offset as Day, -(offset as Day)] {
+        let nudged = if offset > 0 {
+            next_weekday(close_day + offset)
+        } else {
+            previous_weekday(close_day + offset)
+        };
+        if nudged > today && nudged != close_day && same_month(nudged, close_day) {
+            return nudged;
+        }
+    }
+    close_day
+}
+
+/// Probability overrides within a stage: the rep types their own figure over the stage's default
+/// (Salesforce writes a history row when Probability changes), sometimes adjusts it again or sets
+/// it back later in the stage; the next stage move resets it to that stage's default.
+fn plan_probability_overrides(
+    rng: &mut GenRng,
+    plan: &DealPlan,
+    tinkering: f64,
+    commit_eagerness: f64,
+    events: &mut Vec<PlannedEvent>,
+) {
+    for (position, &stage) in plan.path.iter().enumerate() {
+        let override_chance = match stage {
+            STAGE_QUALIFICATION => 0.04,
+            STAGE_NEEDS_ANALYSIS => 0.09,
+            STAGE_VALUE_PROPOSITION | STAGE_ID_DECISION_MAKERS => 0.16,
+            STAGE_PROPOSAL => 0.22,
+            STAGE_NEGOTIATION => 0.2,
+            _ => continue,
+        };
+        let entry = plan.stage_entry_times[position];
+        let exit = plan.stage_exit_time(position);
+        let length = exit - entry;
+        if length < 2.0 || !chance(rng, override_chance * tinkering) {
+            continue;
+        }
+        // Upward calls are likelier from eager reps and on deals that are going well.
+        let up_chance = if plan.won { 0.6 } else { 0.4 } * commit_eagerness;
+        let sign: i8 = if chance(rng, up_chance) { 1 } else { -1 };
+        let points = [5, 10, 15, 20][weighted_index(rng, &[0.3, 0.45, 0.15, 0.1])];
+        let time = entry + length * float_between(rng, 0.1, 0.7);
+        events.push(PlannedEvent {
+            time,
+            kind: EventKind::OverrideProbability(sign * points),
+            by_manager: false,
+        });
+        if chance(rng, 0.4) {
+            let kind = if chance(rng, 0.5) {
+                EventKind::ResetProbability
+            } else {
+                EventKind::OverrideProbability(sign * (points + 5))
+            };
+            events.push(PlannedEvent {
+                time: time + (exit - time) * float_between(rng, 0.3, 0.9),
+                kind,
                 by_manager: false,
             });
         }
@@ -1202,6 +1389,7 @@ fn lay_out_states(
                 forecast_category: forecast_category_on_entry(rng, start.stage, commit_eagerness),
                 amount: start.amount,
                 close_day: start.close_day,
+                probability: STAGE_PROBABILITIES[start.stage as usize],
                 changed_by_manager: false,
             },
         };
@@ -1213,11 +1401,32 @@ fn lay_out_states(
             EventKind::EnterStage(stage) => {
                 state.stage = stage;
                 state.forecast_category = forecast_category_on_entry(rng, stage, commit_eagerness);
+                state.probability = STAGE_PROBABILITIES[stage as usize];
             }
             EventKind::SetForecast(category) => state.forecast_category = category,
             EventKind::RevertForecast => state.forecast_category = forecast_before_latest_change,
+            EventKind::FlipForecast => {
+                state.forecast_category = match state.forecast_category {
+                    FORECAST_PIPELINE | FORECAST_COMMIT => FORECAST_BEST_CASE,
+                    FORECAST_BEST_CASE => FORECAST_COMMIT,
+                    other => other,
+                }
+            }
             EventKind::SetAmount(amount) => state.amount = amount,
+            EventKind::RequoteAmount(multiplier) => {
+                state.amount = requoted_amount(state.amount, multiplier)
+            }
             EventKind::SetCloseDate(day) => state.close_day = day,
+            EventKind::NudgeCloseDate(offset) => {
+                state.close_day = nudged_close_day(state.close_day, offset, days[index]);
+            }
+            EventKind::OverrideProbability(offset) => {
+                let default = STAGE_PROBABILITIES[state.stage as usize] as i32;
+                state.probability = (default + offset as i32).clamp(5, 95) as u8;
+            }
+            EventKind::ResetProbability => {
+                state.probability = STAGE_PROBABILITIES[state.stage as usize];
+            }
             EventKind::Close { won } => {
                 state.stage = if won {
                     STAGE_CLOSED_WON
@@ -1229,6 +1438,7 @@ fn lay_out_states(
                 } else {
                     FORECAST_OMITTED
                 };
+                state.probability = STAGE_PROBABILITIES[state.stage as usize];
                 state.close_day = days[index];
             }
         }
@@ -1237,7 +1447,8 @@ fn lay_out_states(
             let unchanged = previous.stage == state.stage
                 && previous.forecast_category == state.forecast_category
                 && previous.amount == state.amount
-                && previous.close_day == state.close_day;
+                && previous.close_day == state.close_day
+                && previous.probability == state.probability;
             if unchanged {
                 continue;
             }
@@ -1487,5 +1698,52 @@ fn evidence_text(rng: &mut GenRng, field: u8) -> String {
         EVIDENCE_CHAMPION => person(rng, CHAMPION_TITLES),
         EVIDENCE_COMPETITION => pick(rng, COMPETITORS).to_string(),
         _ => pick(rng, POC_CRITERIA_NOTES).to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::calendar::parse_iso_date;
+    use super::*;
+
+    fn day(text: &str) -> Day {
+        parse_iso_date(text).unwrap_or_default()
+    }
+
+    #[test]
+    fn close_date_nudges_stay_in_the_month_and_in_the_future() {
+        // Friday 2026-03-20 → Wednesday 2026-03-25.
+        assert_eq!(
+            nudged_close_day(day("2026-03-20"), 5, day("2026-03-02")),
+            day("2026-03-25")
+        );
+        // Past the month's end, so the nudge goes the other way: → Thursday 2026-03-26.
+        assert_eq!(
+            nudged_close_day(day("2026-03-30"), 4, day("2026-03-02")),
+            day("2026-03-26")
+        );
+        // A weekend lands on the weekday beyond it, in the nudge's direction.
+        assert_eq!(
+            nudged_close_day(day("2026-03-16"), -2, day("2026-03-02")),
+            day("2026-03-13")
+        );
+        // Never to today or earlier, never a date already past, never a far-off date.
+        assert_eq!(
+            nudged_close_day(day("2026-03-04"), -3, day("2026-03-03")),
+            day("2026-03-09")
+        );
+        let past = day("2026-02-27");
+        assert_eq!(nudged_close_day(past, 3, day("2026-03-02")), past);
+        let far = day("2026-08-14");
+        assert_eq!(nudged_close_day(far, 3, day("2026-03-02")), far);
+    }
+
+    #[test]
+    fn requotes_move_at_least_one_quoting_step() {
+        assert_eq!(requoted_amount(50_000, 0.94), 47_000);
+        assert_eq!(requoted_amount(12_000, 1.02), 12_500);
+        assert_eq!(requoted_amount(12_000, 0.98), 11_500);
+        assert_eq!(requoted_amount(400_000, 1.03), 410_000);
+        assert_eq!(requoted_amount(2_000, 0.97), 2_000);
     }
 }

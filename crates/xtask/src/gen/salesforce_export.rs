@@ -11,9 +11,7 @@ use std::path::Path;
 use super::calendar::{DateTexts, Day};
 use super::ids::{EMPTY_LOOKUP_ID, PREFIX_OPPORTUNITY_HISTORY, salesforce_id};
 use super::output::{OutputFile, Quoting, RowBuffer};
-use super::pipeline::{
-    FORECAST_CATEGORY_LABELS, OpportunityState, Pipeline, STAGE_NAMES, STAGE_PROBABILITIES,
-};
+use super::pipeline::{FORECAST_CATEGORY_LABELS, OpportunityState, Pipeline, STAGE_NAMES};
 use super::random::mix64;
 use super::team::Team;
 
@@ -76,7 +74,7 @@ pub fn write_opportunity_history(
             row.cell(&created);
             row.cell(STAGE_NAMES[state.stage as usize]);
             row.cell_u64(state.amount);
-            let probability = STAGE_PROBABILITIES[state.stage as usize] as u64;
+            let probability = state.probability as u64;
             row.cell_u64(state.amount * probability / 100);
             row.cell(&date_as_datetime_text(dates, state.close_day));
             row.cell_u64(probability);

@@ -14,8 +14,7 @@ use super::names::{
 use super::output::{OutputFile, Quoting, RowBuffer, push_amount_with_separators, push_u64};
 use super::pipeline::{
     EVIDENCE_FIELD_LABELS, FORECAST_CATEGORY_LABELS, Opportunity, OpportunityState, Pipeline,
-    STAGE_CLOSED_WON, STAGE_ID_DECISION_MAKERS, STAGE_NAMES, STAGE_PROBABILITIES,
-    STAGE_QUALIFICATION,
+    STAGE_CLOSED_WON, STAGE_ID_DECISION_MAKERS, STAGE_NAMES, STAGE_QUALIFICATION,
 };
 use super::random::{hashed_unit, mix64};
 use super::team::Team;
@@ -196,7 +195,7 @@ fn write_snapshot_row(
         push_amount_with_separators(bytes, state.amount);
     });
     row.cell_with(|bytes| {
-        push_u64(bytes, STAGE_PROBABILITIES[state.stage as usize] as u64);
+        push_u64(bytes, state.probability as u64);
         bytes.push(b'%');
     });
     row.cell(&dates.us(state.close_day));

@@ -8,7 +8,8 @@ use super::calendar::Day;
 use super::ids::{PREFIX_USER, PREFIX_USER_ROLE, salesforce_id};
 use super::names::{FIRST_MANAGER_NAME, FIRST_NAMES, LAST_NAMES, SALES_REGION};
 use super::random::{
-    GenRng, STREAM_TEAM, chance, float_between, int_between, lognormal, mix64, pick, stream_rng,
+    GenRng, STREAM_TEAM, chance, float_between, hashed_unit, int_between, lognormal, mix64, pick,
+    stream_rng,
 };
 
 pub struct UserRole {
@@ -49,6 +50,8 @@ pub struct RepProfile {
     pub commit_eagerness: f64,
     /// Relative deal-creation volume.
     pub volume_weight: f64,
+    /// Multiplier on the chance of overriding a stage's default probability by hand.
+    pub probability_tinkering: f64,
 }
 
 pub struct Team {
@@ -138,8 +141,12 @@ pub fn build_team(seed: u64, n_districts: usize, reps_per_district: usize, end_d
                 is_active: true,
                 start_day: hire_day,
             });
+            // Derived rather than drawn, so the team stream (and every rep above) is unchanged.
+            let probability_tinkering =
+                0.4 + 1.2 * hashed_unit(&[seed, 0x7072_6f62, reps.len() as u64]);
             reps.push(draw_rep_profile(
                 &mut rng,
+                probability_tinkering,
                 user_index,
                 manager_user_index,
                 district_number,
@@ -171,6 +178,7 @@ pub fn build_team(seed: u64, n_districts: usize, reps_per_district: usize, end_d
 
 fn draw_rep_profile(
     rng: &mut GenRng,
+    probability_tinkering: f64,
     user_index: usize,
     manager_user_index: usize,
     district_number: usize,
@@ -194,6 +202,7 @@ fn draw_rep_profile(
         } else {
             lognormal(rng, 1.0, 0.2)
         },
+        probability_tinkering,
     }
 }
 
