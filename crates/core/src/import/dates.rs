@@ -5,7 +5,7 @@
 //! When the caller gives no order and no date settles it, the import stops and asks: Lens never
 //! guesses silently.
 
-use super::values::{SlashOrder, slash_date_parts};
+use super::values::{SlashDate, SlashOrder};
 use super::{DateOrder, ImportError};
 
 /// A date cell to consider: its line, 1-based column, header, and text.
@@ -30,15 +30,22 @@ pub(crate) fn settle_order<'a>(
     let mut month_first: Option<DateSample> = None;
     let mut ambiguous: Option<DateSample> = None;
     for sample in samples {
-        let Some((first, second)) = slash_date_parts(sample.text) else {
+        let Some(slash_date) = SlashDate::parse(sample.text) else {
             continue;
         };
-        if first > 12 && second <= 12 {
-            day_first.get_or_insert(sample);
-        } else if second > 12 && first <= 12 {
-            month_first.get_or_insert(sample);
-        } else if first != second && first <= 12 && second <= 12 {
-            ambiguous.get_or_insert(sample);
+        // A reading that is not a real date (31/02, 00/05) is no evidence; such a date is
+        // rejected with its row later.
+        match (slash_date.day_first(), slash_date.month_first()) {
+            (Some(_), None) => {
+                day_first.get_or_insert(sample);
+            }
+            (None, Some(_)) => {
+                month_first.get_or_insert(sample);
+            }
+            (Some(day), Some(month)) if day != month => {
+                ambiguous.get_or_insert(sample);
+            }
+            _ => {}
         }
         if day_first.is_some() && month_first.is_some() {
             break;
@@ -115,6 +122,18 @@ mod tests {
         assert_eq!(
             settle(DateOrder::DayFirst, &["03/04/2025"]),
             Ok(Some(SlashOrder::DayFirst))
+        );
+    }
+
+    #[test]
+    fn impossible_dates_are_no_evidence() {
+        assert_eq!(
+            settle(DateOrder::Auto, &["10/16/2026", "31/02/2026"]),
+            Ok(Some(SlashOrder::MonthFirst))
+        );
+        assert_eq!(
+            settle(DateOrder::Auto, &["00/05/2025", "05/05/2025"]),
+            Ok(None)
         );
     }
 

@@ -89,25 +89,65 @@ pub fn date(raw: &str, order: Option<SlashOrder>) -> Result<Option<NaiveDate>, S
     Ok(datetime(raw, order)?.map(|value| value.date()))
 }
 
-/// The parts of a slash or dash date written day/month or month/day (`16/10/2025`,
-/// `02/03/24 08:55 PM`, `16-10-2025`), as `(first, second)`; `None` for other shapes
-/// (ISO dates, dotted dates, which are always day first, and month names).
-pub fn slash_date_parts(raw: &str) -> Option<(u32, u32)> {
-    let date_part = raw.trim().split([' ', 'T']).next()?;
-    let separator = if date_part.contains('/') {
-        '/'
-    } else if date_part.contains('-') {
-        '-'
-    } else {
-        return None;
-    };
-    let mut parts = date_part.split(separator);
-    let (first, second, year) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || first.len() > 2 || second.len() > 2 || !matches!(year.len(), 2 | 4)
-    {
-        return None;
+/// A date written with slashes or dashes whose day/month order depends on the locale
+/// (`16/10/2025`, `02/03/24 08:55 PM`, `16-10-2025`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlashDate {
+    first: u32,
+    second: u32,
+    year: i32,
+}
+
+impl SlashDate {
+    /// Reads the shape; `None` for other shapes (ISO dates, dotted dates, which are always day
+    /// first, and month names).
+    pub fn parse(raw: &str) -> Option<SlashDate> {
+        let date_part = raw.trim().split([' ', 'T']).next()?;
+        let separator = if date_part.contains('/') {
+            '/'
+        } else if date_part.contains('-') {
+            '-'
+        } else {
+            return None;
+        };
+        let mut parts = date_part.split(separator);
+        let (first, second, year) = (parts.next()?, parts.next()?, parts.next()?);
+        let is_number = |part: &str, lengths: &[usize]| {
+            lengths.contains(&part.len()) && part.bytes().all(|byte| byte.is_ascii_digit())
+        };
+        if parts.next().is_some()
+            || !is_number(first, &[1, 2])
+            || !is_number(second, &[1, 2])
+            || !is_number(year, &[2, 4])
+        {
+            return None;
+        }
+        Some(SlashDate {
+            first: first.parse().ok()?,
+            second: second.parse().ok()?,
+            year: expand_year(year)?,
+        })
     }
-    Some((first.parse().ok()?, second.parse().ok()?))
+
+    /// The date read day first.
+    pub fn day_first(self) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(self.year, self.second, self.first)
+    }
+
+    /// The date read month first.
+    pub fn month_first(self) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(self.year, self.first, self.second)
+    }
+
+    /// The date when the order does not matter: only one reading is a real date, or both
+    /// readings are the same day (05/05/2025).
+    pub fn either_order(self) -> Option<NaiveDate> {
+        match (self.day_first(), self.month_first()) {
+            (Some(day), Some(month)) if day == month => Some(day),
+            (Some(date), None) | (None, Some(date)) => Some(date),
+            _ => None,
+        }
+    }
 }
 
 fn parse_datetime(text: &str, order: Option<SlashOrder>) -> Option<NaiveDateTime> {
@@ -157,17 +197,13 @@ fn parse_date_part(text: &str, order: Option<SlashOrder>) -> Option<NaiveDate> {
             .then(|| NaiveDate::from_ymd_opt(year, month, day))
             .flatten();
     }
-    if let Some((first, second)) = slash_date_parts(text) {
-        let year = expand_year(text.rsplit(['/', '-']).next()?)?;
-        let (day, month) = match order {
-            Some(SlashOrder::DayFirst) => (first, second),
-            Some(SlashOrder::MonthFirst) => (second, first),
-            // Only unambiguous values reach here without an order.
-            None if first > 12 => (first, second),
-            None if second > 12 => (second, first),
-            None => return None,
+    if let Some(slash_date) = SlashDate::parse(text) {
+        return match order {
+            Some(SlashOrder::DayFirst) => slash_date.day_first(),
+            Some(SlashOrder::MonthFirst) => slash_date.month_first(),
+            // Without an order only dates that read the same either way are read.
+            None => slash_date.either_order(),
         };
-        return NaiveDate::from_ymd_opt(year, month, day);
     }
     // Dotted dates (16.10.2025) are day first in every locale that writes them.
     let dotted: Vec<&str> = text.split('.').collect();
@@ -193,6 +229,9 @@ fn parse_date_part(text: &str, order: Option<SlashOrder>) -> Option<NaiveDate> {
 }
 
 fn expand_year(text: &str) -> Option<i32> {
+    if !text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
     let year: i32 = text.parse().ok()?;
     match text.len() {
         4 => Some(year),
@@ -409,11 +448,23 @@ mod tests {
     }
 
     #[test]
-    fn slash_parts_feed_the_order_inference() {
-        assert_eq!(slash_date_parts("16/10/2025"), Some((16, 10)));
-        assert_eq!(slash_date_parts("02/23/26 08:55 PM"), Some((2, 23)));
-        assert_eq!(slash_date_parts("2025-10-16"), None);
-        assert_eq!(slash_date_parts("16.10.2025"), None);
+    fn slash_dates_know_their_readings() {
+        let date = |text| SlashDate::parse(text).unwrap();
+        assert_eq!(date("16/10/2025").day_first(), Some(ymd(2025, 10, 16)));
+        assert_eq!(date("16/10/2025").month_first(), None);
+        assert_eq!(
+            date("02/23/26 08:55 PM").month_first(),
+            Some(ymd(2026, 2, 23))
+        );
+        assert_eq!(date("05/05/2025").either_order(), Some(ymd(2025, 5, 5)));
+        assert_eq!(date("03/04/2025").either_order(), None);
+        assert_eq!(SlashDate::parse("2025-10-16"), None);
+        assert_eq!(SlashDate::parse("16.10.2025"), None);
+        assert_eq!(SlashDate::parse("1/1/-5"), None);
+        assert_eq!(
+            datetime("05/05/2025", None),
+            Ok(Some(ymd(2025, 5, 5).and_time(NaiveTime::MIN)))
+        );
     }
 
     #[test]
