@@ -110,16 +110,16 @@ fn salesforce_report_day_first_with_footer_and_duplicate_headers() {
         "sf_report_dmy.csv",
         &defaults(),
         expect![[r#"
-        format: Salesforce report (Details Only): opportunities
-        as of: Some(2026-11-13) (Some(ReportFooter)); dates: Some(DayFirst)
-        rows: 3 = 3 stored + 0 rejected
-        note: column 22 repeats the header "Opportunity ID"; the first one is read
-        note: report footer of 5 line(s) from line 5 stripped
-        unused: Assigned SE, Fiscal Period, Age, ACV Preview, ACV Preview (USD), Close Date (2), Total Sales Cycle Age, Lost Reason, Why did we lose?, Opportunity ID
-        opp @2 0065g00000AbCdEAAA "Northwind - Platform Renewal" acct=Some("Northwind Traders") owner=None stage=Some("Negotiation/Review")#None Open fc=Some("Commit") amount=Some(485000.0) Some("USD") p=Some(90.0) close=Some(2026-09-30) created=Some(2025-10-16) []
-        opp @3 0065g00000AbCdFAAA "Contoso - Analytics Add-on" acct=Some("Contoso Ltd") owner=None stage=Some("Qualification")#None Open fc=Some("Pipeline") amount=Some(72500.5) Some("USD") p=Some(20.0) close=Some(2026-12-04) created=Some(2026-08-03) []
-        opp @4 0065g00000AbCdGAAA "Fabrikam - Expansion" acct=Some("Fabrikam") owner=None stage=Some("Closed Lost")#None Lost fc=Some("Omitted") amount=Some(15000.0) Some("USD") p=Some(0.0) close=Some(2026-06-15) created=Some(2026-02-01) []
-    "#]],
+            format: Salesforce report (Details Only): opportunities
+            as of: Some(2026-11-13) (Some(ReportFooter)); dates: Some(DayFirst)
+            rows: 3 = 3 stored + 0 rejected
+            note: column 22 repeats the header "Opportunity ID"; the first one is read
+            note: report footer of 5 line(s) from line 6 stripped
+            unused: Assigned SE, Fiscal Period, Age, ACV Preview, ACV Preview (USD), Close Date (2), Total Sales Cycle Age, Lost Reason, Why did we lose?, Opportunity ID
+            opp @2 0065g00000AbCdEAAA "Northwind - Platform Renewal" acct=Some("Northwind Traders") owner=None stage=Some("Negotiation/Review")#None Open fc=Some("Commit") amount=Some(485000.0) Some("USD") p=Some(90.0) close=Some(2026-09-30) created=Some(2025-10-16) []
+            opp @3 0065g00000AbCdFAAA "Contoso - Analytics Add-on" acct=Some("Contoso Ltd") owner=None stage=Some("Qualification")#None Open fc=Some("Pipeline") amount=Some(72500.5) Some("USD") p=Some(20.0) close=Some(2026-12-04) created=Some(2026-08-03) []
+            opp @4 0065g00000AbCdGAAA "Fabrikam - Expansion" acct=Some("Fabrikam") owner=None stage=Some("Closed Lost")#None Lost fc=Some("Omitted") amount=Some(15000.0) Some("USD") p=Some(0.0) close=Some(2026-06-15) created=Some(2026-02-01) []
+        "#]],
     );
 }
 
@@ -129,15 +129,15 @@ fn salesforce_report_multi_currency_with_grand_totals_footer() {
         "sf_report_multicurrency.csv",
         &defaults(),
         expect![[r#"
-        format: Salesforce report (Details Only): opportunities
-        as of: Some(2026-11-13) (Some(ReportFooter)); dates: Some(MonthFirst)
-        rows: 3 = 3 stored + 0 rejected
-        note: report footer of 6 line(s) from line 5 stripped
-        unused: Fiscal Period
-        opp @2 name:Acme - Expansion "Acme - Expansion" acct=Some("Acme Corp") owner=Some("Dana Whitfield") stage=Some("Proposal/Price Quote")#None Open fc=Some("Best Case") amount=Some(250000.0) Some("USD") p=None close=Some(2026-11-20) created=None []
-        opp @3 name:Initech - Platform "Initech - Platform" acct=Some("Initech GmbH") owner=Some("Jonas Weber") stage=Some("Closed Won")#None Won fc=Some("Closed") amount=Some(98000.0) Some("EUR") p=None close=Some(2026-09-30) created=None []
-        opp @4 name:Globex - Pilot "Globex - Pilot" acct=Some("Globex KK") owner=Some("Mei Lin") stage=Some("Prospecting")#None Open fc=Some("Pipeline") amount=Some(12500000.0) Some("JPY") p=None close=Some(2027-02-14) created=None []
-    "#]],
+            format: Salesforce report (Details Only): opportunities
+            as of: Some(2026-11-13) (Some(ReportFooter)); dates: Some(MonthFirst)
+            rows: 3 = 3 stored + 0 rejected
+            note: report footer of 6 line(s) from line 6 stripped
+            unused: Fiscal Period
+            opp @2 name:Acme - Expansion "Acme - Expansion" acct=Some("Acme Corp") owner=Some("Dana Whitfield") stage=Some("Proposal/Price Quote")#None Open fc=Some("Best Case") amount=Some(250000.0) Some("USD") p=None close=Some(2026-11-20) created=None []
+            opp @3 name:Initech - Platform "Initech - Platform" acct=Some("Initech GmbH") owner=Some("Jonas Weber") stage=Some("Closed Won")#None Won fc=Some("Closed") amount=Some(98000.0) Some("EUR") p=None close=Some(2026-09-30) created=None []
+            opp @4 name:Globex - Pilot "Globex - Pilot" acct=Some("Globex KK") owner=Some("Mei Lin") stage=Some("Prospecting")#None Open fc=Some("Pipeline") amount=Some(12500000.0) Some("JPY") p=None close=Some(2027-02-14) created=None []
+        "#]],
     );
 }
 

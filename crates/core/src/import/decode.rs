@@ -118,20 +118,21 @@ fn split_csv(text: &str, delimiter: u8) -> Result<Vec<GridRow>, ImportError> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
+    let mut lines = LineCounter::default();
     let mut rows = Vec::new();
     loop {
         let mut record = csv::StringRecord::new();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(0, csv::Position::line);
+                let line = lines.line_of(text.as_bytes(), record.position());
                 rows.push(GridRow {
                     line,
                     cells: record,
                 });
             }
             Err(error) => {
-                let line = error.position().map_or(0, csv::Position::line);
+                let line = lines.line_of(text.as_bytes(), error.position());
                 return Err(ImportError::Malformed {
                     line,
                     detail: error.to_string(),
@@ -140,6 +141,46 @@ fn split_csv(text: &str, delimiter: u8) -> Result<Vec<GridRow>, ImportError> {
         }
     }
     Ok(rows)
+}
+
+/// Counts lines the way an editor shows them: LF, CRLF and a lone CR each end a line.
+///
+/// The `csv` crate's own line count misses lone CRs and, after blank lines, gives the blank
+/// line's number; so lines are counted here from the records' byte offsets, moving forward only.
+#[derive(Default)]
+struct LineCounter {
+    offset: usize,
+    /// Line breaks seen before `offset`.
+    n_breaks: u64,
+}
+
+impl LineCounter {
+    /// The 1-based line on which the record at `position` starts (after any blank lines).
+    fn line_of(&mut self, text: &[u8], position: Option<&csv::Position>) -> u64 {
+        let mut start = position
+            .map_or(self.offset, |position| position.byte() as usize)
+            .min(text.len());
+        while start < text.len() && matches!(text[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        if start > self.offset {
+            self.n_breaks += count_breaks(&text[self.offset..start]);
+            self.offset = start;
+        }
+        self.n_breaks + 1
+    }
+}
+
+fn count_breaks(bytes: &[u8]) -> u64 {
+    let mut n_breaks = 0;
+    for (idx, byte) in bytes.iter().enumerate() {
+        match byte {
+            b'\n' => n_breaks += 1,
+            b'\r' if bytes.get(idx + 1) != Some(&b'\n') => n_breaks += 1,
+            _ => {}
+        }
+    }
+    n_breaks
 }
 
 /// Decodes text: UTF-8 (BOM stripped), UTF-16 with a BOM, else Windows-1252 (a superset of
@@ -353,6 +394,20 @@ mod tests {
     fn semicolons_are_sniffed() {
         let grid = read_grid(b"Name;Amount\n\"a;b\";1,5\n").expect("reads");
         assert_eq!(grid.rows[1].to_strings(), vec!["a;b", "1,5"]);
+    }
+
+    #[test]
+    fn lines_are_counted_across_blank_lines_and_lone_carriage_returns() {
+        let lines = |text: &str| -> Vec<u64> {
+            split_csv(text, b',')
+                .unwrap()
+                .iter()
+                .map(|row| row.line)
+                .collect()
+        };
+        assert_eq!(lines("a,b\n1,2\n\n3,4\n\n\n5,6\n"), vec![1, 2, 4, 7]);
+        assert_eq!(lines("a,b\r1,2\r3,4"), vec![1, 2, 3]);
+        assert_eq!(lines("a,b\r\n\"x\r\ny\",2\r\n3,4\r\n"), vec![1, 2, 4]);
     }
 
     #[test]
