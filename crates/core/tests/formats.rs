@@ -134,9 +134,9 @@ fn salesforce_report_multi_currency_with_grand_totals_footer() {
             rows: 3 = 3 stored + 0 rejected
             note: report footer of 6 line(s) from line 6 stripped
             unused: Fiscal Period
-            opp @2 name:Acme - Expansion "Acme - Expansion" acct=Some("Acme Corp") owner=Some("Dana Whitfield") stage=Some("Proposal/Price Quote")#None Open fc=Some("Best Case") amount=Some(250000.0) Some("USD") p=None close=Some(2026-11-20) created=None []
-            opp @3 name:Initech - Platform "Initech - Platform" acct=Some("Initech GmbH") owner=Some("Jonas Weber") stage=Some("Closed Won")#None Won fc=Some("Closed") amount=Some(98000.0) Some("EUR") p=None close=Some(2026-09-30) created=None []
-            opp @4 name:Globex - Pilot "Globex - Pilot" acct=Some("Globex KK") owner=Some("Mei Lin") stage=Some("Prospecting")#None Open fc=Some("Pipeline") amount=Some(12500000.0) Some("JPY") p=None close=Some(2027-02-14) created=None []
+            opp @2 name:Acme Corp/Acme - Expansion "Acme - Expansion" acct=Some("Acme Corp") owner=Some("Dana Whitfield") stage=Some("Proposal/Price Quote")#None Open fc=Some("Best Case") amount=Some(250000.0) Some("USD") p=None close=Some(2026-11-20) created=None []
+            opp @3 name:Initech GmbH/Initech - Platform "Initech - Platform" acct=Some("Initech GmbH") owner=Some("Jonas Weber") stage=Some("Closed Won")#None Won fc=Some("Closed") amount=Some(98000.0) Some("EUR") p=None close=Some(2026-09-30) created=None []
+            opp @4 name:Globex KK/Globex - Pilot "Globex - Pilot" acct=Some("Globex KK") owner=Some("Mei Lin") stage=Some("Prospecting")#None Open fc=Some("Pipeline") amount=Some(12500000.0) Some("JPY") p=None close=Some(2027-02-14) created=None []
         "#]],
     );
 }
@@ -173,13 +173,13 @@ fn german_labels_semicolons_and_dotted_dates() {
         "sf_report_german.csv",
         &defaults(),
         expect![[r#"
-        format: CSV with mapped columns: opportunities
-        as of: None (None); dates: None
-        rows: 2 = 2 stored + 0 rejected
-        note: fields separated by semicolons
-        opp @2 name:Müller AG - Plattform "Müller AG - Plattform" acct=Some("Müller AG") owner=None stage=Some("Verhandlung")#None Open fc=Some("Best Case") amount=Some(120000.0) Some("EUR") p=Some(75.0) close=Some(2026-12-15) created=Some(2026-09-02) []
-        opp @3 name:Bäckerei Schmidt - Kasse "Bäckerei Schmidt - Kasse" acct=Some("Bäckerei Schmidt") owner=None stage=Some("Closed Won")#None Won fc=Some("Closed") amount=Some(8400.5) Some("EUR") p=Some(100.0) close=Some(2026-10-30) created=Some(2026-08-01) []
-    "#]],
+            format: CSV with mapped columns: opportunities
+            as of: None (None); dates: None
+            rows: 2 = 2 stored + 0 rejected
+            note: fields separated by semicolons
+            opp @2 name:Müller AG/Müller AG - Plattform "Müller AG - Plattform" acct=Some("Müller AG") owner=None stage=Some("Verhandlung")#None Open fc=Some("Best Case") amount=Some(120000.0) Some("EUR") p=Some(75.0) close=Some(2026-12-15) created=Some(2026-09-02) []
+            opp @3 name:Bäckerei Schmidt/Bäckerei Schmidt - Kasse "Bäckerei Schmidt - Kasse" acct=Some("Bäckerei Schmidt") owner=None stage=Some("Closed Won")#None Won fc=Some("Closed") amount=Some(8400.5) Some("EUR") p=Some(100.0) close=Some(2026-10-30) created=Some(2026-08-01) []
+        "#]],
     );
 }
 
@@ -257,14 +257,14 @@ fn generic_csv_through_a_mapping_file() {
         "generic_pipeline.csv",
         &options,
         expect![[r#"
-        format: CSV with mapped columns: opportunities
-        as of: None (None); dates: None
-        rows: 4 = 4 stored + 0 rejected
-        opp @2 name:Orbit - Renewal "Orbit - Renewal" acct=Some("Orbit Inc") owner=Some("Lee") stage=Some("Signed")#Some(3) Won fc=None amount=Some(30000.0) None p=None close=Some(2026-10-01) created=Some(2026-06-01) [Economic Buyer=Pat Kim, Security Review=Approved]
-        opp @3 name:Nova - New "Nova - New" acct=Some("Nova LLC") owner=Some("Lee") stage=Some("Proposal")#Some(2) Open fc=None amount=Some(12000.0) None p=None close=Some(2026-12-01) created=Some(2026-09-15) [Economic Buyer=-, Security Review=In review]
-        opp @4 name:Zephyr - Upsell "Zephyr - Upsell" acct=Some("Zephyr") owner=Some("Ana") stage=Some("Dead")#None Lost fc=None amount=Some(5500.0) None p=None close=Some(2026-09-01) created=Some(2026-05-20) [Economic Buyer=-, Security Review=-]
-        opp @5 name:Quasar - Pilot "Quasar - Pilot" acct=Some("Quasar") owner=Some("Ana") stage=Some("No decision")#None Open fc=None amount=Some(7000.0) None p=None close=Some(2026-08-15) created=Some(2026-04-02) [Economic Buyer=-, Security Review=-]
-    "#]],
+            format: CSV with mapped columns: opportunities
+            as of: None (None); dates: None
+            rows: 4 = 4 stored + 0 rejected
+            opp @2 name:Orbit Inc/Orbit - Renewal "Orbit - Renewal" acct=Some("Orbit Inc") owner=Some("Lee") stage=Some("Signed")#Some(3) Won fc=None amount=Some(30000.0) None p=None close=Some(2026-10-01) created=Some(2026-06-01) [Economic Buyer=Pat Kim, Security Review=Approved]
+            opp @3 name:Nova LLC/Nova - New "Nova - New" acct=Some("Nova LLC") owner=Some("Lee") stage=Some("Proposal")#Some(2) Open fc=None amount=Some(12000.0) None p=None close=Some(2026-12-01) created=Some(2026-09-15) [Economic Buyer=-, Security Review=In review]
+            opp @4 name:Zephyr/Zephyr - Upsell "Zephyr - Upsell" acct=Some("Zephyr") owner=Some("Ana") stage=Some("Dead")#None Lost fc=None amount=Some(5500.0) None p=None close=Some(2026-09-01) created=Some(2026-05-20) [Economic Buyer=-, Security Review=-]
+            opp @5 name:Quasar/Quasar - Pilot "Quasar - Pilot" acct=Some("Quasar") owner=Some("Ana") stage=Some("No decision")#None Open fc=None amount=Some(7000.0) None p=None close=Some(2026-08-15) created=Some(2026-04-02) [Economic Buyer=-, Security Review=-]
+        "#]],
     );
 }
 
@@ -507,4 +507,81 @@ fn a_dated_opportunity_import_is_a_snapshot() {
     )
     .unwrap();
     assert_eq!(undated.into_snapshot(), None);
+}
+
+#[test]
+fn deals_without_ids_are_told_apart_by_account_and_name() {
+    let bytes = b"\"Account Name\",\"Opportunity Name\",\"Stage\",\"Amount\"\n\
+                  \"Acme\",\"Renewal 2026\",\"Prospecting\",\"100\"\n\
+                  \"Globex\",\"Renewal 2026\",\"Prospecting\",\"200\"\n\
+                  \"Acme\",\"Renewal 2026\",\"Qualification\",\"300\"\n";
+    let report = import_file("report.csv", bytes, &defaults()).unwrap();
+    let ids: Vec<&str> = report
+        .data
+        .opportunities
+        .iter()
+        .map(|deal| deal.id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        vec!["name:Acme/Renewal 2026", "name:Globex/Renewal 2026"]
+    );
+    assert_eq!(
+        report.rejected[0].to_string(),
+        "line 4, column 2 (Opportunity Name): the opportunity name:Acme/Renewal 2026 already appears on line 2"
+    );
+}
+
+#[test]
+fn closed_without_won_or_lost_is_rejected_and_probability_stays_in_range() {
+    let bytes = b"Id,Name,StageName,IsClosed,Probability\n\
+                  006A,Alpha,Signed,1,100\n\
+                  006B,Beta,Closed Won,1,100\n\
+                  006C,Gamma,Proposal,0,140\n";
+    let report = import_file("Opportunity.csv", bytes, &defaults()).unwrap();
+    let reasons: Vec<String> = report.rejected.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        reasons,
+        vec![
+            "line 2, column 4 (IsClosed): the deal is closed but neither its stage nor a status column says won or lost (a mapping's [stages] won/lost lists can say it)",
+            "line 4, column 5 (Probability): the probability 140 is outside 0–100",
+        ]
+    );
+    assert_eq!(
+        report.data.opportunities[0].status,
+        lens_core::model::DealStatus::Won
+    );
+}
+
+#[test]
+fn history_keeps_cleared_values_and_same_minute_stage_order() {
+    let history = b"Id,OpportunityId,CreatedDate,StageName,Amount,CloseDate\n\
+                    008A,006A,2026-09-01 10:00:00,Prospecting,1000,2026-12-01\n\
+                    008B,006A,2026-09-02 10:00:00,Prospecting,,2026-12-01\n";
+    let report = import_file("OpportunityHistory.csv", history, &defaults()).unwrap();
+    let amounts: Vec<(Option<&str>, Option<&str>)> = report
+        .data
+        .history
+        .iter()
+        .filter(|event| event.field == lens_core::model::HistoryField::Amount)
+        .map(|event| (event.old_value.as_deref(), event.new_value.as_deref()))
+        .collect();
+    assert_eq!(amounts, vec![(Some("1000"), None)]);
+
+    let hubspot = b"\"Record ID\",\"Deal Name\",\"Deal Stage\",\"Date entered Qualified To Buy (Sales Pipeline)\",\"Date entered Contract Sent (Sales Pipeline)\"\n\
+                    \"1\",\"Hooli\",\"Contract Sent\",\"2026-08-20 11:00\",\"2026-08-20 11:00\"\n";
+    let report = import_file("hubspot.csv", hubspot, &defaults()).unwrap();
+    let moves: Vec<(Option<&str>, Option<&str>)> = report
+        .data
+        .history
+        .iter()
+        .map(|event| (event.old_value.as_deref(), event.new_value.as_deref()))
+        .collect();
+    assert_eq!(
+        moves,
+        vec![
+            (None, Some("Qualified To Buy")),
+            (Some("Qualified To Buy"), Some("Contract Sent"))
+        ]
+    );
 }

@@ -11,6 +11,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader};
 
 use super::ImportError;
+use super::values::format_number;
 
 /// One cell of text; spreadsheets' typed cells arrive here already rendered as text
 /// (dates as `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`, numbers without grouping).
@@ -342,15 +343,6 @@ fn cell_text(cell: &Data) -> String {
             }
         }
         Data::Error(error) => format!("#{error:?}"),
-    }
-}
-
-/// Renders a spreadsheet number without exponent or trailing zeros.
-fn format_number(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{value:.0}")
-    } else {
-        value.to_string()
     }
 }
 

@@ -7,7 +7,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::values::{self, SlashOrder};
+use super::values::{self, SlashOrder, format_number};
 use crate::model::{HistoryEvent, HistoryField, Opportunity, SourceRef};
 
 /// One parsed OpportunityHistory row.
@@ -104,7 +104,8 @@ pub(crate) fn events_from_rows(mut rows: Vec<HistoryRow>) -> Vec<HistoryEvent> {
                         (Some(None), None) => None,
                         (None, None) => continue,
                     };
-                    if old_value != new_value && new_value.is_some() {
+                    // A value that was known and is now empty is a change too (an amount cleared).
+                    if old_value != new_value {
                         events.push(event(field, old_value, new_value));
                     }
                 }
@@ -130,18 +131,20 @@ pub(crate) fn stage_date_events(
     cells: &[StageDateCell],
     opportunity: &Opportunity,
 ) -> Result<Vec<HistoryEvent>, (usize, String)> {
-    let mut entered: Vec<(NaiveDateTime, &str)> = Vec::new();
+    // (when, column, stage): stages entered in the same minute keep the export's column order,
+    // which is the pipeline's order.
+    let mut entered: Vec<(NaiveDateTime, usize, &str)> = Vec::new();
     for cell in cells {
         match &cell.parsed {
             Err(reason) => return Err((cell.column, reason.clone())),
-            Ok(Some(at)) if cell.entered => entered.push((*at, cell.stage)),
+            Ok(Some(at)) if cell.entered => entered.push((*at, cell.column, cell.stage)),
             Ok(_) => {}
         }
     }
     entered.sort();
     let mut old_value = None;
     let mut events = Vec::with_capacity(entered.len());
-    for (at, stage) in entered {
+    for (at, _, stage) in entered {
         events.push(HistoryEvent {
             opportunity_id: opportunity.id.clone(),
             field: HistoryField::Stage,
@@ -192,15 +195,6 @@ pub(crate) fn canonical_value(
             _ => value.to_string(),
         },
         _ => value.to_string(),
-    }
-}
-
-/// A number as text without grouping or a needless fraction: 15000, 12.5.
-pub(crate) fn format_number(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{value:.0}")
-    } else {
-        value.to_string()
     }
 }
 

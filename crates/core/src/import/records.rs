@@ -445,7 +445,12 @@ fn opportunity_row(
     let name = reader.text(column("name"));
     let id = match (reader.text(column("id")), &name) {
         (Some(id), _) => id,
-        (None, Some(name)) => format!("name:{name}"),
+        // Without a record id (a stock "Details Only" report has none), the account and the name
+        // together stand in for it: "Renewal 2026" may recur across accounts.
+        (None, Some(name)) => match reader.text(column("account_name")) {
+            Some(account) => format!("name:{account}/{name}"),
+            None => format!("name:{name}"),
+        },
         (None, None) => {
             return Err(reader.reject(
                 column("id").or(column("name")),
@@ -503,7 +508,7 @@ fn opportunity_row(
         forecast_category,
         amount,
         currency,
-        probability: reader.percent(column("probability"))?,
+        probability: probability(reader, column("probability"))?,
         close_date: reader.date(column("close_date"))?,
         created_date: reader.date(column("created_date"))?,
         last_activity_date: reader.date(column("last_activity_date"))?,
@@ -532,15 +537,43 @@ fn deal_status(
         (_, Some(false)) => return Ok(DealStatus::Open),
         _ => {}
     }
+    let status = status_from_columns(reader, columns, stage, mapping);
+    if is_closed == Some(true) && status == DealStatus::Open {
+        return Err(reader.reject(
+            columns.get("is_closed"),
+            "the deal is closed but neither its stage nor a status column says won or lost \
+             (a mapping's [stages] won/lost lists can say it)",
+        ));
+    }
+    Ok(status)
+}
+
+/// Won, lost or open from a Status column, else from the stage name.
+fn status_from_columns(
+    reader: &RowReader,
+    columns: &ColumnMap,
+    stage: Option<&str>,
+    mapping: Option<&Mapping>,
+) -> DealStatus {
     if let Some(status) = reader.text(columns.get("status")) {
         match status.to_lowercase().as_str() {
-            "won" | "closed won" => return Ok(DealStatus::Won),
-            "lost" | "closed lost" => return Ok(DealStatus::Lost),
-            "open" | "active" | "in progress" => return Ok(DealStatus::Open),
+            "won" | "closed won" => return DealStatus::Won,
+            "lost" | "closed lost" => return DealStatus::Lost,
+            "open" | "active" | "in progress" => return DealStatus::Open,
             _ => {}
         }
     }
-    Ok(stage.map_or(DealStatus::Open, |stage| status_from_stage(stage, mapping)))
+    stage.map_or(DealStatus::Open, |stage| status_from_stage(stage, mapping))
+}
+
+/// A probability on the 0–100 scale; anything outside it is refused rather than rescaled.
+fn probability(reader: &RowReader, column: Column) -> Result<Option<f64>, Rejection> {
+    match reader.percent(column)? {
+        Some(value) if !(0.0..=100.0).contains(&value) => {
+            Err(reader.reject(column, format!("the probability {value} is outside 0–100")))
+        }
+        value => Ok(value),
+    }
 }
 
 /// A stage's status, by the mapping's won/lost lists or the usual closed-stage names.
@@ -558,12 +591,7 @@ pub(crate) fn status_from_stage(stage: &str, mapping: Option<&Mapping>) -> DealS
             return DealStatus::Lost;
         }
     }
-    let compact: String = stage
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    match compact.as_str() {
+    match super::fields::normalize(stage).as_str() {
         "closedwon" | "won" | "dealwon" => DealStatus::Won,
         "closedlost" | "lost" | "deallost" => DealStatus::Lost,
         _ => DealStatus::Open,

@@ -308,6 +308,15 @@ fn split_currency(text: &str) -> (&str, Option<String>) {
     (text, None)
 }
 
+/// A number as text without grouping, exponent or a needless fraction: 15000, 12.5.
+pub(crate) fn format_number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else {
+        value.to_string()
+    }
+}
+
 /// Reads a number with optional grouping (`1,234,567.89`, `1.234.567,89`, `1 234,5`, `1'234`),
 /// a leading or trailing minus, or accounting parentheses. Rejects NaN and infinities.
 fn plain_number(text: &str) -> Option<f64> {
