@@ -585,3 +585,48 @@ fn history_keeps_cleared_values_and_same_minute_stage_order() {
         ]
     );
 }
+
+#[test]
+fn a_mapping_finds_its_header_below_title_rows() {
+    let bytes = b"Pipeline export\nExported 2026-11-13\nDeal,Phase,Total Value\nOrbit,Proposal,\"30,000\"\n";
+    let mapping = Mapping::from_toml(
+        "[columns]\nname = \"Deal\"\nstage = \"Phase\"\namount = \"Total Value\"\n",
+    )
+    .unwrap();
+    let options = ImportOptions {
+        mapping: Some(mapping),
+        ..defaults()
+    };
+    let report = import_file("pipeline.csv", bytes, &options).unwrap();
+    assert_eq!((report.data_rows, report.stored_rows), (1, 1));
+    assert_eq!(
+        report.notes,
+        vec!["2 row(s) above the header skipped (report title or filters)"]
+    );
+    // A column the mapping names that no row has is still reported.
+    let mapping = Mapping::from_toml("[columns]\nname = \"Deal\"\namount = \"Value\"\n").unwrap();
+    let error = import_file(
+        "pipeline.csv",
+        bytes,
+        &ImportOptions {
+            mapping: Some(mapping),
+            ..defaults()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the mapping does not fit: the column \"Value\" named for amount is not in the header"
+    );
+}
+
+#[test]
+fn program_milestones_without_a_pilot_column_are_still_milestones() {
+    let bytes = b"account_id,security_review_start,security_review_end,contract_date,churn_date\nA1,2026-03-01,2026-03-20,2026-04-01,\n";
+    let report = import_file("milestones.csv", bytes, &defaults()).unwrap();
+    assert_eq!(
+        report.format.kind,
+        lens_core::import::TableKind::ProgramMilestones
+    );
+    assert_eq!(report.stored_rows, 1);
+}

@@ -66,6 +66,7 @@ pub(crate) fn detect(
 ) -> Result<Option<Detected>, ImportError> {
     let normalized: Vec<String> = headers.iter().map(|header| normalize(header)).collect();
     let recognised = recognise(&normalized);
+    let recognised_kind = recognised.as_ref().map(|(_, kind, _)| *kind);
     let (source, kind, overrides) = match (mapping.and_then(|mapping| mapping.kind), recognised) {
         (Some(kind), Some((source, detected_kind, overrides))) if kind == detected_kind => {
             (source, kind, overrides)
@@ -78,6 +79,11 @@ pub(crate) fn detect(
         (None, None) => return Ok(None),
     };
     let columns = map_columns(headers, &normalized, kind, &overrides, mapping)?;
+    // A kind named by a mapping alone needs a row that names at least two of its fields: a
+    // report title above the header is not a header.
+    if recognised_kind != Some(kind) && columns.by_key.len() < 2 {
+        return Ok(None);
+    }
     Ok(Some(Detected {
         format: Format { source, kind },
         columns,
@@ -155,13 +161,23 @@ fn recognise(normalized: &[String]) -> Option<Recognised> {
         (Source::Lens, TableKind::Usage, Vec::new())
     } else if has("ticketid") && has("accountid") {
         (Source::Lens, TableKind::Tickets, Vec::new())
-    } else if has("churndate") && has("accountid") && !has("pilotstart") {
+    } else if has("accountid")
+        && has_any(&[
+            "pilotstart",
+            "pilotend",
+            "securityreviewstart",
+            "securityreviewend",
+            "activationdate",
+            "contractdate",
+            "eligibledate",
+        ])
+    {
+        // Before churn events: a milestones table has a churn date column too.
+        (Source::Lens, TableKind::ProgramMilestones, Vec::new())
+    } else if has("churndate") && has("accountid") {
         (Source::Lens, TableKind::ChurnEvents, Vec::new())
     } else if has("experimentid") && has("arm") {
         (Source::Lens, TableKind::ExperimentAssignments, Vec::new())
-    } else if has("accountid") && has_any(&["pilotstart", "securityreviewstart", "activationdate"])
-    {
-        (Source::Lens, TableKind::ProgramMilestones, Vec::new())
     } else if has("accountid")
         && has("accountname")
         && !has_any(&["stage", "stagename", "dealstage"])

@@ -112,9 +112,18 @@ impl Mapping {
                 });
             }
         };
+        // Without a kind, the fields are checked once the file's kind is detected; a key that
+        // no kind has is refused now.
+        let checked_kinds: Vec<TableKind> = match kind {
+            Some(kind) => vec![kind],
+            None => TableKind::ALL.to_vec(),
+        };
         let checked_kind = kind.unwrap_or(TableKind::Opportunities);
         for key in raw.columns.keys() {
-            if field_spec(checked_kind, key).is_none() {
+            if checked_kinds
+                .iter()
+                .all(|&candidate| field_spec(candidate, key).is_none())
+            {
                 return Err(MappingError {
                     message: format!(
                         "[columns] {key}: not a field of {} (fields: {})",
@@ -224,7 +233,8 @@ lost = ["Dead"]
     fn errors_name_the_place_and_the_problem() {
         let error = Mapping::from_toml("[columns]\nname = \n").unwrap_err();
         assert!(error.message.starts_with("line 2, column"), "{error}");
-        let error = Mapping::from_toml("[columns]\nsize = \"X\"\n").unwrap_err();
+        let error =
+            Mapping::from_toml("kind = \"opportunities\"\n[columns]\nsize = \"X\"\n").unwrap_err();
         assert!(
             error
                 .message

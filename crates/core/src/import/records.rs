@@ -38,16 +38,28 @@ pub(crate) fn import_grid(
     let mut rows = grid.rows;
 
     let mut found: Option<(usize, Detected)> = None;
+    // A row that does not fit the mapping may be a title above the header: look further, and
+    // report the mapping's complaint only if no row fits.
+    let mut mapping_error: Option<ImportError> = None;
     for (row_idx, row) in rows.iter().enumerate().take(HEADER_SEARCH_ROWS) {
         if row.is_blank() {
             continue;
         }
-        if let Some(detected) = detect(&row.to_strings(), mapping)? {
-            found = Some((row_idx, detected));
-            break;
+        match detect(&row.to_strings(), mapping) {
+            Ok(Some(detected)) => {
+                found = Some((row_idx, detected));
+                break;
+            }
+            Ok(None) => {}
+            Err(error) => {
+                mapping_error.get_or_insert(error);
+            }
         }
     }
     let Some((header_idx, detected)) = found else {
+        if let Some(error) = mapping_error {
+            return Err(error);
+        }
         return Err(match rows.iter().find(|row| !row.is_blank()) {
             Some(row) => ImportError::UnknownFormat {
                 headers: row.to_strings(),
