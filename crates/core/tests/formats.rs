@@ -630,3 +630,21 @@ fn program_milestones_without_a_pilot_column_are_still_milestones() {
     );
     assert_eq!(report.stored_rows, 1);
 }
+
+#[test]
+fn workbooks_claiming_huge_sheets_are_refused_not_allocated() {
+    check(
+        "huge_used_area.xlsx",
+        &defaults(),
+        expect![[r#"
+        error: the workbook could not be read: sheet "Sheet1": the used area of 1048576 rows × 16384 columns is larger than Lens reads (50000000 cells); save the data alone as CSV
+    "#]],
+    );
+    check(
+        "row_beyond_limit.xlsx",
+        &defaults(),
+        expect![[r#"
+        error: the workbook could not be read: sheet "Sheet1": a cell lies beyond Excel's limits (row 999999999, column 6)
+    "#]],
+    );
+}

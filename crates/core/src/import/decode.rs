@@ -273,7 +273,16 @@ fn delimiter_name(delimiter: u8) -> &'static str {
     }
 }
 
+/// Excel's own limits on a sheet; a cell reference beyond them is a damaged or hostile file.
+const MAX_SHEET_ROWS: u32 = 1_048_576;
+const MAX_SHEET_COLUMNS: u32 = 16_384;
+/// The most cells (rows × columns of the used area) Lens lays out for one sheet.
+const MAX_SHEET_CELLS: u64 = 50_000_000;
+
 /// Reads the first non-empty sheet of an XLSX/XLS/ODS workbook.
+///
+/// XLSX sheets are read cell by cell, so that a sheet claiming a huge used area (one cell at
+/// XFD1048576) is refused instead of allocated.
 fn read_workbook(bytes: &[u8]) -> Result<Grid, ImportError> {
     let mut workbook =
         calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|error| {
@@ -293,26 +302,50 @@ fn read_workbook(bytes: &[u8]) -> Result<Grid, ImportError> {
             detail: "the workbook has no sheets".to_string(),
         });
     }
+    let sheet_error = |name: &str, error: &dyn std::fmt::Display| ImportError::Workbook {
+        detail: format!("sheet \"{name}\": {error}"),
+    };
     for name in &sheet_names {
-        let range = workbook
-            .worksheet_range(name)
-            .map_err(|error| ImportError::Workbook {
-                detail: format!("sheet \"{name}\": {error}"),
-            })?;
-        if range.is_empty() {
+        let cells: Vec<(u32, u32, String)> = match &mut workbook {
+            calamine::Sheets::Xlsx(xlsx) => {
+                let mut reader = xlsx
+                    .worksheet_cells_reader(name)
+                    .map_err(|error| sheet_error(name, &error))?;
+                let mut cells = Vec::new();
+                while let Some(cell) = reader
+                    .next_cell()
+                    .map_err(|error| sheet_error(name, &error))?
+                {
+                    let (row, column) = cell.get_position();
+                    let text = cell_text(&Data::from(cell.get_value().clone()));
+                    if !text.is_empty() {
+                        cells.push((row, column, text));
+                    }
+                }
+                cells
+            }
+            other => {
+                let range = other
+                    .worksheet_range(name)
+                    .map_err(|error| sheet_error(name, &error))?;
+                let (first_row, first_column) = range.start().unwrap_or((0, 0));
+                range
+                    .cells()
+                    .map(|(row, column, value)| {
+                        (
+                            first_row + row as u32,
+                            first_column + column as u32,
+                            cell_text(value),
+                        )
+                    })
+                    .filter(|(_, _, text)| !text.is_empty())
+                    .collect()
+            }
+        };
+        if cells.is_empty() {
             continue;
         }
-        let (first_row, first_column) = range.start().unwrap_or((0, 0));
-        let mut rows = Vec::with_capacity(range.height());
-        for (row_idx, row) in range.rows().enumerate() {
-            // Cells left of the used range are empty: keep column positions as the sheet shows them.
-            let mut cells = vec![String::new(); first_column as usize];
-            cells.extend(row.iter().map(cell_text));
-            rows.push(GridRow::new(
-                u64::from(first_row) + row_idx as u64 + 1,
-                cells,
-            ));
-        }
+        let rows = lay_out(cells).map_err(|detail| sheet_error(name, &detail))?;
         let mut notes = vec![format!("read sheet \"{name}\"")];
         if sheet_names.len() > 1 {
             notes.push(format!(
@@ -325,6 +358,42 @@ fn read_workbook(bytes: &[u8]) -> Result<Grid, ImportError> {
     Err(ImportError::Workbook {
         detail: "every sheet of the workbook is empty".to_string(),
     })
+}
+
+/// Lays filled cells (0-based row, column, text) out as rows, one per sheet row from the first
+/// filled row to the last, each as wide as the widest; columns keep their positions.
+fn lay_out(mut cells: Vec<(u32, u32, String)>) -> Result<Vec<GridRow>, String> {
+    cells.sort_by_key(|&(row, column, _)| (row, column));
+    let (first_row, last_row) = (cells[0].0, cells[cells.len() - 1].0);
+    let width = cells
+        .iter()
+        .map(|&(_, column, _)| column)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let height = last_row - first_row + 1;
+    if last_row >= MAX_SHEET_ROWS || width > MAX_SHEET_COLUMNS {
+        return Err(format!(
+            "a cell lies beyond Excel's limits (row {}, column {width})",
+            last_row + 1
+        ));
+    }
+    if u64::from(height) * u64::from(width) > MAX_SHEET_CELLS {
+        return Err(format!(
+            "the used area of {height} rows × {width} columns is larger than Lens reads \
+             ({MAX_SHEET_CELLS} cells); save the data alone as CSV"
+        ));
+    }
+    let mut rows = Vec::with_capacity(height as usize);
+    let mut cells = cells.into_iter().peekable();
+    for row in first_row..=last_row {
+        let mut texts = vec![String::new(); width as usize];
+        while let Some((_, column, text)) = cells.next_if(|&(cell_row, _, _)| cell_row == row) {
+            texts[column as usize] = text;
+        }
+        rows.push(GridRow::new(u64::from(row) + 1, texts));
+    }
+    Ok(rows)
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -411,6 +480,29 @@ mod tests {
                 detail: "the file is a PDF document".into()
             }
         );
+    }
+
+    #[test]
+    fn sheets_are_laid_out_sparsely_and_huge_areas_refused() {
+        let rows = lay_out(vec![(3, 2, "c".into()), (1, 0, "a".into())]).unwrap();
+        let shown: Vec<(u64, Vec<String>)> = rows
+            .iter()
+            .map(|row| (row.line, row.to_strings()))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                (2, vec!["a".into(), String::new(), String::new()]),
+                (3, vec![String::new(), String::new(), String::new()]),
+                (4, vec![String::new(), String::new(), "c".into()]),
+            ]
+        );
+        let error = lay_out(vec![(0, 0, "a".into()), (1_048_575, 16_383, "z".into())]).unwrap_err();
+        assert!(
+            error.starts_with("the used area of 1048576 rows × 16384 columns"),
+            "{error}"
+        );
+        assert!(lay_out(vec![(2_000_000, 0, "a".into())]).is_err());
     }
 
     #[test]
