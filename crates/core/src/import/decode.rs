@@ -189,9 +189,15 @@ fn count_breaks(bytes: &[u8]) -> u64 {
 /// they do not write UTF-8. Returns a note when the text was not plain UTF-8.
 fn decode_text(bytes: &[u8]) -> (Cow<'_, str>, Option<String>) {
     if let Some((encoding, _bom_length)) = encoding_rs::Encoding::for_bom(bytes) {
-        let (text, _had_errors) = encoding.decode_with_bom_removal(bytes);
-        let note =
-            (encoding != encoding_rs::UTF_8).then(|| format!("decoded as {}", encoding.name()));
+        let (text, had_errors) = encoding.decode_with_bom_removal(bytes);
+        let note = if had_errors {
+            Some(format!(
+                "the file says it is {} but holds bytes that are not: those characters show as �",
+                encoding.name()
+            ))
+        } else {
+            (encoding != encoding_rs::UTF_8).then(|| format!("decoded as {}", encoding.name()))
+        };
         return (text, note);
     }
     match std::str::from_utf8(bytes) {
@@ -426,6 +432,18 @@ mod tests {
         assert_eq!(
             note.as_deref(),
             Some("not valid UTF-8: decoded as Windows-1252 (Latin-1)")
+        );
+    }
+
+    #[test]
+    fn a_bom_that_lies_is_told() {
+        let (text, note) = decode_text(b"\xEF\xBB\xBFName\nCaf\xe9\n");
+        assert_eq!(text, "Name\nCaf\u{fffd}\n");
+        assert_eq!(
+            note.as_deref(),
+            Some(
+                "the file says it is UTF-8 but holds bytes that are not: those characters show as �"
+            )
         );
     }
 

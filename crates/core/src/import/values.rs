@@ -29,8 +29,12 @@ pub fn money(raw: &str) -> Result<Option<(f64, Option<String>)>, String> {
     if trimmed.is_empty() {
         return Ok(None);
     }
-    // A minus sign may stand before the currency ("-$1,200", "-USD 5.00").
+    // A minus sign may stand before the currency ("-$1,200", "-USD 5.00"); a second sign or
+    // parentheses after it are not an amount.
     let (sign, body) = match trimmed.strip_prefix('-') {
+        Some(rest) if rest.starts_with(['-', '(', '+']) => {
+            return Err(format!("\"{trimmed}\" is not an amount"));
+        }
         Some(rest) if !rest.starts_with(|c: char| c.is_ascii_digit()) => (-1.0, rest.trim_start()),
         _ => (1.0, trimmed),
     };
@@ -400,6 +404,8 @@ mod tests {
         assert_eq!(money("1124741.15"), Ok(Some((1_124_741.15, None))));
         assert_eq!(money("1'000'000"), Ok(Some((1_000_000.0, None))));
         assert_eq!(money("  "), Ok(None));
+        assert!(money("--5").is_err());
+        assert!(money("-(300)").is_err());
         assert_eq!(money("twelve"), Err("\"twelve\" is not an amount".into()));
         assert_eq!(money("NaN"), Err("\"NaN\" is not an amount".into()));
         assert_eq!(money("1e400"), Err("\"1e400\" is not an amount".into()));
