@@ -73,7 +73,8 @@ fn output(program: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-fn run_command(program: &str, args: &[&str], dir: Option<&Path>) -> Result<(), String> {
+/// Runs a program to completion; a failure names the command and its exit status.
+pub(crate) fn run_command(program: &str, args: &[&str], dir: Option<&Path>) -> Result<(), String> {
     let mut command = Command::new(program);
     command.args(args);
     if let Some(dir) = dir {

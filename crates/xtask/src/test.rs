@@ -80,15 +80,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
 fn step(name: &str, cargo_args: &[&str]) -> Result<(), String> {
     println!("==> {name}: cargo {}", cargo_args.join(" "));
-    let status = Command::new(cargo())
-        .args(cargo_args)
-        .status()
-        .map_err(|error| format!("{name}: could not run cargo: {error}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{name} failed (cargo {})", cargo_args.join(" ")))
-    }
+    crate::setup::run_command(&cargo(), cargo_args, None)
+        .map_err(|error| format!("{name}: {error}"))
 }
 
 /// `lens-core` must not depend, even indirectly, on a browser crate.
