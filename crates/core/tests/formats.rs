@@ -648,3 +648,27 @@ fn workbooks_claiming_huge_sheets_are_refused_not_allocated() {
     "#]],
     );
 }
+
+#[test]
+fn a_missing_required_column_fails_the_file_once() {
+    check_bytes(
+        b"subscription_id,start_date,end_date\nS-1,2026-01-01,2026-12-31\nS-2,2026-02-01,\n",
+        expect![[r#"
+            error: the subscriptions table has no account_id column; a mapping file can name it (see docs/mapping.md)
+        "#]],
+    );
+}
+
+#[test]
+fn trailing_empty_header_cells_name_no_column() {
+    check_bytes(
+        b"Id,Name,StageName,Amount,,\n006A,Alpha,Prospecting,100\n006B,Beta,Prospecting,200,,\n",
+        expect![[r#"
+        format: Salesforce Data Export: opportunities
+        as of: None (None); dates: None
+        rows: 2 = 2 stored + 0 rejected
+        opp @2 006A "Alpha" acct=None owner=None stage=Some("Prospecting")#None Open fc=None amount=Some(100.0) None p=None close=None created=None []
+        opp @3 006B "Beta" acct=None owner=None stage=Some("Prospecting")#None Open fc=None amount=Some(200.0) None p=None close=None created=None []
+    "#]],
+    );
+}

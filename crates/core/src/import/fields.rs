@@ -83,6 +83,23 @@ impl TableKind {
         TableKind::ALL.into_iter().find(|kind| kind.key() == key)
     }
 
+    /// The fields without which no row of this kind can be stored; each entry lists
+    /// alternatives, one of which must have a column.
+    pub fn required_fields(self) -> &'static [&'static [&'static str]] {
+        match self {
+            TableKind::Opportunities => &[&["id", "name"]],
+            TableKind::OpportunityHistory => &[&["opportunity_id"], &["at"]],
+            TableKind::FieldHistory => &[&["opportunity_id"], &["field"], &["at"]],
+            TableKind::Accounts | TableKind::Users | TableKind::Roles => &[&["id"]],
+            TableKind::Subscriptions => &[&["id"], &["account_id"]],
+            TableKind::Usage => &[&["subscription_id", "account_id"], &["date"], &["count"]],
+            TableKind::Tickets => &[&["id"], &["account_id"], &["opened"]],
+            TableKind::ChurnEvents => &[&["account_id"], &["date"]],
+            TableKind::ProgramMilestones => &[&["account_id"]],
+            TableKind::ExperimentAssignments => &[&["account_id"], &["experiment_id"], &["arm"]],
+        }
+    }
+
     /// The canonical fields of this kind of table.
     pub fn fields(self) -> &'static [FieldSpec] {
         match self {

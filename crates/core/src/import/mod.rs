@@ -230,6 +230,11 @@ pub enum ImportError {
     },
     /// Only a header, or only a footer: no data rows at all.
     NoDataRows,
+    /// The table lacks a column its kind cannot do without; every row would be rejected.
+    MissingColumn {
+        kind: TableKind,
+        fields: Vec<String>,
+    },
     Mapping {
         detail: String,
     },
@@ -279,6 +284,12 @@ impl fmt::Display for ImportError {
                  {month_first} only month first"
             ),
             ImportError::NoDataRows => write!(f, "the file has a header but no data rows"),
+            ImportError::MissingColumn { kind, fields } => write!(
+                f,
+                "the {} table has no {} column; a mapping file can name it (see docs/mapping.md)",
+                kind.label(),
+                fields.join(" or ")
+            ),
             ImportError::Mapping { detail } => write!(f, "the mapping does not fit: {detail}"),
         }
     }

@@ -78,8 +78,23 @@ pub(crate) fn import_grid(
     }
     let mut data_rows = rows.split_off(header_idx + 1);
     let header_row = rows.pop().expect("the header row was found in this grid");
-    let headers = header_row.to_strings();
+    let mut headers = header_row.to_strings();
+    // Excel often leaves empty header cells at the end of the row: they name no column.
+    while headers
+        .last()
+        .is_some_and(|header| header.trim().is_empty())
+    {
+        headers.pop();
+    }
     let Detected { format, columns } = detected;
+    for alternatives in format.kind.required_fields() {
+        if alternatives.iter().all(|key| columns.get(key).is_none()) {
+            return Err(ImportError::MissingColumn {
+                kind: format.kind,
+                fields: alternatives.iter().map(|key| (*key).to_string()).collect(),
+            });
+        }
+    }
     for (column, header) in &columns.duplicate_headers {
         notes.push(format!(
             "column {} repeats the header \"{header}\"; the first one is read",
