@@ -432,7 +432,7 @@ fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
-fn check_wasm_target() -> Result<(), String> {
+pub(crate) fn check_wasm_target() -> Result<(), String> {
     let installed = match Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
@@ -468,7 +468,7 @@ fn rustc_has_wasm_target() -> Option<bool> {
     )
 }
 
-fn check_wasm_bindgen() -> Result<(), String> {
+pub(crate) fn check_wasm_bindgen() -> Result<(), String> {
     let install = format!("cargo install wasm-bindgen-cli --version {WASM_BINDGEN_VERSION}");
     let output = Command::new("wasm-bindgen")
         .arg("--version")

@@ -20,20 +20,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ensure_npm_packages()
 }
 
+/// Installs the wasm32 target when `dist`'s check finds it missing.
 pub fn ensure_wasm_target() -> Result<(), String> {
-    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if installed
-        .lines()
-        .any(|line| line.trim() == "wasm32-unknown-unknown")
-    {
+    if crate::dist::check_wasm_target().is_ok() {
         return Ok(());
     }
     run_command("rustup", &["target", "add", "wasm32-unknown-unknown"], None)
 }
 
+/// Installs wasm-bindgen-cli at the pinned version when `dist`'s check finds it missing or different.
 pub fn ensure_wasm_bindgen() -> Result<(), String> {
-    let version = output("wasm-bindgen", &["--version"]).unwrap_or_default();
-    if version.split_whitespace().nth(1) == Some(WASM_BINDGEN_VERSION) {
+    if crate::dist::check_wasm_bindgen().is_ok() {
         return Ok(());
     }
     println!(
@@ -63,14 +60,6 @@ pub fn ensure_chromium() -> Result<(), String> {
 
 pub fn ensure_npm_packages() -> Result<(), String> {
     crate::e2e::ensure_node_modules(&crate::dist::repo_root())
-}
-
-fn output(program: &str, args: &[&str]) -> Option<String> {
-    let output = Command::new(program).args(args).output().ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Runs a program to completion; a failure names the command and its exit status.
