@@ -21,8 +21,8 @@ use super::{
     Rejection, TableKind,
 };
 use crate::model::{
-    Account, ChurnEvent, DealStatus, ExperimentAssignment, ForecastCategory, Opportunity,
-    ProgramMilestones, Role, SourceRef, Subscription, Ticket, UsagePoint, User,
+    Account, ChurnEvent, DealStatus, ExperimentAssignment, ForecastCategory, HistoryEvent,
+    Opportunity, ProgramMilestones, Role, SourceRef, Subscription, Ticket, UsagePoint, User,
 };
 
 /// How far down a header row is looked for (report exports may carry a title and filters above it).
@@ -178,20 +178,57 @@ pub(crate) fn import_grid(
     };
     let mut built = Built::default();
     let n_data_rows = data_rows.len();
+    let columns = &columns;
+    let rows = &data_rows;
     match format.kind {
-        TableKind::Opportunities => build_opportunities(&context, &data_rows, &mut built),
-        TableKind::OpportunityHistory => build_history(&context, &data_rows, &mut built),
-        TableKind::FieldHistory => build_each(&context, &data_rows, &mut built, field_history_row),
-        TableKind::Accounts => build_each(&context, &data_rows, &mut built, account_row),
-        TableKind::Users => build_each(&context, &data_rows, &mut built, user_row),
-        TableKind::Roles => build_each(&context, &data_rows, &mut built, role_row),
-        TableKind::Subscriptions => build_each(&context, &data_rows, &mut built, subscription_row),
-        TableKind::Usage => build_each(&context, &data_rows, &mut built, usage_row),
-        TableKind::Tickets => build_each(&context, &data_rows, &mut built, ticket_row),
-        TableKind::ChurnEvents => build_each(&context, &data_rows, &mut built, churn_row),
-        TableKind::ProgramMilestones => build_each(&context, &data_rows, &mut built, milestone_row),
+        TableKind::Opportunities => {
+            let mut first_line_of_id: HashMap<String, u64> = HashMap::new();
+            let built_rows = built.rows(&context, rows, |reader| {
+                opportunity_with_stage_events(reader, &context, &mut first_line_of_id)
+            });
+            for (opportunity, events) in built_rows {
+                built.data.opportunities.push(opportunity);
+                built.data.history.extend(events);
+            }
+        }
+        TableKind::OpportunityHistory => {
+            let history_rows = built.rows(&context, rows, |reader| history_row(reader, &context));
+            built.data.history = history::events_from_rows(history_rows);
+        }
+        TableKind::FieldHistory => {
+            built.data.history =
+                built.rows(&context, rows, |reader| field_history_row(reader, columns));
+        }
+        TableKind::Accounts => {
+            built.data.accounts = built.rows(&context, rows, |reader| account_row(reader, columns));
+        }
+        TableKind::Users => {
+            built.data.users = built.rows(&context, rows, |reader| user_row(reader, columns));
+        }
+        TableKind::Roles => {
+            built.data.roles = built.rows(&context, rows, |reader| role_row(reader, columns));
+        }
+        TableKind::Subscriptions => {
+            built.data.subscriptions =
+                built.rows(&context, rows, |reader| subscription_row(reader, columns));
+        }
+        TableKind::Usage => {
+            built.data.usage = built.rows(&context, rows, |reader| usage_row(reader, columns));
+        }
+        TableKind::Tickets => {
+            built.data.tickets = built.rows(&context, rows, |reader| ticket_row(reader, columns));
+        }
+        TableKind::ChurnEvents => {
+            built.data.churn_events =
+                built.rows(&context, rows, |reader| churn_row(reader, columns));
+        }
+        TableKind::ProgramMilestones => {
+            built.data.milestones =
+                built.rows(&context, rows, |reader| milestone_row(reader, columns));
+        }
         TableKind::ExperimentAssignments => {
-            build_each(&context, &data_rows, &mut built, assignment_row)
+            built.data.assignments =
+                built.rows(&context, rows, |reader| assignment_row(reader, columns));
         }
     }
     debug_assert_eq!(built.stored_rows + built.rejected.len(), n_data_rows);
@@ -345,104 +382,61 @@ impl<'a> RowReader<'a> {
     }
 }
 
-fn build_each<T>(
-    context: &Context,
-    rows: &[GridRow],
-    built: &mut Built,
-    build_row: impl Fn(&RowReader, &ColumnMap) -> Result<T, Rejection>,
-) where
-    T: Store,
-{
-    for row in rows {
-        let reader = RowReader {
-            row,
-            headers: context.headers,
-            order: context.order,
-        };
-        match reader
-            .check_shape()
-            .and_then(|()| build_row(&reader, context.columns))
-        {
-            Ok(record) => {
-                record.store(&mut built.data);
-                built.stored_rows += 1;
+impl Built {
+    /// Builds one record per row, or one rejection (a row that does not line up with the header,
+    /// or whatever `build_row` refuses), and returns the records in row order.
+    fn rows<T>(
+        &mut self,
+        context: &Context,
+        rows: &[GridRow],
+        mut build_row: impl FnMut(&RowReader) -> Result<T, Rejection>,
+    ) -> Vec<T> {
+        let mut records = Vec::with_capacity(rows.len());
+        for row in rows {
+            let reader = RowReader {
+                row,
+                headers: context.headers,
+                order: context.order,
+            };
+            match reader.check_shape().and_then(|()| build_row(&reader)) {
+                Ok(record) => records.push(record),
+                Err(rejection) => self.rejected.push(rejection),
             }
-            Err(rejection) => built.rejected.push(rejection),
         }
+        self.stored_rows += records.len();
+        records
     }
 }
-
-/// A record that knows which vector of [`ImportedData`] it belongs in.
-trait Store {
-    fn store(self, data: &mut ImportedData);
-}
-
-macro_rules! store_in {
-    ($type:ty, $field:ident) => {
-        impl Store for $type {
-            fn store(self, data: &mut ImportedData) {
-                data.$field.push(self);
-            }
-        }
-    };
-}
-
-store_in!(Account, accounts);
-store_in!(User, users);
-store_in!(Role, roles);
-store_in!(Subscription, subscriptions);
-store_in!(UsagePoint, usage);
-store_in!(Ticket, tickets);
-store_in!(ChurnEvent, churn_events);
-store_in!(ProgramMilestones, milestones);
-store_in!(ExperimentAssignment, assignments);
-store_in!(crate::model::HistoryEvent, history);
 
 // ---------------------------------------------------------------------------------------------
 // Opportunities
 
-fn build_opportunities(context: &Context, rows: &[GridRow], built: &mut Built) {
+/// One opportunity and the stage events of its HubSpot "Date entered" cells; a second row with
+/// the same id is rejected, naming the line of the first.
+fn opportunity_with_stage_events(
+    reader: &RowReader,
+    context: &Context,
+    first_line_of_id: &mut HashMap<String, u64>,
+) -> Result<(Opportunity, Vec<HistoryEvent>), Rejection> {
     let columns = context.columns;
-    let mut first_line_of_id: HashMap<String, u64> = HashMap::new();
-    for row in rows {
-        let reader = RowReader {
-            row,
-            headers: context.headers,
-            order: context.order,
-        };
-        let result = reader
-            .check_shape()
-            .and_then(|()| opportunity_row(&reader, columns, context.mapping));
-        let opportunity = match result {
-            Ok(opportunity) => opportunity,
-            Err(rejection) => {
-                built.rejected.push(rejection);
-                continue;
-            }
-        };
-        if let Some(&first_line) = first_line_of_id.get(&opportunity.id) {
-            built.rejected.push(reader.reject(
-                columns.get("id").or(columns.get("name")),
-                format!(
-                    "the opportunity {} already appears on line {first_line}",
-                    opportunity.id
-                ),
-            ));
-            continue;
-        }
-        if !columns.stage_dates.is_empty() {
-            match history::stage_date_events(&reader_stage_dates(&reader, columns), &opportunity) {
-                Ok(events) => built.data.history.extend(events),
-                Err((column, reason)) => {
-                    built.rejected.push(reader.reject(Some(column), reason));
-                    continue;
-                }
-            }
-        }
-        first_line_of_id.insert(opportunity.id.clone(), row.line);
-        built.data.opportunities.push(opportunity);
-        built.stored_rows += 1;
+    let opportunity = opportunity_row(reader, columns, context.mapping)?;
+    if let Some(&first_line) = first_line_of_id.get(&opportunity.id) {
+        return Err(reader.reject(
+            columns.get("id").or(columns.get("name")),
+            format!(
+                "the opportunity {} already appears on line {first_line}",
+                opportunity.id
+            ),
+        ));
     }
+    let events = if columns.stage_dates.is_empty() {
+        Vec::new()
+    } else {
+        history::stage_date_events(&reader_stage_dates(reader, columns), &opportunity)
+            .map_err(|(column, reason)| reader.reject(Some(column), reason))?
+    };
+    first_line_of_id.insert(opportunity.id.clone(), reader.row.line);
+    Ok((opportunity, events))
 }
 
 /// The (stage, entered?, column, cell text) of each HubSpot stage-date column in this row.
@@ -658,60 +652,38 @@ pub(crate) fn forecast_category(raw: &str, mapping: Option<&Mapping>) -> Forecas
 // ---------------------------------------------------------------------------------------------
 // History
 
-fn build_history(context: &Context, rows: &[GridRow], built: &mut Built) {
-    let columns = context.columns;
-    let column = |key: &str| columns.get(key);
-    let mut history_rows = Vec::with_capacity(rows.len());
-    for row in rows {
-        let reader = RowReader {
-            row,
-            headers: context.headers,
-            order: context.order,
-        };
-        let parsed = reader.check_shape().and_then(|()| {
-            reader.check_not_deleted(column("is_deleted"))?;
-            Ok(HistoryRow {
-                opportunity_id: reader.required_text(column("opportunity_id"), "opportunity id")?,
-                at: reader.required_datetime(column("at"), "change date")?,
-                by: reader.text(column("by")),
-                stage: reader.text(column("stage")),
-                amount: reader.amount(column("amount"))?,
-                close_date: reader.date(column("close_date"))?,
-                probability: reader.percent(column("probability"))?,
-                forecast_category: reader
-                    .text(column("forecast_category"))
-                    .map(|raw| forecast_category(&raw, context.mapping).label().to_string()),
-                from_stage: reader.text(column("from_stage")),
-                from_forecast_category: reader
-                    .text(column("from_forecast_category"))
-                    .map(|raw| forecast_category(&raw, context.mapping).label().to_string()),
-                prev_amount: reader.amount(column("prev_amount"))?,
-                prev_close_date: reader.date(column("prev_close_date"))?,
-                has_from_columns: column("from_stage").is_some() || column("prev_amount").is_some(),
-                source: reader.source(),
-            })
-        });
-        match parsed {
-            Ok(history_row) => history_rows.push(history_row),
-            Err(rejection) => built.rejected.push(rejection),
-        }
-    }
-    built.stored_rows += history_rows.len();
-    built
-        .data
-        .history
-        .extend(history::events_from_rows(history_rows));
+fn history_row(reader: &RowReader, context: &Context) -> Result<HistoryRow, Rejection> {
+    let column = |key: &str| context.columns.get(key);
+    let category = |key: &str| {
+        reader
+            .text(column(key))
+            .map(|raw| forecast_category(&raw, context.mapping).label().to_string())
+    };
+    reader.check_not_deleted(column("is_deleted"))?;
+    Ok(HistoryRow {
+        opportunity_id: reader.required_text(column("opportunity_id"), "opportunity id")?,
+        at: reader.required_datetime(column("at"), "change date")?,
+        by: reader.text(column("by")),
+        stage: reader.text(column("stage")),
+        amount: reader.amount(column("amount"))?,
+        close_date: reader.date(column("close_date"))?,
+        probability: reader.percent(column("probability"))?,
+        forecast_category: category("forecast_category"),
+        from_stage: reader.text(column("from_stage")),
+        from_forecast_category: category("from_forecast_category"),
+        prev_amount: reader.amount(column("prev_amount"))?,
+        prev_close_date: reader.date(column("prev_close_date"))?,
+        has_from_columns: column("from_stage").is_some() || column("prev_amount").is_some(),
+        source: reader.source(),
+    })
 }
 
-fn field_history_row(
-    reader: &RowReader,
-    columns: &ColumnMap,
-) -> Result<crate::model::HistoryEvent, Rejection> {
+fn field_history_row(reader: &RowReader, columns: &ColumnMap) -> Result<HistoryEvent, Rejection> {
     let column = |key: &str| columns.get(key);
     reader.check_not_deleted(column("is_deleted"))?;
     let field_name = reader.required_text(column("field"), "field name")?;
     let field = history::field_from_name(&field_name);
-    Ok(crate::model::HistoryEvent {
+    Ok(HistoryEvent {
         opportunity_id: reader.required_text(column("opportunity_id"), "opportunity id")?,
         old_value: reader
             .text(column("old_value"))
