@@ -108,7 +108,7 @@ impl Mapping {
             Some("mdy") => Some(DateOrder::MonthFirst),
             Some(other) => {
                 return Err(MappingError {
-                    message: format!("date_order \"{other}\" must be \"dmy\" or \"mdy\""),
+                    message: format!("date_order \"{other}\" is neither \"dmy\" nor \"mdy\""),
                 });
             }
         };
@@ -142,7 +142,7 @@ impl Mapping {
         for (value, category) in raw.forecast_categories {
             let category = parse_category_name(&category).ok_or_else(|| MappingError {
                 message: format!(
-                    "[forecast_categories] \"{value}\" = \"{category}\": the category must be one of \
+                    "[forecast_categories] \"{value}\" = \"{category}\": the category is not one of \
                      Pipeline, Best Case, Most Likely, Commit, Closed, Omitted"
                 ),
             })?;
