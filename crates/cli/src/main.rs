@@ -2,13 +2,15 @@
 //!
 //! `lens import FILE...` reads each export the way the extension does and reports what it found:
 //! the format, the as-of date, and every row either stored or rejected with its reason.
-//! Nothing is written anywhere; the command only reads the files it is given.
+//! `lens analyze FILE... --as-of DATE` runs every module of the insight engine on them.
+//! Nothing is written anywhere; the commands only read the files they are given.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use lens_core::import::{self, DateOrder, ImportOptions, ImportReport, Mapping};
+use lens_core::insight::{self, Added, Dataset, Settings, analyze};
 use serde::Serialize;
 
 #[derive(Parser)]
@@ -26,6 +28,51 @@ struct Cli {
 enum Command {
     /// Read export files and report, per file, the format, the as-of date and the rows stored and rejected.
     Import(ImportArgs),
+    /// Describe the pipeline as of a date: cockpit, forecast, hygiene, evidence, patterns, each number with its formula, population and rows.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(clap::Args)]
+struct AnalyzeArgs {
+    /// Export files: opportunity reports or exports (each one a dated snapshot), opportunity history, users.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The date to describe (YYYY-MM-DD). Opportunity files without a date of their own are taken as of this date.
+    #[arg(long, value_parser = parse_date)]
+    as_of: chrono::NaiveDate,
+    /// The plan (quota) for the fiscal quarter containing the as-of date, in the reporting currency.
+    #[arg(long)]
+    plan: Option<f64>,
+    /// The currency amounts are reported in (deals in other currencies are counted but never added). Default: the most common one.
+    #[arg(long)]
+    currency: Option<String>,
+    /// First month of the fiscal year, 1–12.
+    #[arg(long, default_value_t = 1)]
+    fiscal_year_start: u32,
+    /// Attention filter: days in stage above this percentile of the team's days in that stage.
+    #[arg(long, default_value_t = 90.0)]
+    stage_age_percentile: f64,
+    /// Attention filter: no activity for more than this many days.
+    #[arg(long, default_value_t = 30)]
+    no_activity_days: i64,
+    /// Attention filter: close date moved at least this many times.
+    #[arg(long, default_value_t = 3)]
+    push_count: u32,
+    /// Anomaly band: median ± k × scaled MAD of the entity's own history.
+    #[arg(long, default_value_t = 3.0)]
+    anomaly_k: f64,
+    /// A TOML column mapping for exports Lens does not recognise (see docs/mapping.md).
+    #[arg(long)]
+    mapping: Option<PathBuf>,
+    /// Day/month order of dates like 03/04/2025.
+    #[arg(long, value_enum, default_value_t = DateOrderArg::Auto)]
+    date_order: DateOrderArg,
+    /// Print the analysis as JSON (schema: docs/analysis-json.md).
+    #[arg(long, conflicts_with = "markdown")]
+    json: bool,
+    /// Print the analysis as Markdown (the default).
+    #[arg(long)]
+    markdown: bool,
 }
 
 #[derive(clap::Args)]
@@ -66,6 +113,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Import(args) => run_import(&args),
+        Command::Analyze(args) => run_analyze(&args),
     }
 }
 
@@ -145,8 +193,13 @@ fn summary(report: &ImportReport) -> Summary<'_> {
     }
 }
 
-fn run_import(args: &ImportArgs) -> ExitCode {
-    let mapping = match &args.mapping {
+/// The import options of a command line, or the exit code when the mapping file is unusable.
+fn import_options(
+    mapping: Option<&Path>,
+    date_order: DateOrderArg,
+    as_of: Option<chrono::NaiveDate>,
+) -> Result<ImportOptions, ExitCode> {
+    let mapping = match mapping {
         None => None,
         Some(path) => match std::fs::read_to_string(path)
             .map_err(|error| error.to_string())
@@ -155,18 +208,80 @@ fn run_import(args: &ImportArgs) -> ExitCode {
             Ok(mapping) => Some(mapping),
             Err(message) => {
                 eprintln!("lens: {}: {message}", path.display());
-                return ExitCode::from(2);
+                return Err(ExitCode::from(2));
             }
         },
     };
-    let options = ImportOptions {
-        date_order: match args.date_order {
+    Ok(ImportOptions {
+        date_order: match date_order {
             DateOrderArg::Auto => DateOrder::Auto,
             DateOrderArg::Dmy => DateOrder::DayFirst,
             DateOrderArg::Mdy => DateOrder::MonthFirst,
         },
-        as_of: args.as_of,
+        as_of,
         mapping,
+    })
+}
+
+fn run_analyze(args: &AnalyzeArgs) -> ExitCode {
+    let options = match import_options(args.mapping.as_deref(), args.date_order, None) {
+        Ok(options) => options,
+        Err(code) => return code,
+    };
+    let mut dataset = Dataset::default();
+    for path in &args.files {
+        match import_path(path, &options) {
+            Ok(report) => {
+                let kind = report.format.kind;
+                if dataset.add(report, args.as_of) == Added::NotRead {
+                    eprintln!(
+                        "lens: {}: {} tables are not read by analyze; skipped",
+                        path.display(),
+                        kind.label()
+                    );
+                }
+            }
+            Err(message) => {
+                eprintln!("lens: {}: {message}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let settings = Settings {
+        plan: args.plan,
+        currency: args.currency.clone(),
+        fiscal_year_start_month: args.fiscal_year_start,
+        stage_age_percentile: args.stage_age_percentile,
+        no_activity_days: args.no_activity_days,
+        push_count_at_least: args.push_count,
+        anomaly_k: args.anomaly_k,
+        ..Settings::new(args.as_of)
+    };
+    let analysis = match analyze(&dataset, &settings) {
+        Ok(analysis) => analysis,
+        Err(error) => {
+            eprintln!("lens: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.json {
+        match serde_json::to_string_pretty(&analysis) {
+            Ok(text) => println!("{text}"),
+            Err(error) => {
+                eprintln!("lens: could not write JSON: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        print!("{}", insight::markdown(&analysis));
+    }
+    ExitCode::SUCCESS
+}
+
+fn run_import(args: &ImportArgs) -> ExitCode {
+    let options = match import_options(args.mapping.as_deref(), args.date_order, args.as_of) {
+        Ok(options) => options,
+        Err(code) => return code,
     };
     let mut n_failed = 0;
     let outcomes: Vec<(String, Result<ImportReport, String>)> = args

@@ -28,4 +28,5 @@
 //! ```
 
 pub mod import;
+pub mod insight;
 pub mod model;

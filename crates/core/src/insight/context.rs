@@ -1,0 +1,541 @@
+//! The data of one analysis, prepared once and shared by every module: snapshots merged by date,
+//! history indexed by record, the fiscal period, the reporting currency, and the helpers that turn
+//! a row into an [`EvidenceRef`] and a set of rows into a [`Population`].
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    AnalyzeError, Dataset, EvidenceRef, Exclusion, Inputs, Population, Settings, SnapshotInfo,
+};
+use crate::model::{DealStatus, HistoryEvent, HistoryField, Opportunity};
+
+/// A fiscal quarter (or any span of whole days), both ends included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Period {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub label: String,
+}
+
+impl Period {
+    /// The fiscal quarter containing `date`, for a fiscal year starting in `fiscal_year_start_month`.
+    pub fn quarter_containing(date: NaiveDate, fiscal_year_start_month: u32) -> Period {
+        let months_into_year = (date.month() + 12 - fiscal_year_start_month) % 12;
+        let quarter = months_into_year / 3;
+        let first_month_of_month = date.with_day(1).unwrap_or(date);
+        let start = first_month_of_month - Months::new(months_into_year % 3);
+        let end = start + Months::new(3) - chrono::Days::new(1);
+        let fiscal_year_start = start - Months::new(quarter * 3);
+        Period {
+            start,
+            end,
+            label: format!(
+                "Q{} of the fiscal year starting {} ({start} to {end})",
+                quarter + 1,
+                fiscal_year_start.format("%Y-%m")
+            ),
+        }
+    }
+
+    /// The quarter before this one.
+    pub fn previous_quarter(&self, fiscal_year_start_month: u32) -> Period {
+        Period::quarter_containing(self.start - chrono::Days::new(1), fiscal_year_start_month)
+    }
+
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        self.start <= date && date <= self.end
+    }
+
+    /// The 1-based week of the period `date` falls in (days 1–7 are week 1).
+    pub fn week_of(&self, date: NaiveDate) -> u32 {
+        ((date - self.start).num_days().max(0) / 7 + 1) as u32
+    }
+}
+
+/// One deal of a snapshot, with the file it was read from.
+#[derive(Debug, Clone, Copy)]
+pub struct Deal<'a> {
+    pub opp: &'a Opportunity,
+    pub source_file: &'a str,
+    pub as_of: NaiveDate,
+}
+
+/// The opportunity list on one date (several files of the same date merged; a later file's row
+/// replaces an earlier one with the same id).
+#[derive(Debug, Clone)]
+pub struct DatedSnapshot<'a> {
+    pub as_of: NaiveDate,
+    pub source_files: Vec<&'a str>,
+    pub deals: Vec<Deal<'a>>,
+    index: HashMap<&'a str, usize>,
+}
+
+impl<'a> DatedSnapshot<'a> {
+    pub fn get(&self, id: &str) -> Option<&Deal<'a>> {
+        self.index.get(id).map(|&deal_idx| &self.deals[deal_idx])
+    }
+
+    pub fn open_deals(&self) -> impl Iterator<Item = &Deal<'a>> {
+        self.deals
+            .iter()
+            .filter(|deal| deal.opp.status == DealStatus::Open)
+    }
+}
+
+/// One history event, with the file it was read from.
+#[derive(Debug, Clone, Copy)]
+pub struct Event<'a> {
+    pub event: &'a HistoryEvent,
+    pub source_file: &'a str,
+}
+
+/// How a deal's amount enters a money total in the reporting currency.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Money {
+    Counted(f64),
+    NoAmount,
+    OtherCurrency(String),
+}
+
+/// When a deal entered its current stage, and the rows that say so.
+#[derive(Debug, Clone)]
+pub struct StageEntry {
+    pub date: NaiveDate,
+    /// How the date was found, in words.
+    pub basis: &'static str,
+    pub evidence: EvidenceRef,
+}
+
+/// Prepared data shared by the modules.
+pub struct Context<'a> {
+    pub settings: &'a Settings,
+    pub as_of: NaiveDate,
+    pub period: Period,
+    pub currency: Option<String>,
+    /// Snapshots on or before the as-of date, oldest first; the last is current.
+    pub snapshots: Vec<DatedSnapshot<'a>>,
+    history: HashMap<&'a str, Vec<Event<'a>>>,
+    history_events: usize,
+    history_events_after_as_of: usize,
+    user_names: HashMap<&'a str, &'a str>,
+    stage_ranks: HashMap<&'a str, f64>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(dataset: &'a Dataset, settings: &'a Settings) -> Result<Context<'a>, AnalyzeError> {
+        if !(1..=12).contains(&settings.fiscal_year_start_month) {
+            return Err(AnalyzeError::Setting {
+                name: "fiscal_year_start_month".into(),
+                detail: format!("{} is not a month (1–12)", settings.fiscal_year_start_month),
+            });
+        }
+        if !(0.0..=100.0).contains(&settings.stage_age_percentile) {
+            return Err(AnalyzeError::Setting {
+                name: "stage_age_percentile".into(),
+                detail: format!(
+                    "{} is not a percentile (0–100)",
+                    settings.stage_age_percentile
+                ),
+            });
+        }
+        let as_of = settings.as_of;
+        let snapshots = merge_snapshots(dataset, as_of);
+        if snapshots.is_empty() {
+            return Err(AnalyzeError::NoSnapshot {
+                as_of,
+                earliest: dataset.snapshots.iter().map(|s| s.as_of).min(),
+            });
+        }
+        let mut history: HashMap<&str, Vec<Event>> = HashMap::new();
+        let (mut history_events, mut history_events_after_as_of) = (0, 0);
+        for log in &dataset.history {
+            for event in &log.events {
+                if event.at.date() > as_of {
+                    history_events_after_as_of += 1;
+                    continue;
+                }
+                history_events += 1;
+                history
+                    .entry(event.opportunity_id.as_str())
+                    .or_default()
+                    .push(Event {
+                        event,
+                        source_file: &log.source_file,
+                    });
+            }
+        }
+        for events in history.values_mut() {
+            events.sort_by_key(|e| (e.event.at, e.event.source.line));
+        }
+        let user_names = dataset
+            .users
+            .iter()
+            .filter_map(|user| Some((user.id.as_str(), user.name.as_deref()?)))
+            .collect();
+        let current = snapshots.last().expect("checked non-empty above");
+        let currency = settings
+            .currency
+            .clone()
+            .or_else(|| most_common_currency(current));
+        let stage_ranks = stage_ranks(&snapshots);
+        Ok(Context {
+            settings,
+            as_of,
+            period: Period::quarter_containing(as_of, settings.fiscal_year_start_month),
+            currency,
+            snapshots,
+            history,
+            history_events,
+            history_events_after_as_of,
+            user_names,
+            stage_ranks,
+        })
+    }
+
+    pub fn current(&self) -> &DatedSnapshot<'a> {
+        self.snapshots
+            .last()
+            .expect("a context always has a snapshot")
+    }
+
+    pub fn previous(&self) -> Option<&DatedSnapshot<'a>> {
+        self.snapshots
+            .len()
+            .checked_sub(2)
+            .map(|i| &self.snapshots[i])
+    }
+
+    /// The events of one record, oldest first, up to the as-of date.
+    pub fn history(&self, record_id: &str) -> &[Event<'a>] {
+        self.history.get(record_id).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn has_history(&self) -> bool {
+        self.history_events > 0
+    }
+
+    /// Every record with history, in no particular order.
+    pub fn history_by_record(&self) -> impl Iterator<Item = (&'a str, &[Event<'a>])> + '_ {
+        self.history
+            .iter()
+            .map(|(id, events)| (*id, events.as_slice()))
+    }
+
+    /// The position of a stage in the sales process: the export's or mapping's stage order where
+    /// given, else the median probability of the deals in that stage across all snapshots (Salesforce
+    /// and HubSpot stages carry a default probability that rises through the process). `None` when
+    /// neither is known, in which case a stage move has no direction.
+    pub fn stage_rank(&self, stage: &str) -> Option<f64> {
+        self.stage_ranks.get(stage).copied()
+    }
+
+    /// The owner's name: the export's value, or the user's name where the export has a user id.
+    pub fn owner(&self, opp: &Opportunity) -> String {
+        match opp.owner.as_deref() {
+            Some(owner) => self.user_names.get(owner).unwrap_or(&owner).to_string(),
+            None => "(no owner)".to_string(),
+        }
+    }
+
+    /// The deal's amount as it enters totals in the reporting currency.
+    ///
+    /// A deal without a currency is taken to be in the reporting currency (single-currency orgs do
+    /// not name it); a deal in another currency is left out, never converted.
+    pub fn money(&self, opp: &Opportunity) -> Money {
+        let Some(amount) = opp.amount else {
+            return Money::NoAmount;
+        };
+        match (&opp.currency, &self.currency) {
+            (Some(deal), Some(reporting)) if deal != reporting => {
+                Money::OtherCurrency(deal.clone())
+            }
+            _ => Money::Counted(amount),
+        }
+    }
+
+    /// The unit of money totals: the reporting currency.
+    pub fn money_unit(&self) -> super::Unit {
+        super::Unit::Money {
+            currency: self.currency.clone(),
+        }
+    }
+
+    /// A snapshot row as evidence, optionally naming one field and its value.
+    pub fn row_evidence(
+        &self,
+        deal: &Deal,
+        field: Option<&str>,
+        value: Option<String>,
+    ) -> EvidenceRef {
+        EvidenceRef {
+            record_id: deal.opp.id.clone(),
+            field: field.map(str::to_string),
+            old_value: None,
+            new_value: value,
+            at: None,
+            as_of: Some(deal.as_of),
+            source_file: deal.source_file.to_string(),
+            line: deal.opp.source.line,
+        }
+    }
+
+    /// A history row as evidence.
+    pub fn event_evidence(&self, event: &Event) -> EvidenceRef {
+        EvidenceRef {
+            record_id: event.event.opportunity_id.clone(),
+            field: Some(field_key(&event.event.field)),
+            old_value: event.event.old_value.clone(),
+            new_value: event.event.new_value.clone(),
+            at: Some(event.event.at),
+            as_of: None,
+            source_file: event.source_file.to_string(),
+            line: event.event.source.line,
+        }
+    }
+
+    /// When the deal entered its current stage: the export's stage-entry date, else the last
+    /// history event that set the current stage, else the first of the consecutive snapshots
+    /// (ending with this one) that show the deal in this stage.
+    pub fn stage_entry(&self, deal: &Deal) -> Option<StageEntry> {
+        let stage = deal.opp.stage.as_deref()?;
+        if let Some(date) = deal.opp.stage_entered_date {
+            return Some(StageEntry {
+                date,
+                basis: "the export's stage entry date",
+                evidence: self.row_evidence(
+                    deal,
+                    Some("stage_entered_date"),
+                    Some(date.to_string()),
+                ),
+            });
+        }
+        let from_history = self.history(&deal.opp.id).iter().rev().find(|e| {
+            e.event.field == HistoryField::Stage && e.event.new_value.as_deref() == Some(stage)
+        });
+        if let Some(event) = from_history {
+            return Some(StageEntry {
+                date: event.event.at.date(),
+                basis: "the history row that set the current stage",
+                evidence: self.event_evidence(event),
+            });
+        }
+        let mut first = None;
+        let mut left_the_stage = false;
+        for snapshot in self.snapshots.iter().rev() {
+            match snapshot.get(&deal.opp.id) {
+                Some(earlier) if earlier.opp.stage.as_deref() == Some(stage) => {
+                    first = Some(*earlier)
+                }
+                _ => {
+                    left_the_stage = true;
+                    break;
+                }
+            }
+        }
+        // In this stage in every snapshot back to the oldest: when it entered is not known.
+        if !left_the_stage {
+            return None;
+        }
+        let first = first?;
+        Some(StageEntry {
+            date: first.as_of,
+            basis: "the first snapshot showing the deal in its current stage",
+            evidence: self.row_evidence(&first, Some("stage"), Some(stage.to_string())),
+        })
+    }
+
+    pub fn inputs(&self) -> Inputs {
+        let infos: Vec<SnapshotInfo> = self.snapshots.iter().map(snapshot_info).collect();
+        Inputs {
+            current: snapshot_info(self.current()),
+            previous: self.previous().map(snapshot_info),
+            snapshots: infos,
+            history_events: self.history_events,
+            history_events_after_as_of: self.history_events_after_as_of,
+        }
+    }
+}
+
+/// The machine key of a history field, as used in evidence (`stage`, `close_date`, …).
+pub fn field_key(field: &HistoryField) -> String {
+    match field {
+        HistoryField::Created => "created".into(),
+        HistoryField::Stage => "stage".into(),
+        HistoryField::Amount => "amount".into(),
+        HistoryField::CloseDate => "close_date".into(),
+        HistoryField::ForecastCategory => "forecast_category".into(),
+        HistoryField::Probability => "probability".into(),
+        HistoryField::Other(name) => name.clone(),
+    }
+}
+
+/// Counts what enters a population and what is left out, by reason.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub n: usize,
+    excluded: BTreeMap<String, usize>,
+}
+
+impl Tally {
+    pub fn count(&mut self) {
+        self.n += 1;
+    }
+
+    pub fn exclude(&mut self, reason: impl Into<String>) {
+        *self.excluded.entry(reason.into()).or_default() += 1;
+    }
+
+    /// Counts a deal's amount in `sum` or records why it is left out.
+    pub fn add_money(&mut self, money: Money, sum: &mut f64) {
+        match money {
+            Money::Counted(amount) => {
+                self.n += 1;
+                *sum += amount;
+            }
+            Money::NoAmount => self.exclude("no amount"),
+            Money::OtherCurrency(currency) => self.exclude(format!(
+                "amount in {currency}, not the reporting currency (currencies are never added)"
+            )),
+        }
+    }
+
+    pub fn population(&self, description: impl Into<String>) -> Population {
+        Population {
+            description: description.into(),
+            n: self.n,
+            excluded: self
+                .excluded
+                .iter()
+                .map(|(reason, &n)| Exclusion {
+                    n,
+                    reason: reason.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn snapshot_info(snapshot: &DatedSnapshot) -> SnapshotInfo {
+    SnapshotInfo {
+        as_of: snapshot.as_of,
+        source_files: snapshot
+            .source_files
+            .iter()
+            .map(|f| f.to_string())
+            .collect(),
+        opportunities: snapshot.deals.len(),
+    }
+}
+
+fn merge_snapshots(dataset: &Dataset, as_of: NaiveDate) -> Vec<DatedSnapshot<'_>> {
+    let mut by_date: BTreeMap<NaiveDate, DatedSnapshot> = BTreeMap::new();
+    for snapshot in dataset.snapshots.iter().filter(|s| s.as_of <= as_of) {
+        let dated = by_date
+            .entry(snapshot.as_of)
+            .or_insert_with(|| DatedSnapshot {
+                as_of: snapshot.as_of,
+                source_files: Vec::new(),
+                deals: Vec::new(),
+                index: HashMap::new(),
+            });
+        dated.source_files.push(&snapshot.source_file);
+        for opp in &snapshot.opportunities {
+            let deal = Deal {
+                opp,
+                source_file: &snapshot.source_file,
+                as_of: snapshot.as_of,
+            };
+            match dated.index.get(opp.id.as_str()) {
+                Some(&deal_idx) => dated.deals[deal_idx] = deal,
+                None => {
+                    dated.index.insert(&opp.id, dated.deals.len());
+                    dated.deals.push(deal);
+                }
+            }
+        }
+    }
+    by_date.into_values().collect()
+}
+
+fn stage_ranks<'a>(snapshots: &[DatedSnapshot<'a>]) -> HashMap<&'a str, f64> {
+    let mut orders: HashMap<&str, u32> = HashMap::new();
+    let mut probabilities: HashMap<&str, Vec<f64>> = HashMap::new();
+    for deal in snapshots.iter().flat_map(|s| &s.deals) {
+        let Some(stage) = deal.opp.stage.as_deref() else {
+            continue;
+        };
+        if let Some(order) = deal.opp.stage_order {
+            orders.insert(stage, order);
+        }
+        if let Some(probability) = deal.opp.probability {
+            probabilities.entry(stage).or_default().push(probability);
+        }
+    }
+    if !orders.is_empty() {
+        return orders
+            .into_iter()
+            .map(|(stage, order)| (stage, f64::from(order)))
+            .collect();
+    }
+    probabilities
+        .into_iter()
+        .filter_map(|(stage, values)| Some((stage, super::stats::median(&values)?)))
+        .collect()
+}
+
+fn most_common_currency(snapshot: &DatedSnapshot) -> Option<String> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for deal in &snapshot.deals {
+        if let Some(currency) = deal.opp.currency.as_deref() {
+            *counts.entry(currency).or_default() += 1;
+        }
+    }
+    // Most deals first; ties go to the alphabetically first code (BTreeMap order, max_by keeps the last max).
+    counts
+        .into_iter()
+        .rev()
+        .max_by_key(|&(_, n)| n)
+        .map(|(currency, _)| currency.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn fiscal_quarters() {
+        let q = Period::quarter_containing(date("2026-11-20"), 1);
+        assert_eq!((q.start, q.end), (date("2026-10-01"), date("2026-12-31")));
+        assert!(
+            q.label
+                .starts_with("Q4 of the fiscal year starting 2026-01")
+        );
+        let q = Period::quarter_containing(date("2026-11-20"), 2);
+        assert_eq!((q.start, q.end), (date("2026-11-01"), date("2027-01-31")));
+        assert!(
+            q.label
+                .starts_with("Q4 of the fiscal year starting 2026-02")
+        );
+        let q = Period::quarter_containing(date("2026-01-15"), 2);
+        assert_eq!((q.start, q.end), (date("2025-11-01"), date("2026-01-31")));
+        assert!(
+            q.label
+                .starts_with("Q4 of the fiscal year starting 2025-02")
+        );
+        let q = Period::quarter_containing(date("2026-02-01"), 2);
+        assert!(
+            q.label
+                .starts_with("Q1 of the fiscal year starting 2026-02")
+        );
+        assert_eq!(q.previous_quarter(2).start, date("2025-11-01"));
+        assert_eq!(q.week_of(date("2026-02-07")), 1);
+        assert_eq!(q.week_of(date("2026-02-08")), 2);
+    }
+}

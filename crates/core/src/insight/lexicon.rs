@@ -1,0 +1,100 @@
+//! The phrases Lens's generated text never contains: judgments (good, bad, healthy, at risk) and
+//! advice (should, recommend, consider). One list, grown as new phrasings turn up; the lexicon test
+//! checks every template in `src/insight/` and every text rendered for the demo district and the
+//! real exports against it.
+
+/// Evaluative or prescriptive words and phrases, lower case. Matched as whole words.
+pub const BANNED: &[&str] = &[
+    // Advice.
+    "should",
+    "must",
+    "recommend",
+    "recommended",
+    "recommendation",
+    "consider",
+    "need to",
+    "needs to",
+    "needs attention",
+    "requires attention",
+    "action required",
+    "escalate",
+    "follow up",
+    "best practice",
+    "make sure",
+    "ought",
+    "urgent",
+    // Judgments of deals and pipelines.
+    "at risk",
+    "risk",
+    "risky",
+    "healthy",
+    "unhealthy",
+    "health",
+    "good",
+    "bad",
+    "strong",
+    "weak",
+    "poor",
+    "concerning",
+    "alarming",
+    "worrying",
+    "worse",
+    "better",
+    "red flag",
+    "warning",
+    "critical",
+    "stalled",
+    "stuck",
+    "likely to close",
+    "unlikely",
+    "excellent",
+    "great",
+    "terrible",
+    // Judgments of people.
+    "top performer",
+    "bottom performer",
+    "underperform",
+    "underperforming",
+    "underperformer",
+    "outperform",
+    "outperforming",
+    "overperform",
+    "low performer",
+    "high performer",
+    "needs coaching",
+    "lagging",
+    "laggard",
+];
+
+/// The banned phrases `text` contains, matched case-insensitively on word boundaries.
+pub fn violations(text: &str) -> Vec<&'static str> {
+    let lower = text.to_lowercase();
+    BANNED
+        .iter()
+        .copied()
+        .filter(|phrase| contains_phrase(&lower, phrase))
+        .collect()
+}
+
+fn contains_phrase(haystack: &str, phrase: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    haystack.match_indices(phrase).any(|(start, _)| {
+        let before = haystack[..start].chars().next_back();
+        let after = haystack[start + phrase.len()..].chars().next();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_whole_words_only() {
+        assert_eq!(violations("This deal is at risk."), ["at risk", "risk"]);
+        assert_eq!(violations("You SHOULD call"), ["should"]);
+        assert!(violations("Goodwin Partners, 12 goods shipped").is_empty());
+        assert!(violations("Closed won: 12 deals; strongest month").is_empty());
+        assert_eq!(violations("a good-looking quarter"), ["good"]);
+    }
+}

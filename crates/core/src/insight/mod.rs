@@ -1,0 +1,444 @@
+//! Descriptive analytics: what the pipeline data shows, each finding with its evidence.
+//!
+//! Everything the engine surfaces is an [`Insight`]: what was measured, about whom, the observed
+//! value, what it is held against, the period, the population counted (and what was left out and
+//! why), the formula in words, and the rows behind it ([`EvidenceRef`]).
+//! Text comes from templates in the module files; [`lexicon`] holds the phrases no text may contain.
+//!
+//! **What this module must not do:** judge or advise. There is no score, no severity, no
+//! recommendation field, and no ranking of people. Thresholds are [`Settings`] the user owns; an
+//! attention filter says which records match, never that matching is bad.
+//!
+//! The entry point is [`analyze`]: a [`Dataset`] (snapshots, history, users) and [`Settings`]
+//! (with the as-of date, since the core reads no clock) in, an [`Analysis`] out.
+
+mod cockpit;
+mod context;
+mod evidence;
+mod forecast;
+mod hygiene;
+mod ledger;
+pub mod lexicon;
+mod patterns;
+mod record;
+mod render;
+pub mod stats;
+
+use std::fmt;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+use crate::import::{ImportReport, TableKind};
+use crate::model::{HistoryEvent, Snapshot, User};
+
+pub use context::{Context, Period};
+pub use ledger::{Change, ChangeKind, ledger};
+pub use record::{PageField, PageRecord, RecordView, record_view};
+pub use render::markdown;
+
+/// The version of the JSON shape of [`Analysis`]; raised whenever a field changes meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The data an analysis reads: every snapshot of the opportunity list, the field history, and the
+/// users (to show owner names where exports carry user ids).
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub snapshots: Vec<Snapshot>,
+    pub history: Vec<HistoryLog>,
+    pub users: Vec<User>,
+}
+
+/// What [`Dataset::add`] did with an import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Added {
+    /// An opportunity list, kept as the snapshot of this date.
+    Snapshot(NaiveDate),
+    History,
+    Users,
+    /// A table kind no module of this analysis reads (accounts, renewals, program tables).
+    NotRead,
+}
+
+impl Dataset {
+    /// Adds one import. An opportunity list becomes a snapshot dated by its own as-of date (a report
+    /// footer or the date given at import), else by `undated_as_of`.
+    pub fn add(&mut self, report: ImportReport, undated_as_of: NaiveDate) -> Added {
+        match report.format.kind {
+            TableKind::Opportunities => {
+                let as_of = report.as_of.unwrap_or(undated_as_of);
+                if !report.data.history.is_empty() {
+                    // HubSpot's "Date entered" columns give history along with the deals.
+                    self.history.push(HistoryLog {
+                        source_file: report.file_name.clone(),
+                        events: report.data.history,
+                    });
+                }
+                self.snapshots.push(Snapshot {
+                    as_of,
+                    source_file: report.file_name,
+                    opportunities: report.data.opportunities,
+                });
+                Added::Snapshot(as_of)
+            }
+            TableKind::OpportunityHistory | TableKind::FieldHistory => {
+                self.history.push(HistoryLog {
+                    source_file: report.file_name,
+                    events: report.data.history,
+                });
+                Added::History
+            }
+            TableKind::Users => {
+                self.users.extend(report.data.users);
+                Added::Users
+            }
+            _ => Added::NotRead,
+        }
+    }
+}
+
+/// The change events of one history export, with the file they came from (for evidence).
+#[derive(Debug, Clone)]
+pub struct HistoryLog {
+    pub source_file: String,
+    pub events: Vec<HistoryEvent>,
+}
+
+/// The user's settings. Every threshold is here with a neutral default; none is built into a module.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The date the analysis describes. The latest snapshot on or before it is "current".
+    pub as_of: NaiveDate,
+    /// First month (1–12) of the fiscal year; periods are fiscal quarters.
+    pub fiscal_year_start_month: u32,
+    /// The plan (quota) for the current period, in the reporting currency, when the user set one.
+    pub plan: Option<f64>,
+    /// The currency amounts are reported in. Unset: the currency most open deals carry.
+    pub currency: Option<String>,
+    /// Attention filter: open deals whose days in their current stage lie above this percentile of
+    /// the team's days in that stage.
+    pub stage_age_percentile: f64,
+    /// Attention filter: open deals whose last activity is more than this many days before the as-of date.
+    pub no_activity_days: i64,
+    /// Attention filter: open deals whose close date moved at least this many times.
+    pub push_count_at_least: u32,
+    /// Anomaly band width: a value is outside its own history when it lies more than `k` scaled
+    /// median absolute deviations from the median of that history.
+    pub anomaly_k: f64,
+    /// The fewest earlier points a series needs before it is tested for anomalies.
+    pub anomaly_min_points: usize,
+    /// How many days back closed deals count for win rates, cycle lengths and stage distributions.
+    pub lookback_days: i64,
+}
+
+impl Settings {
+    /// Neutral defaults for the given as-of date.
+    pub fn new(as_of: NaiveDate) -> Settings {
+        Settings {
+            as_of,
+            fiscal_year_start_month: 1,
+            plan: None,
+            currency: None,
+            stage_age_percentile: 90.0,
+            no_activity_days: 30,
+            push_count_at_least: 3,
+            anomaly_k: 3.0,
+            anomaly_min_points: 8,
+            lookback_days: 365,
+        }
+    }
+}
+
+/// Why an analysis could not run at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AnalyzeError {
+    /// No opportunity snapshot is dated on or before the as-of date.
+    NoSnapshot {
+        as_of: NaiveDate,
+        earliest: Option<NaiveDate>,
+    },
+    /// A setting is outside the values it can take.
+    Setting { name: String, detail: String },
+}
+
+impl fmt::Display for AnalyzeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AnalyzeError::NoSnapshot {
+                as_of,
+                earliest: Some(earliest),
+            } => write!(
+                f,
+                "no opportunity snapshot is dated on or before {as_of}; the earliest is {earliest}"
+            ),
+            AnalyzeError::NoSnapshot {
+                as_of,
+                earliest: None,
+            } => write!(
+                f,
+                "no opportunity list was given, so there is nothing to describe as of {as_of}"
+            ),
+            AnalyzeError::Setting { name, detail } => write!(f, "setting {name}: {detail}"),
+        }
+    }
+}
+
+impl std::error::Error for AnalyzeError {}
+
+/// The outcome of [`analyze`]: the inputs it read and one section of insights per module.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    pub schema_version: u32,
+    pub settings: Settings,
+    /// The fiscal quarter containing the as-of date.
+    pub period: Period,
+    /// The reporting currency; amounts in other currencies are left out of money totals and counted
+    /// as exclusions in each population.
+    pub currency: Option<String>,
+    pub inputs: Inputs,
+    pub sections: Vec<Section>,
+}
+
+impl Analysis {
+    /// Every insight of every section.
+    pub fn insights(&self) -> impl Iterator<Item = &Insight> {
+        self.sections
+            .iter()
+            .flat_map(|section| section.insights.iter())
+    }
+}
+
+/// What the analysis was computed from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inputs {
+    /// The snapshot treated as current (the latest on or before the as-of date).
+    pub current: SnapshotInfo,
+    /// The snapshot before it, when there is one: the base of "changes since the last snapshot".
+    pub previous: Option<SnapshotInfo>,
+    /// Every snapshot on or before the as-of date, oldest first.
+    pub snapshots: Vec<SnapshotInfo>,
+    /// History events dated on or before the as-of date.
+    pub history_events: usize,
+    /// History events dated after the as-of date, left out.
+    pub history_events_after_as_of: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotInfo {
+    pub as_of: NaiveDate,
+    pub source_files: Vec<String>,
+    pub opportunities: usize,
+}
+
+/// The modules of the engine, one section each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Module {
+    Cockpit,
+    Forecast,
+    Hygiene,
+    Evidence,
+    Patterns,
+}
+
+impl Module {
+    pub fn title(self) -> &'static str {
+        match self {
+            Module::Cockpit => "Cockpit",
+            Module::Forecast => "Forecast & inspection",
+            Module::Hygiene => "Pipeline quality & hygiene",
+            Module::Evidence => "Evidence",
+            Module::Patterns => "Patterns, anomalies and dichotomies",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    pub module: Module,
+    pub title: String,
+    pub insights: Vec<Insight>,
+}
+
+/// One thing the engine surfaces, with everything needed to check it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Insight {
+    /// Stable identifier, unique within an analysis: `<module>.<measure>.<subject key>`.
+    pub key: String,
+    pub module: Module,
+    /// What was measured, as a machine key (`pipeline_coverage`, `days_in_stage`, …).
+    pub measure: String,
+    pub subject: Subject,
+    /// The observed value; `None` when it is undefined (the text says why, e.g. no closed deals).
+    pub value: Option<f64>,
+    pub unit: Unit,
+    /// What the value is held against, when anything.
+    pub reference: Option<Reference>,
+    pub period: Option<Period>,
+    pub population: Population,
+    /// The formula in words.
+    pub formula: String,
+    /// The sentence shown to the user.
+    pub text: String,
+    /// The rows behind the number.
+    pub evidence: Vec<EvidenceRef>,
+}
+
+/// Whom or what an insight is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subject {
+    pub kind: SubjectKind,
+    /// Machine key: a record id, an owner name, a stage, a category, or `all`.
+    pub id: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    /// The whole current opportunity list.
+    Pipeline,
+    Record,
+    Rep,
+    Team,
+    Segment,
+    Stage,
+    ForecastCategory,
+    LeadSource,
+    /// An evidence field (MEDDPICC, next step, …).
+    Field,
+    /// A week of the quarter or another time bucket.
+    Period,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Unit {
+    Count,
+    Money {
+        currency: Option<String>,
+    },
+    Days,
+    /// A share, 0–1 (shown as a percentage).
+    Ratio,
+    /// A multiple (coverage 2.4×).
+    Multiple,
+    /// Money per day (sales velocity).
+    MoneyPerDay {
+        currency: Option<String>,
+    },
+}
+
+/// What a value is held against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Reference {
+    /// A number the user set (plan, a threshold).
+    Setting { name: String, value: f64 },
+    /// A distribution of comparable values: where this value sits in it.
+    Distribution {
+        /// Which values make up the distribution.
+        description: String,
+        n: usize,
+        p50: f64,
+        p90: f64,
+        /// Share of the distribution at or below the value, in percent (ties counted as half).
+        percentile: f64,
+    },
+    /// The entity's own earlier values and the robust band around them.
+    OwnHistory {
+        /// The method in words (median ± k × scaled MAD over the earlier points).
+        method: String,
+        n: usize,
+        median: f64,
+        low: f64,
+        high: f64,
+    },
+    /// The same measure at an earlier date.
+    Earlier { as_of: NaiveDate, value: f64 },
+    /// A second measure, for a dichotomy: how it moved over the same period.
+    SecondMeasure {
+        measure: String,
+        from: f64,
+        to: f64,
+        /// Relative change, (to − from) ÷ |from|; `None` when `from` is 0.
+        change: Option<f64>,
+    },
+}
+
+/// Who was counted.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Population {
+    /// Which records, in words ("open deals in the current snapshot with a close date in the period").
+    pub description: String,
+    pub n: usize,
+    /// What was left out, and why.
+    pub excluded: Vec<Exclusion>,
+}
+
+impl Population {
+    /// Adds exclusions, merging those with the same reason.
+    pub fn add_excluded(&mut self, more: impl IntoIterator<Item = Exclusion>) {
+        for exclusion in more {
+            match self
+                .excluded
+                .iter_mut()
+                .find(|e| e.reason == exclusion.reason)
+            {
+                Some(existing) => existing.n += exclusion.n,
+                None => self.excluded.push(exclusion),
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exclusion {
+    pub n: usize,
+    pub reason: String,
+}
+
+/// One row behind a number: a snapshot row or a history row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceRef {
+    pub record_id: String,
+    /// The field this row contributes (`amount`, `close_date`, …); `None` for the row as a whole.
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    /// When the change happened (history rows).
+    pub at: Option<NaiveDateTime>,
+    /// The snapshot date (snapshot rows).
+    pub as_of: Option<NaiveDate>,
+    pub source_file: String,
+    pub line: u64,
+}
+
+/// Runs every module on the data as of `settings.as_of`.
+pub fn analyze(dataset: &Dataset, settings: &Settings) -> Result<Analysis, AnalyzeError> {
+    let context = Context::new(dataset, settings)?;
+    let sections = vec![
+        section(Module::Cockpit, cockpit::insights(&context)),
+        section(Module::Forecast, forecast::insights(&context)),
+        section(Module::Hygiene, hygiene::insights(&context)),
+        section(Module::Evidence, evidence::insights(&context)),
+        section(Module::Patterns, patterns::insights(&context)),
+    ];
+    Ok(Analysis {
+        schema_version: SCHEMA_VERSION,
+        settings: settings.clone(),
+        period: context.period.clone(),
+        currency: context.currency.clone(),
+        inputs: context.inputs(),
+        sections,
+    })
+}
+
+fn section(module: Module, insights: Vec<Insight>) -> Section {
+    Section {
+        module,
+        title: module.title().to_string(),
+        insights,
+    }
+}

@@ -1,0 +1,186 @@
+//! Number formatting shared by the templates, and the Markdown rendering of an [`Analysis`]: what a
+//! sales manager pastes into an email, each finding followed by its formula and population.
+
+use std::fmt::Write;
+
+use super::{Analysis, Insight, Population, Unit};
+
+/// `1234567.8` → `1,234,568` (whole units; amounts in exports are whole or cents).
+pub fn grouped(value: f64) -> String {
+    let rounded = value.round();
+    let negative = rounded < 0.0;
+    let digits = format!("{:.0}", rounded.abs());
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if negative && out != "0" {
+        format!("−{out}")
+    } else {
+        out
+    }
+}
+
+/// An amount with its currency code: `USD 1,250,000`.
+pub fn money(value: f64, currency: Option<&str>) -> String {
+    match currency {
+        Some(code) => format!("{code} {}", grouped(value)),
+        None => grouped(value),
+    }
+}
+
+/// A share 0–1 as a percentage with one decimal: `0.3127` → `31.3%`.
+pub fn percent(ratio: f64) -> String {
+    format!("{:.1}%", ratio * 100.0)
+}
+
+/// A signed relative change: `+18.0%`, `−35.0%`.
+pub fn signed_percent(ratio: f64) -> String {
+    let text = percent(ratio.abs());
+    if ratio < 0.0 {
+        format!("−{text}")
+    } else {
+        format!("+{text}")
+    }
+}
+
+/// A number with up to one decimal, without trailing `.0`.
+pub fn number(value: f64) -> String {
+    let text = format!("{value:.1}");
+    text.strip_suffix(".0").unwrap_or(&text).to_string()
+}
+
+/// `1` → `1 deal`, `3` → `3 deals`.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    if n == 1 {
+        format!("1 {singular}")
+    } else {
+        format!("{n} {plural}")
+    }
+}
+
+/// A value in its unit, or "undefined".
+pub fn value_in_unit(value: Option<f64>, unit: &Unit) -> String {
+    let Some(value) = value else {
+        return "undefined".to_string();
+    };
+    match unit {
+        Unit::Count => grouped(value),
+        Unit::Money { currency } => money(value, currency.as_deref()),
+        Unit::MoneyPerDay { currency } => format!("{} per day", money(value, currency.as_deref())),
+        Unit::Days => format!("{} days", number(value)),
+        Unit::Ratio => percent(value),
+        Unit::Multiple => format!("{:.2}×", value),
+    }
+}
+
+/// The population in words: "412 open deals in the current snapshot; left out: 3 (no amount)".
+pub fn population(population: &Population) -> String {
+    let mut text = format!("n = {}: {}", population.n, population.description);
+    if !population.excluded.is_empty() {
+        let parts: Vec<String> = population
+            .excluded
+            .iter()
+            .map(|e| format!("{} ({})", e.n, e.reason))
+            .collect();
+        write!(text, "; left out: {}", parts.join(", ")).unwrap();
+    }
+    text
+}
+
+/// The whole analysis as Markdown, one section per module. Per-record insights are listed under
+/// their measure; every line carries its formula and population.
+pub fn markdown(analysis: &Analysis) -> String {
+    let mut out = String::new();
+    let inputs = &analysis.inputs;
+    writeln!(out, "# Pipeline as of {}", analysis.settings.as_of).unwrap();
+    writeln!(out).unwrap();
+    writeln!(out, "- Period: {}", analysis.period.label).unwrap();
+    writeln!(
+        out,
+        "- Current snapshot: {} ({}, {} opportunities)",
+        inputs.current.as_of,
+        inputs.current.source_files.join(", "),
+        inputs.current.opportunities
+    )
+    .unwrap();
+    if let Some(previous) = &inputs.previous {
+        writeln!(
+            out,
+            "- Previous snapshot: {} ({} opportunities)",
+            previous.as_of, previous.opportunities
+        )
+        .unwrap();
+    }
+    writeln!(
+        out,
+        "- Snapshots read: {}; history events read: {}",
+        inputs.snapshots.len(),
+        inputs.history_events
+    )
+    .unwrap();
+    if let Some(currency) = &analysis.currency {
+        writeln!(out, "- Reporting currency: {currency}").unwrap();
+    }
+    for section in &analysis.sections {
+        writeln!(out, "\n## {}\n", section.title).unwrap();
+        if section.insights.is_empty() {
+            writeln!(out, "Nothing to describe in this data.").unwrap();
+        }
+        for insight in &section.insights {
+            write_insight(&mut out, insight);
+        }
+    }
+    out
+}
+
+fn write_insight(out: &mut String, insight: &Insight) {
+    writeln!(
+        out,
+        "- **{}**: {}",
+        escape(&insight.subject.label),
+        escape(&insight.text)
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "  - Formula: {}; {}; rows: {}",
+        escape(&insight.formula),
+        escape(&population(&insight.population)),
+        insight.evidence.len()
+    )
+    .unwrap();
+}
+
+/// Escapes what Markdown would render as markup, links or HTML, so CRM text stays text.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(grouped(1_234_567.6), "1,234,568");
+        assert_eq!(grouped(-1000.0), "−1,000");
+        assert_eq!(grouped(999.0), "999");
+        assert_eq!(money(485_000.0, Some("USD")), "USD 485,000");
+        assert_eq!(percent(0.3127), "31.3%");
+        assert_eq!(signed_percent(-0.35), "−35.0%");
+        assert_eq!(number(41.0), "41");
+        assert_eq!(number(2.25), "2.2");
+        assert_eq!(escape("<b>[x](y)</b>"), "\\<b\\>\\[x\\](y)\\</b\\>");
+    }
+}
