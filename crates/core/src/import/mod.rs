@@ -18,12 +18,12 @@
 mod dates;
 mod decode;
 mod detect;
-mod fields;
+pub(crate) mod fields;
 mod footer;
 mod history;
 mod mapping;
 mod records;
-mod values;
+pub(crate) mod values;
 
 use std::fmt;
 

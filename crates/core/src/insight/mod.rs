@@ -128,6 +128,9 @@ pub struct Settings {
     pub anomaly_k: f64,
     /// The fewest earlier points a series needs before it is tested for anomalies.
     pub anomaly_min_points: usize,
+    /// The earlier snapshot of the forecast module's change ledger. Unset: the latest snapshot on or
+    /// before the first day of the period (the quarter to date), else the oldest snapshot.
+    pub ledger_from: Option<NaiveDate>,
     /// How many days back closed deals count for win rates, cycle lengths and stage distributions.
     pub lookback_days: i64,
 }
@@ -146,6 +149,7 @@ impl Settings {
             anomaly_k: 3.0,
             anomaly_min_points: 8,
             lookback_days: 365,
+            ledger_from: None,
         }
     }
 }
