@@ -90,7 +90,10 @@ fn broken_rules(analysis: &Analysis) -> Vec<String> {
         ] {
             let masked = text.replace(&insight.subject.label, "SUBJECT");
             for phrase in lexicon::violations(&masked) {
-                broken.push(format!("{}: {what} contains \"{phrase}\": {text}", insight.key));
+                broken.push(format!(
+                    "{}: {what} contains \"{phrase}\": {text}",
+                    insight.key
+                ));
             }
         }
     }

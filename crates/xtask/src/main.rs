@@ -7,8 +7,10 @@
 //! - `test`: every check CI runs (format, lints, tests, purity, wasm build, end-to-end).
 //! - `dist`: build the extension into `dist/extension`.
 //! - `e2e`: only the end-to-end tests in headless Chromium.
+//! - `bench`: generate the district and region data sets and print import and analyze timings.
 //! - `setup`: install what a fresh machine lacks (wasm target, wasm-bindgen-cli, Chromium, npm packages).
 
+mod bench;
 mod dist;
 mod e2e;
 mod r#gen;
@@ -20,18 +22,19 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((task, rest)) = args.split_first() else {
-        eprintln!("usage: cargo xtask <gen|demo|test|dist|setup|e2e> [options]");
+        eprintln!("usage: cargo xtask <gen|demo|test|dist|setup|e2e|bench> [options]");
         return ExitCode::from(2);
     };
     let result = match task.as_str() {
         "gen" => r#gen::run(rest),
+        "bench" => bench::run(rest),
         "demo" => dist::demo(rest),
         "dist" => dist::run(rest),
         "test" => test::run(rest),
         "setup" => setup::run(rest),
         "e2e" => e2e::run_e2e(),
         other => Err(format!(
-            "unknown task `{other}` (tasks: gen, demo, test, dist, setup, e2e)"
+            "unknown task `{other}` (tasks: gen, demo, test, dist, setup, e2e, bench)"
         )),
     };
     match result {

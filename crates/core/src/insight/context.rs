@@ -1,8 +1,10 @@
-//! The data of one analysis, prepared once and shared by every module: snapshots merged by date,
-//! history indexed by record, the fiscal period, the reporting currency, and the helpers that turn
+//! The data of one analysis, prepared once and shared by every module: the [`Index`] of a dataset
+//! (snapshots merged by date, history grouped by record) cut at the as-of date, the fiscal period, the reporting currency, and the helpers that turn
 //! a row into an [`EvidenceRef`] and a set of rows into a [`Population`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -109,55 +111,24 @@ pub struct StageEntry {
     pub evidence: EvidenceRef,
 }
 
-/// Prepared data shared by the modules.
-pub struct Context<'a> {
-    pub settings: &'a Settings,
-    pub as_of: NaiveDate,
-    pub period: Period,
-    pub currency: Option<String>,
-    /// Snapshots on or before the as-of date, oldest first; the last is current.
-    pub snapshots: Vec<DatedSnapshot<'a>>,
+/// The as-of-independent preparation of a [`Dataset`]: snapshots merged by date and indexed by
+/// record id, history grouped by record and sorted by time, owner names, stage ranks.
+///
+/// Built once when the data is loaded (the panel keeps it while the user changes settings);
+/// [`analyze_indexed`](super::analyze_indexed) then runs in time proportional to what it reads.
+pub struct Index<'a> {
+    snapshots: Vec<DatedSnapshot<'a>>,
     history: HashMap<&'a str, Vec<Event<'a>>>,
-    history_events: usize,
-    history_events_after_as_of: usize,
     user_names: HashMap<&'a str, &'a str>,
     stage_ranks: HashMap<&'a str, f64>,
 }
 
-impl<'a> Context<'a> {
-    pub fn new(dataset: &'a Dataset, settings: &'a Settings) -> Result<Context<'a>, AnalyzeError> {
-        if !(1..=12).contains(&settings.fiscal_year_start_month) {
-            return Err(AnalyzeError::Setting {
-                name: "fiscal_year_start_month".into(),
-                detail: format!("{} is not a month (1–12)", settings.fiscal_year_start_month),
-            });
-        }
-        if !(0.0..=100.0).contains(&settings.stage_age_percentile) {
-            return Err(AnalyzeError::Setting {
-                name: "stage_age_percentile".into(),
-                detail: format!(
-                    "{} is not a percentile (0–100)",
-                    settings.stage_age_percentile
-                ),
-            });
-        }
-        let as_of = settings.as_of;
-        let snapshots = merge_snapshots(dataset, as_of);
-        if snapshots.is_empty() {
-            return Err(AnalyzeError::NoSnapshot {
-                as_of,
-                earliest: dataset.snapshots.iter().map(|s| s.as_of).min(),
-            });
-        }
-        let mut history: HashMap<&str, Vec<Event>> = HashMap::new();
-        let (mut history_events, mut history_events_after_as_of) = (0, 0);
+impl<'a> Index<'a> {
+    pub fn new(dataset: &'a Dataset) -> Index<'a> {
+        let snapshots = merge_snapshots(dataset);
+        let mut history: HashMap<&str, Vec<Event>> = HashMap::default();
         for log in &dataset.history {
             for event in &log.events {
-                if event.at.date() > as_of {
-                    history_events_after_as_of += 1;
-                    continue;
-                }
-                history_events += 1;
                 history
                     .entry(event.opportunity_id.as_str())
                     .or_default()
@@ -175,23 +146,75 @@ impl<'a> Context<'a> {
             .iter()
             .filter_map(|user| Some((user.id.as_str(), user.name.as_deref()?)))
             .collect();
+        let stage_ranks = stage_ranks(&snapshots);
+        Index {
+            snapshots,
+            history,
+            user_names,
+            stage_ranks,
+        }
+    }
+}
+
+/// Prepared data shared by the modules: the [`Index`] cut at the as-of date, with the settings.
+pub struct Context<'a> {
+    pub settings: &'a Settings,
+    pub as_of: NaiveDate,
+    pub period: Period,
+    pub currency: Option<String>,
+    /// Snapshots on or before the as-of date, oldest first; the last is current.
+    pub snapshots: &'a [DatedSnapshot<'a>],
+    index: &'a Index<'a>,
+    history_events: usize,
+    history_events_after_as_of: usize,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(index: &'a Index<'a>, settings: &'a Settings) -> Result<Context<'a>, AnalyzeError> {
+        if !(1..=12).contains(&settings.fiscal_year_start_month) {
+            return Err(AnalyzeError::Setting {
+                name: "fiscal_year_start_month".into(),
+                detail: format!("{} is not a month (1–12)", settings.fiscal_year_start_month),
+            });
+        }
+        if !(0.0..=100.0).contains(&settings.stage_age_percentile) {
+            return Err(AnalyzeError::Setting {
+                name: "stage_age_percentile".into(),
+                detail: format!(
+                    "{} is not a percentile (0–100)",
+                    settings.stage_age_percentile
+                ),
+            });
+        }
+        let as_of = settings.as_of;
+        let n_snapshots = index.snapshots.partition_point(|s| s.as_of <= as_of);
+        if n_snapshots == 0 {
+            return Err(AnalyzeError::NoSnapshot {
+                as_of,
+                earliest: index.snapshots.first().map(|s| s.as_of),
+            });
+        }
+        let snapshots = &index.snapshots[..n_snapshots];
+        let (mut history_events, mut history_events_after_as_of) = (0, 0);
+        for events in index.history.values() {
+            let n_before = events.partition_point(|e| e.event.at.date() <= as_of);
+            history_events += n_before;
+            history_events_after_as_of += events.len() - n_before;
+        }
         let current = snapshots.last().expect("checked non-empty above");
         let currency = settings
             .currency
             .clone()
             .or_else(|| most_common_currency(current));
-        let stage_ranks = stage_ranks(&snapshots);
         Ok(Context {
             settings,
             as_of,
             period: Period::quarter_containing(as_of, settings.fiscal_year_start_month),
             currency,
             snapshots,
-            history,
+            index,
             history_events,
             history_events_after_as_of,
-            user_names,
-            stage_ranks,
         })
     }
 
@@ -209,8 +232,15 @@ impl<'a> Context<'a> {
     }
 
     /// The events of one record, oldest first, up to the as-of date.
-    pub fn history(&self, record_id: &str) -> &[Event<'a>] {
-        self.history.get(record_id).map_or(&[], Vec::as_slice)
+    pub fn history(&self, record_id: &str) -> &'a [Event<'a>] {
+        match self.index.history.get(record_id) {
+            Some(events) => self.up_to_as_of(events),
+            None => &[],
+        }
+    }
+
+    fn up_to_as_of(&self, events: &'a [Event<'a>]) -> &'a [Event<'a>] {
+        &events[..events.partition_point(|e| e.event.at.date() <= self.as_of)]
     }
 
     pub fn has_history(&self) -> bool {
@@ -218,10 +248,12 @@ impl<'a> Context<'a> {
     }
 
     /// Every record with history, in no particular order.
-    pub fn history_by_record(&self) -> impl Iterator<Item = (&'a str, &[Event<'a>])> + '_ {
-        self.history
+    pub fn history_by_record(&self) -> impl Iterator<Item = (&'a str, &'a [Event<'a>])> + '_ {
+        self.index
+            .history
             .iter()
-            .map(|(id, events)| (*id, events.as_slice()))
+            .map(|(id, events)| (*id, self.up_to_as_of(events)))
+            .filter(|(_, events)| !events.is_empty())
     }
 
     /// The position of a stage in the sales process: the export's or mapping's stage order where
@@ -229,13 +261,18 @@ impl<'a> Context<'a> {
     /// and HubSpot stages carry a default probability that rises through the process). `None` when
     /// neither is known, in which case a stage move has no direction.
     pub fn stage_rank(&self, stage: &str) -> Option<f64> {
-        self.stage_ranks.get(stage).copied()
+        self.index.stage_ranks.get(stage).copied()
     }
 
     /// The owner's name: the export's value, or the user's name where the export has a user id.
     pub fn owner(&self, opp: &Opportunity) -> String {
         match opp.owner.as_deref() {
-            Some(owner) => self.user_names.get(owner).unwrap_or(&owner).to_string(),
+            Some(owner) => self
+                .index
+                .user_names
+                .get(owner)
+                .unwrap_or(&owner)
+                .to_string(),
             None => "(no owner)".to_string(),
         }
     }
@@ -430,16 +467,16 @@ fn snapshot_info(snapshot: &DatedSnapshot) -> SnapshotInfo {
     }
 }
 
-fn merge_snapshots(dataset: &Dataset, as_of: NaiveDate) -> Vec<DatedSnapshot<'_>> {
+fn merge_snapshots(dataset: &Dataset) -> Vec<DatedSnapshot<'_>> {
     let mut by_date: BTreeMap<NaiveDate, DatedSnapshot> = BTreeMap::new();
-    for snapshot in dataset.snapshots.iter().filter(|s| s.as_of <= as_of) {
+    for snapshot in &dataset.snapshots {
         let dated = by_date
             .entry(snapshot.as_of)
             .or_insert_with(|| DatedSnapshot {
                 as_of: snapshot.as_of,
                 source_files: Vec::new(),
                 deals: Vec::new(),
-                index: HashMap::new(),
+                index: HashMap::default(),
             });
         dated.source_files.push(&snapshot.source_file);
         for opp in &snapshot.opportunities {
@@ -461,8 +498,9 @@ fn merge_snapshots(dataset: &Dataset, as_of: NaiveDate) -> Vec<DatedSnapshot<'_>
 }
 
 fn stage_ranks<'a>(snapshots: &[DatedSnapshot<'a>]) -> HashMap<&'a str, f64> {
-    let mut orders: HashMap<&str, u32> = HashMap::new();
-    let mut probabilities: HashMap<&str, Vec<f64>> = HashMap::new();
+    let mut orders: HashMap<&str, u32> = HashMap::default();
+    // Probabilities repeat (each stage has a handful of values): count them rather than keep millions.
+    let mut probability_counts: HashMap<(&str, u64), usize> = HashMap::default();
     for deal in snapshots.iter().flat_map(|s| &s.deals) {
         let Some(stage) = deal.opp.stage.as_deref() else {
             continue;
@@ -471,7 +509,9 @@ fn stage_ranks<'a>(snapshots: &[DatedSnapshot<'a>]) -> HashMap<&'a str, f64> {
             orders.insert(stage, order);
         }
         if let Some(probability) = deal.opp.probability {
-            probabilities.entry(stage).or_default().push(probability);
+            *probability_counts
+                .entry((stage, probability.to_bits()))
+                .or_default() += 1;
         }
     }
     if !orders.is_empty() {
@@ -480,10 +520,34 @@ fn stage_ranks<'a>(snapshots: &[DatedSnapshot<'a>]) -> HashMap<&'a str, f64> {
             .map(|(stage, order)| (stage, f64::from(order)))
             .collect();
     }
-    probabilities
+    let mut by_stage: HashMap<&str, Vec<(f64, usize)>> = HashMap::default();
+    for ((stage, bits), n) in probability_counts {
+        by_stage
+            .entry(stage)
+            .or_default()
+            .push((f64::from_bits(bits), n));
+    }
+    by_stage
         .into_iter()
-        .filter_map(|(stage, values)| Some((stage, super::stats::median(&values)?)))
+        .map(|(stage, mut values)| {
+            values.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (stage, weighted_median(&values))
+        })
         .collect()
+}
+
+/// The median of values given with their counts (the lower middle value for an even total, as the
+/// rank only needs an order).
+fn weighted_median(sorted_counts: &[(f64, usize)]) -> f64 {
+    let total: usize = sorted_counts.iter().map(|(_, n)| n).sum();
+    let mut seen = 0;
+    for &(value, n) in sorted_counts {
+        seen += n;
+        if seen * 2 >= total {
+            return value;
+        }
+    }
+    sorted_counts.last().map_or(0.0, |(value, _)| *value)
 }
 
 fn most_common_currency(snapshot: &DatedSnapshot) -> Option<String> {

@@ -21,7 +21,7 @@ mod ledger;
 pub mod lexicon;
 mod patterns;
 mod record;
-mod render;
+pub mod render;
 pub mod stats;
 
 use std::fmt;
@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::import::{ImportReport, TableKind};
 use crate::model::{HistoryEvent, Snapshot, User};
 
-pub use context::{Context, Period};
+pub use context::{Context, Index, Period};
 pub use ledger::{Change, ChangeKind, ledger};
 pub use record::{PageField, PageRecord, RecordView, record_view};
 pub use render::markdown;
@@ -421,7 +421,13 @@ pub struct EvidenceRef {
 
 /// Runs every module on the data as of `settings.as_of`.
 pub fn analyze(dataset: &Dataset, settings: &Settings) -> Result<Analysis, AnalyzeError> {
-    let context = Context::new(dataset, settings)?;
+    analyze_indexed(&Index::new(dataset), settings)
+}
+
+/// [`analyze`] on a dataset indexed once with [`Index::new`], for callers that analyse the same
+/// data several times (the panel, as the user changes settings).
+pub fn analyze_indexed(index: &Index, settings: &Settings) -> Result<Analysis, AnalyzeError> {
+    let context = Context::new(index, settings)?;
     let sections = vec![
         section(Module::Cockpit, cockpit::insights(&context)),
         section(Module::Forecast, forecast::insights(&context)),
