@@ -61,45 +61,6 @@ fn analyze_set(set: &RealSet) -> Analysis {
     analyze(&dataset, &Settings::new(as_of)).unwrap()
 }
 
-/// Every rule an analysis obeys, as a list of broken rules (empty when all hold).
-fn broken_rules(analysis: &Analysis) -> Vec<String> {
-    let mut broken = Vec::new();
-    let mut keys = std::collections::HashSet::new();
-    for insight in analysis.insights() {
-        if !keys.insert(insight.key.as_str()) {
-            broken.push(format!("{}: key used twice", insight.key));
-        }
-        if insight.formula.trim().is_empty() {
-            broken.push(format!("{}: no formula", insight.key));
-        }
-        if insight.population.description.trim().is_empty() {
-            broken.push(format!("{}: no population description", insight.key));
-        }
-        if insight.population.n > 0 && insight.evidence.is_empty() {
-            broken.push(format!(
-                "{}: counts {} records but lists no evidence",
-                insight.key, insight.population.n
-            ));
-        }
-        // Data values (deal, rep and stage names) are the user's own words, not Lens's: mask the
-        // subject's label before checking the wording.
-        for (what, text) in [
-            ("text", &insight.text),
-            ("formula", &insight.formula),
-            ("population", &insight.population.description),
-        ] {
-            let masked = text.replace(&insight.subject.label, "SUBJECT");
-            for phrase in lexicon::violations(&masked) {
-                broken.push(format!(
-                    "{}: {what} contains \"{phrase}\": {text}",
-                    insight.key
-                ));
-            }
-        }
-    }
-    broken
-}
-
 #[test]
 fn real_exports_obey_the_rules_and_match_their_goldens() {
     for set in REAL_SETS {
@@ -109,7 +70,7 @@ fn real_exports_obey_the_rules_and_match_their_goldens() {
             "{}: the analysis surfaced nothing",
             set.name
         );
-        let broken = broken_rules(&analysis);
+        let broken = lexicon::broken_rules(&analysis);
         assert!(broken.is_empty(), "{}:\n{}", set.name, broken.join("\n"));
         let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/golden")

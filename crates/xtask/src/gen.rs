@@ -460,6 +460,9 @@ fn write_readme(
 }
 
 #[cfg(test)]
+mod analysis_golden;
+
+#[cfg(test)]
 mod tests {
     use std::collections::{HashMap, HashSet};
 

@@ -66,6 +66,48 @@ pub const BANNED: &[&str] = &[
     "laggard",
 ];
 
+/// Every rule of an analysis that does not hold, in words (empty when all hold):
+/// unique keys, a formula and a population description on every insight, evidence rows whenever
+/// the population counts any record, and no banned phrase in any text, formula or population.
+///
+/// Data values (deal, rep and stage names) are the user's own words, not Lens's: the subject's
+/// label is masked before the wording is checked.
+pub fn broken_rules(analysis: &super::Analysis) -> Vec<String> {
+    let mut broken = Vec::new();
+    let mut keys = std::collections::HashSet::new();
+    for insight in analysis.insights() {
+        if !keys.insert(insight.key.as_str()) {
+            broken.push(format!("{}: key used twice", insight.key));
+        }
+        if insight.formula.trim().is_empty() {
+            broken.push(format!("{}: no formula", insight.key));
+        }
+        if insight.population.description.trim().is_empty() {
+            broken.push(format!("{}: no population description", insight.key));
+        }
+        if insight.population.n > 0 && insight.evidence.is_empty() {
+            broken.push(format!(
+                "{}: counts {} records but lists no evidence",
+                insight.key, insight.population.n
+            ));
+        }
+        for (what, text) in [
+            ("text", &insight.text),
+            ("formula", &insight.formula),
+            ("population", &insight.population.description),
+        ] {
+            let masked = text.replace(&insight.subject.label, "SUBJECT");
+            for phrase in violations(&masked) {
+                broken.push(format!(
+                    "{}: {what} contains \"{phrase}\": {text}",
+                    insight.key
+                ));
+            }
+        }
+    }
+    broken
+}
+
 /// The banned phrases `text` contains, matched case-insensitively on word boundaries.
 pub fn violations(text: &str) -> Vec<&'static str> {
     let lower = text.to_lowercase();
