@@ -80,6 +80,11 @@ impl<'a> DatedSnapshot<'a> {
         self.index.get(id).map(|&deal_idx| &self.deals[deal_idx])
     }
 
+    /// The position of a record in [`DatedSnapshot::deals`].
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
     pub fn open_deals(&self) -> impl Iterator<Item = &Deal<'a>> {
         self.deals
             .iter()
