@@ -339,7 +339,7 @@ impl<'a> Context<'a> {
     }
 
     /// When the deal entered its current stage: the export's stage-entry date, else the last
-    /// history event that set the current stage, else the first of the consecutive snapshots
+    /// history event that set the current stage (a stage row, or the creation row naming it), else the first of the consecutive snapshots
     /// (ending with this one) that show the deal in this stage.
     pub fn stage_entry(&self, deal: &Deal) -> Option<StageEntry> {
         let stage = deal.opp.stage.as_deref()?;
@@ -355,7 +355,9 @@ impl<'a> Context<'a> {
             });
         }
         let from_history = self.history(&deal.opp.id).iter().rev().find(|e| {
-            e.event.field == HistoryField::Stage && e.event.new_value.as_deref() == Some(stage)
+            // A deal that never changed stage entered it when it was created.
+            matches!(e.event.field, HistoryField::Stage | HistoryField::Created)
+                && e.event.new_value.as_deref() == Some(stage)
         });
         if let Some(event) = from_history {
             return Some(StageEntry {

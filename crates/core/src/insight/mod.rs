@@ -34,7 +34,10 @@ use crate::model::{HistoryEvent, Snapshot, User};
 
 pub use context::{Context, Index, Period};
 pub use ledger::{Change, ChangeKind, ledger};
-pub use record::{PageField, PageRecord, RecordView, record_view};
+pub use record::{
+    Comparison, EvidenceFieldStatus, PageComparison, PageField, PageRecord, RecordMatch, RecordRow,
+    RecordView, record_view,
+};
 pub use render::markdown;
 
 /// The version of the JSON shape of [`Analysis`]; raised whenever a field changes meaning or goes away.
