@@ -151,7 +151,8 @@ impl<'a> Index<'a> {
             .iter()
             .filter_map(|user| Some((user.id.as_str(), user.name.as_deref()?)))
             .collect();
-        let stage_ranks = stage_ranks(&snapshots);
+        let mut stage_ranks = stage_ranks(&snapshots);
+        break_rank_ties(&mut stage_ranks, &history);
         Index {
             snapshots,
             history,
@@ -263,8 +264,9 @@ impl<'a> Context<'a> {
 
     /// The position of a stage in the sales process: the export's or mapping's stage order where
     /// given, else the median probability of the deals in that stage across all snapshots (Salesforce
-    /// and HubSpot stages carry a default probability that rises through the process). `None` when
-    /// neither is known, in which case a stage move has no direction.
+    /// and HubSpot stages carry a default probability that rises through the process), with stages of
+    /// equal probability ordered by the moves between them in the history. `None` when neither is
+    /// known, in which case a stage move has no direction.
     pub fn stage_rank(&self, stage: &str) -> Option<f64> {
         self.index.stage_ranks.get(stage).copied()
     }
@@ -543,6 +545,63 @@ fn stage_ranks<'a>(snapshots: &[DatedSnapshot<'a>]) -> HashMap<&'a str, f64> {
         .collect()
 }
 
+/// Orders stages that share a rank (Salesforce gives Prospecting and Qualification the same 10%
+/// probability) by the moves the history records between them: within a group of equal ranks, a
+/// stage goes before another when more deals moved from it to the other than back. The ranks stay
+/// within their group (a tie is split by at most a thousandth), so no other order changes.
+fn break_rank_ties<'a>(
+    ranks: &mut HashMap<&'a str, f64>,
+    history: &HashMap<&'a str, Vec<Event<'a>>>,
+) {
+    let mut groups: BTreeMap<u64, Vec<&'a str>> = BTreeMap::new();
+    for (stage, rank) in ranks.iter() {
+        groups.entry(rank.to_bits()).or_default().push(stage);
+    }
+    groups.retain(|_, stages| stages.len() > 1);
+    if groups.is_empty() {
+        return;
+    }
+    let mut moves: HashMap<(&str, &str), i64> = HashMap::default();
+    for event in history.values().flatten() {
+        let event = event.event;
+        if event.field != HistoryField::Stage {
+            continue;
+        }
+        if let (Some(from), Some(to)) = (event.old_value.as_deref(), event.new_value.as_deref())
+            && ranks.get(from).is_some_and(|r| Some(r) == ranks.get(to))
+            && from != to
+        {
+            *moves.entry((from, to)).or_default() += 1;
+        }
+    }
+    for (bits, mut stages) in groups {
+        stages.sort_unstable();
+        // A stage's score: how many others in its group it leads (more moves out to them than back).
+        let score = |stage: &str| {
+            stages
+                .iter()
+                .filter(|&&other| {
+                    let forward = moves.get(&(stage, other)).copied().unwrap_or(0);
+                    let back = moves.get(&(other, stage)).copied().unwrap_or(0);
+                    forward > back
+                })
+                .count()
+        };
+        let mut scored: Vec<(usize, &str)> = stages.iter().map(|&s| (score(s), s)).collect();
+        // Most leading first; equal scores keep alphabetical order and stay tied.
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        let base = f64::from_bits(bits);
+        let n = scored.len();
+        let mut position = 0;
+        for (i, (stage_score, stage)) in scored.iter().enumerate() {
+            if i > 0 && *stage_score != scored[i - 1].0 {
+                position = i;
+            }
+            ranks.insert(stage, base + (position as f64) / (n as f64 * 1000.0));
+        }
+    }
+}
+
 /// The median of values given with their counts (the lower middle value for an even total, as the
 /// rank only needs an order).
 fn weighted_median(sorted_counts: &[(f64, usize)]) -> f64 {
@@ -578,6 +637,80 @@ mod tests {
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn equal_probabilities_are_ordered_by_the_moves_between_them() {
+        use crate::insight::{Dataset, HistoryLog};
+        use crate::model::{HistoryEvent, Opportunity, Snapshot, SourceRef};
+        let opp = |id: &str, stage: &str, probability: f64| Opportunity {
+            id: id.into(),
+            name: id.into(),
+            account_id: None,
+            account_name: None,
+            owner: None,
+            owner_manager: None,
+            team: None,
+            region: None,
+            segment: None,
+            stage: Some(stage.into()),
+            stage_order: None,
+            status: DealStatus::Open,
+            forecast_category: None,
+            amount: None,
+            currency: None,
+            probability: Some(probability),
+            close_date: None,
+            created_date: None,
+            last_activity_date: None,
+            stage_entered_date: None,
+            next_step: None,
+            opportunity_type: None,
+            lead_source: None,
+            partner: None,
+            evidence: Default::default(),
+            source: SourceRef { line: 2 },
+        };
+        let stage_move = |id: &str, from: &str, to: &str| HistoryEvent {
+            opportunity_id: id.into(),
+            field: HistoryField::Stage,
+            old_value: Some(from.into()),
+            new_value: Some(to.into()),
+            at: date("2026-11-01").and_hms_opt(9, 0, 0).unwrap(),
+            by: None,
+            source: SourceRef { line: 2 },
+        };
+        let dataset = Dataset {
+            snapshots: vec![Snapshot {
+                as_of: date("2026-11-13"),
+                source_file: "s.csv".into(),
+                opportunities: vec![
+                    opp("a", "Prospecting", 10.0),
+                    opp("b", "Qualification", 10.0),
+                    opp("c", "Needs Analysis", 20.0),
+                    opp("d", "Discovery", 20.0),
+                ],
+            }],
+            history: vec![HistoryLog {
+                source_file: "h.csv".into(),
+                events: vec![
+                    stage_move("a", "Prospecting", "Qualification"),
+                    stage_move("b", "Prospecting", "Qualification"),
+                    stage_move("b", "Qualification", "Prospecting"),
+                    stage_move("e", "Qualification", "Prospecting"),
+                    stage_move("f", "Prospecting", "Qualification"),
+                ],
+            }],
+            users: Vec::new(),
+        };
+        let index = Index::new(&dataset);
+        let settings = Settings::new(date("2026-11-13"));
+        let context = Context::new(&index, &settings).unwrap();
+        let rank = |stage| context.stage_rank(stage).unwrap();
+        assert!(rank("Prospecting") < rank("Qualification"));
+        assert!(rank("Qualification") < rank("Needs Analysis"));
+        // No moves between them: still tied.
+        assert_eq!(rank("Needs Analysis"), rank("Discovery"));
     }
 
     #[test]
