@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Analysis, Insight, Population, Unit};
+use super::{Analysis, Insight, Population, SubjectKind, Unit};
 
 /// `1234567.8` → `1,234,568` (whole units; amounts in exports are whole or cents).
 pub fn grouped(value: f64) -> String {
@@ -91,8 +91,9 @@ pub fn population(population: &Population) -> String {
     text
 }
 
-/// The whole analysis as Markdown, one section per module. Per-record insights are listed under
-/// their measure; every line carries its formula and population.
+/// The whole analysis as Markdown, one section per module: every team-level insight, then the
+/// record-level ones grouped by measure (the first [`RECORDS_PER_MEASURE`] of each, with the count).
+/// Every line carries its formula and population.
 pub fn markdown(analysis: &Analysis) -> String {
     let mut out = String::new();
     let inputs = &analysis.inputs;
@@ -130,12 +131,48 @@ pub fn markdown(analysis: &Analysis) -> String {
         if section.insights.is_empty() {
             writeln!(out, "Nothing to describe in this data.").unwrap();
         }
-        for insight in &section.insights {
+        let (records, others): (Vec<&Insight>, Vec<&Insight>) = section
+            .insights
+            .iter()
+            .partition(|insight| insight.subject.kind == SubjectKind::Record);
+        for insight in others {
             write_insight(&mut out, insight);
+        }
+        // Record-level findings can run to thousands: each measure lists its first few records
+        // (the JSON lists them all).
+        let mut by_measure: Vec<(&str, Vec<&Insight>)> = Vec::new();
+        for insight in records {
+            match by_measure.iter_mut().find(|(m, _)| *m == insight.measure) {
+                Some((_, list)) => list.push(insight),
+                None => by_measure.push((&insight.measure, vec![insight])),
+            }
+        }
+        for (measure, list) in by_measure {
+            writeln!(
+                out,
+                "\n### {} ({})\n",
+                escape(&measure.replace('_', " ")),
+                count(list.len(), "record", "records")
+            )
+            .unwrap();
+            for insight in list.iter().take(RECORDS_PER_MEASURE) {
+                write_insight(&mut out, insight);
+            }
+            if list.len() > RECORDS_PER_MEASURE {
+                writeln!(
+                    out,
+                    "- … and {} more (`lens analyze --json` lists every one)",
+                    list.len() - RECORDS_PER_MEASURE
+                )
+                .unwrap();
+            }
         }
     }
     out
 }
+
+/// How many record-level findings of one measure the Markdown lists.
+pub const RECORDS_PER_MEASURE: usize = 10;
 
 fn write_insight(out: &mut String, insight: &Insight) {
     writeln!(
