@@ -146,3 +146,93 @@ fn a_bad_mapping_file_is_refused_before_any_import() {
     assert!(output.stdout.is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn analyze_json_carries_formula_population_and_rows_for_every_number() {
+    let opportunities = data("salesforce-devorg-data-export/opportunity.csv");
+    let history = data("salesforce-devorg-data-export/OpportunityHistory.csv");
+    let output = lens(&[
+        "analyze",
+        "--json",
+        "--as-of",
+        "2023-10-28",
+        "--plan",
+        "500000",
+        opportunities.to_str().unwrap(),
+        history.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["settings"]["plan"], 500000.0);
+    assert_eq!(json["inputs"]["current"]["opportunities"], 31);
+    assert_eq!(json["inputs"]["history_events"], 62);
+    let modules: Vec<&str> = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["module"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        modules,
+        ["cockpit", "forecast", "hygiene", "evidence", "patterns"]
+    );
+    let mut n_insights = 0;
+    for section in json["sections"].as_array().unwrap() {
+        for insight in section["insights"].as_array().unwrap() {
+            n_insights += 1;
+            assert!(!insight["formula"].as_str().unwrap().is_empty());
+            if insight["population"]["n"].as_u64().unwrap() > 0 {
+                let row = &insight["evidence"][0];
+                assert!(row["source_file"].as_str().unwrap().ends_with(".csv"));
+                assert!(row["line"].as_u64().unwrap() >= 2, "{insight}");
+            }
+        }
+    }
+    assert!(n_insights > 10, "{n_insights} insights");
+    // The plan the user set is what coverage is held against.
+    let coverage = json["sections"][0]["insights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["measure"] == "pipeline_coverage")
+        .unwrap();
+    assert_eq!(coverage["reference"]["kind"], "setting");
+    assert_eq!(coverage["reference"]["value"], 500000.0);
+}
+
+#[test]
+fn analyze_without_an_opportunity_list_or_with_a_bad_setting_fails_in_one_line() {
+    let opportunities = data("sfdc-assets-data-cloud-workshop/Opportunity.csv");
+    let history = data("salesforce-devorg-data-export/OpportunityHistory.csv");
+    // The Data Export has no date of its own, so it is a snapshot of the as-of date; history alone
+    // is no opportunity list.
+    let output = lens(&[
+        "analyze",
+        "--as-of",
+        "2024-01-22",
+        history.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "lens: no opportunity list was given, so there is nothing to describe as of 2024-01-22\n"
+    );
+    let output = lens(&[
+        "analyze",
+        "--as-of",
+        "2024-01-22",
+        "--fiscal-year-start",
+        "13",
+        opportunities.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "lens: setting fiscal_year_start_month: 13 is not a month (1–12)\n"
+    );
+}
