@@ -11,14 +11,19 @@ use serde::{Deserialize, Serialize};
 
 /// Where a record came from: the 1-based line of a CSV file (the line on which the record starts)
 /// or the 1-based row of a spreadsheet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct SourceRef {
     pub line: u64,
 }
 
 /// Whether a deal is still open or was closed, and how.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub enum DealStatus {
+    #[default]
     Open,
     Won,
     Lost,
@@ -56,7 +61,10 @@ impl ForecastCategory {
 }
 
 /// One opportunity (deal) as it stood in one export.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// `Default` is an open deal with every field empty, for building records in code
+/// (`Opportunity { id, name, ..Default::default() }`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Opportunity {
     /// The CRM record id; where the export has none, a key derived from the name (`name:<name>`).
     pub id: String,

@@ -3,8 +3,6 @@
 //! entry, from field history and from snapshots only. Every expectation is computed by hand in the
 //! comments beside it.
 
-use std::collections::BTreeMap;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use lens_core::insight::{
     Dataset, HistoryLog, Insight, Module, Settings, SubjectKind, analyze, lexicon,
@@ -25,30 +23,13 @@ fn opp(id: &str, stage: &str, line: u64) -> Opportunity {
     Opportunity {
         id: id.into(),
         name: format!("Deal {id}"),
-        account_id: None,
-        account_name: None,
         owner: Some("Dana Whitfield".into()),
-        owner_manager: None,
-        team: None,
-        region: None,
-        segment: None,
         stage: Some(stage.into()),
-        stage_order: None,
         status: DealStatus::Open,
-        forecast_category: None,
         amount: Some(1000.0),
-        currency: None,
-        probability: None,
         close_date: Some(date("2027-02-01")),
-        created_date: None,
-        last_activity_date: None,
-        stage_entered_date: None,
-        next_step: None,
-        opportunity_type: None,
-        lead_source: None,
-        partner: None,
-        evidence: BTreeMap::new(),
         source: SourceRef { line },
+        ..Default::default()
     }
 }
 

@@ -37,30 +37,15 @@ fn deal(
     Opportunity {
         id: id.to_string(),
         name: format!("Deal {id}"),
-        account_id: None,
-        account_name: None,
         owner: owner.map(str::to_string),
-        owner_manager: None,
-        team: None,
-        region: None,
-        segment: None,
         stage: Some(stage.to_string()),
-        stage_order: None,
         status,
         forecast_category: category,
         amount,
         currency: (!currency.is_empty()).then(|| currency.to_string()),
-        probability: None,
         close_date: close.map(date),
-        created_date: None,
-        last_activity_date: None,
-        stage_entered_date: None,
-        next_step: None,
-        opportunity_type: None,
-        lead_source: None,
-        partner: None,
-        evidence: BTreeMap::new(),
         source: SourceRef { line: 0 },
+        ..Default::default()
     }
 }
 

@@ -3,7 +3,7 @@
 //! history, no closed deals, zero-length stays, reversed pushes, a currency mix, the no-activity
 //! filter, sales velocity, and a property test of the win rate against a naive reference.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use expect_test::expect;
@@ -27,30 +27,9 @@ fn opp(id: &str, line: u64) -> Opportunity {
     Opportunity {
         id: id.to_string(),
         name: format!("Deal {id}"),
-        account_id: None,
-        account_name: None,
-        owner: None,
-        owner_manager: None,
-        team: None,
-        region: None,
-        segment: None,
-        stage: None,
-        stage_order: None,
         status: DealStatus::Open,
-        forecast_category: None,
-        amount: None,
-        currency: None,
-        probability: None,
-        close_date: None,
-        created_date: None,
-        last_activity_date: None,
-        stage_entered_date: None,
-        next_step: None,
-        opportunity_type: None,
-        lead_source: None,
-        partner: None,
-        evidence: BTreeMap::new(),
         source: SourceRef { line },
+        ..Default::default()
     }
 }
 

@@ -1,8 +1,6 @@
 //! Tests of the patterns module (anomalies and dichotomies in the weekly snapshot series) on small
 //! hand-built snapshot series whose expected values are worked out by hand in the comments.
 
-use std::collections::BTreeMap;
-
 use chrono::{Days, NaiveDate};
 use lens_core::insight::{
     Dataset, Insight, Module, Reference, Settings, SubjectKind, Unit, analyze, lexicon,
@@ -18,30 +16,16 @@ fn deal(id: &str, amount: f64) -> Opportunity {
     Opportunity {
         id: id.into(),
         name: format!("Deal {id}"),
-        account_id: None,
-        account_name: None,
         owner: Some("Ana".into()),
-        owner_manager: None,
-        team: None,
-        region: None,
-        segment: None,
         stage: Some("Qualify".into()),
-        stage_order: None,
         status: DealStatus::Open,
         forecast_category: Some(ForecastCategory::Pipeline),
         amount: Some(amount),
         currency: Some("USD".into()),
-        probability: None,
         close_date: Some(date("2026-12-15")),
         created_date: Some(date("2026-01-05")),
-        last_activity_date: None,
-        stage_entered_date: None,
-        next_step: None,
-        opportunity_type: None,
-        lead_source: None,
-        partner: None,
-        evidence: BTreeMap::new(),
         source: SourceRef { line: 2 },
+        ..Default::default()
     }
 }
 

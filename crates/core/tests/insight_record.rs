@@ -3,8 +3,6 @@
 //! distributions of open deals, and how a CRM page differs from the import. Expectations are
 //! computed by hand in the comments beside them.
 
-use std::collections::BTreeMap;
-
 use chrono::{NaiveDate, NaiveDateTime};
 use lens_core::insight::{
     Comparison, Dataset, HistoryLog, Index, PageField, PageRecord, RecordMatch, RecordView,
@@ -28,30 +26,17 @@ fn opp(id: &str, name: &str, stage: &str, amount: f64, line: u64) -> Opportunity
     Opportunity {
         id: id.into(),
         name: name.into(),
-        account_id: None,
         account_name: Some("Acme Corp".into()),
         owner: Some("Dana Whitfield".into()),
-        owner_manager: None,
-        team: None,
-        region: None,
-        segment: None,
         stage: Some(stage.into()),
-        stage_order: None,
         status: DealStatus::Open,
         forecast_category: Some(ForecastCategory::BestCase),
         amount: Some(amount),
         currency: Some("USD".into()),
         probability: Some(60.0),
         close_date: Some(date("2026-04-03")),
-        created_date: None,
-        last_activity_date: None,
-        stage_entered_date: None,
-        next_step: None,
-        opportunity_type: None,
-        lead_source: None,
-        partner: None,
-        evidence: BTreeMap::new(),
         source: SourceRef { line },
+        ..Default::default()
     }
 }
 

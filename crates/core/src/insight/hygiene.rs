@@ -2150,30 +2150,10 @@ mod tests {
         Opportunity {
             id: id.into(),
             name: id.into(),
-            account_id: None,
-            account_name: None,
-            owner: None,
-            owner_manager: None,
-            team: None,
-            region: None,
-            segment: None,
             stage: Some(stage.into()),
-            stage_order: None,
             status,
-            forecast_category: None,
-            amount: None,
-            currency: None,
-            probability: None,
-            close_date: None,
-            created_date: None,
-            last_activity_date: None,
-            stage_entered_date: None,
-            next_step: None,
-            opportunity_type: None,
-            lead_source: None,
-            partner: None,
-            evidence: Default::default(),
             source: SourceRef { line: 2 },
+            ..Default::default()
         }
     }
 
