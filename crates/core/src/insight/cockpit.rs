@@ -12,7 +12,7 @@ use super::render::{count, money, percent};
 use super::{EvidenceRef, Insight, Module, Reference, Subject, SubjectKind, Unit, hygiene};
 use crate::model::{DealStatus, ForecastCategory};
 
-pub(super) fn insights(context: &Context) -> Vec<Insight> {
+pub(super) fn insights(context: &Context, filters: Vec<hygiene::AttentionFilter>) -> Vec<Insight> {
     let mut out = Vec::new();
     let current = context.current();
     let period = &context.period;
@@ -98,7 +98,7 @@ pub(super) fn insights(context: &Context) -> Vec<Insight> {
     out.push(path_to_plan(context, &closed_won, &commit, &best_case));
     out.push(coverage(context, &closed_won, &open));
     out.extend(changes(context));
-    out.extend(attention(context));
+    out.extend(attention(filters));
     out
 }
 
@@ -367,8 +367,8 @@ fn kind_field_words(kind: ChangeKind) -> &'static str {
 }
 
 /// One insight per attention filter: how many open deals match it, with their rows.
-fn attention(context: &Context) -> Vec<Insight> {
-    hygiene::attention_filters(context)
+fn attention(filters: Vec<hygiene::AttentionFilter>) -> Vec<Insight> {
+    filters
         .into_iter()
         .map(|filter| {
             let n = filter.matches.len();

@@ -72,16 +72,23 @@ pub(super) struct AttentionMatch {
 }
 
 /// The attention filters, each with the open deals of the current snapshot that match it.
+#[cfg(test)]
 pub(super) fn attention_filters(context: &Context) -> Vec<AttentionFilter> {
-    let durations = StageDurations::new(context);
-    let pushes = PushCounts::new(context);
-    evaluate_filters(context, &durations, &pushes, false).0
+    insights_and_filters(context).1
 }
 
 /// Every insight of the module: team-level first, then one per deal matching an attention filter.
+#[cfg(test)]
 pub(super) fn insights(context: &Context) -> Vec<Insight> {
+    insights_and_filters(context).0
+}
+
+/// The module's insights and the attention filters the cockpit counts, from one reading of the
+/// stage stays and the close-date pushes (the two costly parts).
+pub(super) fn insights_and_filters(context: &Context) -> (Vec<Insight>, Vec<AttentionFilter>) {
     let durations = StageDurations::new(context);
     let pushes = PushCounts::new(context);
+    let filters = evaluate_filters(context, &durations, &pushes, false).0;
     let mut out = Vec::new();
     out.extend(durations.stage_insights(context));
     out.extend(durations.conversion_insights(context));
@@ -90,7 +97,7 @@ pub(super) fn insights(context: &Context) -> Vec<Insight> {
     out.extend(closed_deal_insights(context, &durations.window));
     out.extend(lead_source_insights(context));
     out.extend(evaluate_filters(context, &durations, &pushes, true).1);
-    out
+    (out, filters)
 }
 
 /// Days in the current stage of `deal`, held against the team's distribution for that stage (see

@@ -431,10 +431,14 @@ pub fn analyze(dataset: &Dataset, settings: &Settings) -> Result<Analysis, Analy
 /// data several times (the panel, as the user changes settings).
 pub fn analyze_indexed(index: &Index, settings: &Settings) -> Result<Analysis, AnalyzeError> {
     let context = Context::new(index, settings)?;
+    let (hygiene_insights, attention_filters) = hygiene::insights_and_filters(&context);
     let sections = vec![
-        section(Module::Cockpit, cockpit::insights(&context)),
+        section(
+            Module::Cockpit,
+            cockpit::insights(&context, attention_filters),
+        ),
         section(Module::Forecast, forecast::insights(&context)),
-        section(Module::Hygiene, hygiene::insights(&context)),
+        section(Module::Hygiene, hygiene_insights),
         section(Module::Evidence, evidence::insights(&context)),
         section(Module::Patterns, patterns::insights(&context)),
     ];
