@@ -29,6 +29,14 @@ fn main() {
         std::process::exit(2);
     };
     let as_of = as_of.parse().expect("--as-of takes YYYY-MM-DD");
+    // `cargo bench` runs in the package folder; a relative path is meant from the workspace root.
+    let dir = if dir.is_relative() && !dir.exists() {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(dir)
+    } else {
+        dir
+    };
 
     let started = Instant::now();
     let mut dataset = Dataset::default();
