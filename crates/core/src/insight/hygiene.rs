@@ -39,8 +39,7 @@
 //! Cost: one pass over the history (stays), one look at each open deal's own history rows
 //! (pushes), and a pass over the snapshots only when the history does not cover what is needed.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeDelta};
 
@@ -110,49 +109,10 @@ pub(super) fn stage_age_position(context: &Context, deal: &Deal) -> Option<Insig
 // ---------------------------------------------------------------------------------------------
 // Shared pieces.
 
-/// The maps of this module, keyed by record ids and stage names. Their hasher is the multiply-
-/// rotate hash rustc uses (FxHash): several times faster than the standard SipHash on short keys,
-/// and the keys come from the user's own files, so SipHash's resistance to crafted collisions
-/// buys nothing here.
-type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
-
-#[derive(Default, Clone, Copy)]
-struct IdHasher(u64);
-
-impl IdHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// The maps of this module, keyed by record ids and stage names: rustc's Fx hash, several times
+/// faster than SipHash on short keys; the keys come from the user's own files, so SipHash's
+/// resistance to crafted collisions buys nothing here.
+type IdMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// The lookback window: `lookback_days` days ending on the as-of date, both ends included.
 struct Window {

@@ -54,7 +54,6 @@
 //! contributes) is built only for the insights emitted, in one more pass over each snapshot involved.
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 
 use chrono::{Days, NaiveDate};
 
@@ -531,30 +530,9 @@ struct Earlier<'x> {
     stage: Option<&'x str>,
 }
 
-/// FNV-1a, for the small map from an export's owner value to its subject: looked up once per row,
-/// where the default hasher's resistance to crafted keys costs more than the rest of the row.
-struct OwnerHasher(u64);
-
-impl Default for OwnerHasher {
-    fn default() -> OwnerHasher {
-        OwnerHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for OwnerHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 ^= u64::from(byte);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-type OwnerMap<'a> = HashMap<Option<&'a str>, usize, BuildHasherDefault<OwnerHasher>>;
+/// The map from an export's owner value to its subject, looked up once per row (Fx hash: the
+/// default hasher's resistance to crafted keys costs more than the rest of the row).
+type OwnerMap<'a> = rustc_hash::FxHashMap<Option<&'a str>, usize>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Created {
