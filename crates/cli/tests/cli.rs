@@ -235,4 +235,17 @@ fn analyze_without_an_opportunity_list_or_with_a_bad_setting_fails_in_one_line()
         String::from_utf8_lossy(&output.stderr),
         "lens: setting fiscal_year_start_month: 13 is not a month (1–12)\n"
     );
+    let output = lens(&[
+        "analyze",
+        "--as-of",
+        "2024-01-22",
+        "--plan",
+        "NaN",
+        opportunities.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "lens: setting plan: NaN is not an amount\n"
+    );
 }

@@ -192,6 +192,23 @@ impl<'a> Context<'a> {
                 ),
             });
         }
+        if let Some(plan) = settings.plan
+            && !plan.is_finite()
+        {
+            return Err(AnalyzeError::Setting {
+                name: "plan".into(),
+                detail: format!("{plan} is not an amount"),
+            });
+        }
+        if !(settings.anomaly_k.is_finite() && settings.anomaly_k >= 0.0) {
+            return Err(AnalyzeError::Setting {
+                name: "anomaly_k".into(),
+                detail: format!(
+                    "{} is not a band width (a number, 0 or more)",
+                    settings.anomaly_k
+                ),
+            });
+        }
         let as_of = settings.as_of;
         let n_snapshots = index.snapshots.partition_point(|s| s.as_of <= as_of);
         if n_snapshots == 0 {

@@ -507,8 +507,10 @@ fn ledger_insight(
             let what = match kind {
                 ChangeKind::PushedOut => "pushed out of the period",
                 ChangeKind::PulledIn => "pulled into the period",
-                ChangeKind::CloseDateLater => "later, same side of the period end",
-                _ => "earlier, same side of the period end",
+                ChangeKind::CloseDateLater => {
+                    "later, neither pushed out of nor pulled into the period"
+                }
+                _ => "earlier, neither pushed out of nor pulled into the period",
             };
             (
                 days,
@@ -637,7 +639,7 @@ fn ledger_formula(kind: ChangeKind) -> &'static str {
             "close date outside the period in the earlier snapshot and inside it in the later one; value = later − earlier close date in days"
         }
         ChangeKind::CloseDateLater | ChangeKind::CloseDateEarlier => {
-            "close date differs between the snapshots without crossing into or out of the period; value = later − earlier close date in days"
+            "close date differs between the snapshots and the move is neither a push out of the period (from inside it to after its end) nor a pull into it (from after its end to inside it); value = later − earlier close date in days"
         }
         ChangeKind::AmountUp | ChangeKind::AmountDown => {
             "both amounts known, in the same currency and different; value = later − earlier amount, when in the reporting currency"
@@ -937,9 +939,14 @@ impl<'s, 'a> Accuracy<'s, 'a> {
     /// Adds a call's exclusions, and its rows as evidence except for the won part: the evidence
     /// of the accuracy is the won rows of the actuals and the Commit (and Best Case) rows of the
     /// calls, which keeps it to one row per deal per call at region scale.
+    ///
+    /// A call made only of won deals lists its won rows: without them it would count and show nothing.
     fn add_call(&mut self, call: &RepCall<'s, 'a>, variant: Variant) {
+        let only_won = call
+            .parts(variant)
+            .all(|side| std::ptr::eq(side, &call.won) || side.rows.is_empty());
         for side in call.parts(variant) {
-            if !std::ptr::eq(side, &call.won) {
+            if only_won || !std::ptr::eq(side, &call.won) {
                 self.rows.extend_from_slice(&side.rows);
             }
             self.left_out.merge(&side.left_out);
@@ -1060,6 +1067,14 @@ fn accuracy(context: &Context) -> Vec<Insight> {
                     sums.add_pair(call.amount(variant), rep_actual.amount);
                     sums.add_actual_side(quarter_idx, rep_actual);
                     sums.add_call(call, variant);
+                }
+                // A week in which no rep has a row in its call or its actual counts nothing.
+                let any_rows = present.iter().any(|rep| {
+                    calls.get(rep).is_some_and(|call| call.has_rows(variant))
+                        || actual.get(rep).is_some_and(|side| !side.is_empty())
+                });
+                if !any_rows {
+                    continue;
                 }
                 let sums = by_week[v].entry(week).or_default();
                 sums.add_pair(team_call, team_actual);

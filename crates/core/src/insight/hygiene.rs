@@ -26,7 +26,8 @@
 //!   Stays that ended in a stage of equal or unknown rank are left out and counted.
 //! - **Win rate (count)** = won ÷ (won + lost); **win rate (value)** = won amount ÷ closed amount,
 //!   over the deals of the current snapshot closed with a close date in the window. "No decision"
-//!   is counted as lost, as Salesforce records it as Closed Lost.
+//!   counts as lost where the export or mapping marks it lost (Salesforce records it as Closed
+//!   Lost); a deal the export still shows as open is not counted.
 //! - **Sales cycle** = close date − created date over the same closed deals, median and mean, for
 //!   won deals only and for won + lost.
 //! - **Sales velocity** = (# open opportunities × average deal size × win rate) ÷ cycle length in
@@ -290,24 +291,35 @@ struct StageStatus<'a> {
 }
 
 impl<'a> StageStatus<'a> {
-    /// The stages of the current snapshot's deals, by the status of the deals carrying them (a
-    /// stage any closed deal carries is a closed stage), then the usual names for the rest.
+    /// The stages of the current snapshot's deals: a stage all of whose deals are won is a won
+    /// stage, one all of whose deals are lost a lost stage; any other stage (with open deals, or
+    /// with both won and lost ones, as in exports where the stage stays at the last phase and a
+    /// status column says how the deal closed) is known by its name only.
     fn new(context: &Context<'a>) -> StageStatus<'a> {
-        let mut known: IdMap<&'a str, DealStatus> = IdMap::default();
+        // (open, won, lost) deals per stage.
+        let mut counts: IdMap<&'a str, [usize; 3]> = IdMap::default();
         for deal in &context.current().deals {
             let Some(stage) = deal.opp.stage.as_deref() else {
                 continue;
             };
-            let status = known.entry(stage).or_insert(DealStatus::Open);
-            if deal.opp.status != DealStatus::Open {
-                *status = deal.opp.status;
-            }
+            let slot = match deal.opp.status {
+                DealStatus::Open => 0,
+                DealStatus::Won => 1,
+                DealStatus::Lost => 2,
+            };
+            counts.entry(stage).or_default()[slot] += 1;
         }
-        for (stage, status) in known.iter_mut() {
-            if *status == DealStatus::Open {
-                *status = status_by_name(stage);
-            }
-        }
+        let known = counts
+            .into_iter()
+            .map(|(stage, [open, won, lost])| {
+                let status = match (open, won, lost) {
+                    (0, won, 0) if won > 0 => DealStatus::Won,
+                    (0, 0, lost) if lost > 0 => DealStatus::Lost,
+                    _ => status_by_name(stage),
+                };
+                (stage, status)
+            })
+            .collect();
         StageStatus { known }
     }
 
@@ -1334,6 +1346,10 @@ fn evaluate_filters(
     let percentile = settings.stage_age_percentile;
     let mut stage_matches = Vec::new();
     for age in &durations.open_ages {
+        // The same condition as the per-deal insight, so the cockpit's count equals the list.
+        if durations.status.lookup(age.stage) != DealStatus::Open {
+            continue;
+        }
         let Some(distribution) = durations.distribution(age.stage) else {
             continue;
         };
@@ -1740,7 +1756,7 @@ fn closed_deal_insights(context: &Context, window: &Window) -> Vec<Insight> {
     let currency = context.currency.as_deref();
     let (won, lost) = (closed.won.len(), closed.lost.len());
     let closed_description = format!(
-        "won and lost deals of the snapshot of {} with a close date in {}; \"no decision\" is counted as lost, as Salesforce records it as Closed Lost",
+        "won and lost deals of the snapshot of {} with a close date in {}; \"no decision\" counts as lost where the export or mapping marks it lost, as Salesforce records it as Closed Lost",
         context.current().as_of,
         window.words()
     );
@@ -1768,7 +1784,7 @@ fn closed_deal_insights(context: &Context, window: &Window) -> Vec<Insight> {
             n: won + lost,
             excluded: closed.excluded(),
         },
-        formula: "won ÷ (won + lost); \"no decision\" counted as lost".into(),
+        formula: "won ÷ (won + lost); \"no decision\" counts as lost where the export or mapping marks it lost".into(),
         text: match win_rate {
             Some(rate) => format!(
                 "Win rate {} by count ({won} won of {} closed in {}).",
@@ -1814,7 +1830,7 @@ fn closed_deal_insights(context: &Context, window: &Window) -> Vec<Insight> {
         reference: None,
         period: Some(window.period()),
         population: value_population,
-        formula: "won amount ÷ closed (won + lost) amount; \"no decision\" counted as lost".into(),
+        formula: "won amount ÷ closed (won + lost) amount; \"no decision\" counts as lost where the export or mapping marks it lost".into(),
         text: match value_rate {
             Some(rate) => format!(
                 "Win rate {} by value ({} won of {} closed in {}).",
@@ -1859,7 +1875,7 @@ fn closed_deal_insights(context: &Context, window: &Window) -> Vec<Insight> {
             context.current().as_of,
             window.words(),
             if measure == "cycle_length_closed" {
-                "; \"no decision\" is counted as lost"
+                "; \"no decision\" counts as lost where the export or mapping marks it lost"
             } else {
                 ""
             }
@@ -1969,7 +1985,7 @@ fn velocity(
     };
     let mut population = Population {
         description: format!(
-            "open deals of the snapshot of {} (the count), and won and lost deals of that snapshot with a close date in {} (average won deal size, win rate, cycle length; \"no decision\" is counted as lost)",
+            "open deals of the snapshot of {} (the count), and won and lost deals of that snapshot with a close date in {} (average won deal size, win rate, cycle length; \"no decision\" counts as lost where the export or mapping marks it lost)",
             current.as_of,
             window.words()
         ),

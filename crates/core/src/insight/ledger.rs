@@ -6,8 +6,9 @@
 //!   or no longer matched by the report's filters: an export cannot tell which).
 //! - **won** / **lost**: open in `from`, won / lost in `to`; **reopened**: closed in `from`, open in `to`.
 //! - **pushed out**: close date inside the period in `from`, after the period's end in `to`;
-//!   **pulled in**: close date outside the period in `from`, inside it in `to`; any other change of
-//!   close date is **close date later** or **close date earlier**.
+//!   **pulled in**: close date after the period's end in `from`, inside the period in `to`; any
+//!   other change of close date (including a past close date moved into the period) is **close
+//!   date later** or **close date earlier**.
 //! - **amount up** / **amount down**: both amounts known and in the same currency, and different.
 //! - **category moved**: the forecast category differs (a won or lost deal's category move is part
 //!   of its win or loss and is not listed again).
@@ -88,8 +89,12 @@ impl ChangeKind {
             ChangeKind::Reopened => "Reopened",
             ChangeKind::PushedOut => "Pushed out of the period",
             ChangeKind::PulledIn => "Pulled into the period",
-            ChangeKind::CloseDateLater => "Close date later (same side of the period end)",
-            ChangeKind::CloseDateEarlier => "Close date earlier (same side of the period end)",
+            ChangeKind::CloseDateLater => {
+                "Close date later (neither pushed out of nor pulled into the period)"
+            }
+            ChangeKind::CloseDateEarlier => {
+                "Close date earlier (neither pushed out of nor pulled into the period)"
+            }
             ChangeKind::AmountUp => "Amount up",
             ChangeKind::AmountDown => "Amount down",
             ChangeKind::CategoryMoved => "Forecast category moved",
@@ -193,7 +198,7 @@ fn compare(context: &Context, earlier: &Deal, later: &Deal, changes: &mut Vec<Ch
         let period = &context.period;
         let kind = if period.contains(old) && new > period.end {
             ChangeKind::PushedOut
-        } else if !period.contains(old) && period.contains(new) {
+        } else if old > period.end && period.contains(new) {
             ChangeKind::PulledIn
         } else if new > old {
             ChangeKind::CloseDateLater
@@ -286,4 +291,81 @@ fn status_text(status: DealStatus) -> String {
         DealStatus::Lost => "lost",
     }
     .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::insight::{Dataset, Index, Settings};
+    use crate::model::{Opportunity, Snapshot};
+
+    fn date(text: &str) -> chrono::NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn snapshot(as_of: &str, close_dates: &[(&str, &str)]) -> Snapshot {
+        Snapshot {
+            as_of: date(as_of),
+            source_file: format!("{as_of}.csv"),
+            opportunities: close_dates
+                .iter()
+                .map(|(id, close)| Opportunity {
+                    id: id.to_string(),
+                    name: id.to_string(),
+                    close_date: Some(date(close)),
+                    ..Default::default()
+                })
+                .collect(),
+        }
+    }
+
+    /// The period is 2026-10-01 to 2026-12-31. Only a move from after its end into it is a pull-in;
+    /// a past close date moved into the period is a later close date, as hygiene counts it a push.
+    #[test]
+    fn close_date_moves_relative_to_the_period() {
+        let dataset = Dataset {
+            snapshots: vec![
+                snapshot(
+                    "2026-11-06",
+                    &[
+                        ("past-into", "2026-09-15"),
+                        ("after-into", "2027-01-20"),
+                        ("in-out", "2026-12-01"),
+                        ("past-after", "2026-09-01"),
+                        ("in-past", "2026-11-01"),
+                    ],
+                ),
+                snapshot(
+                    "2026-11-13",
+                    &[
+                        ("past-into", "2026-11-30"),
+                        ("after-into", "2026-12-20"),
+                        ("in-out", "2027-02-01"),
+                        ("past-after", "2027-03-01"),
+                        ("in-past", "2026-09-30"),
+                    ],
+                ),
+            ],
+            ..Default::default()
+        };
+        let index = Index::new(&dataset);
+        let settings = Settings::new(date("2026-11-13"));
+        let context = Context::new(&index, &settings).unwrap();
+        let kinds: Vec<(String, ChangeKind)> =
+            ledger(&context, &context.snapshots[0], &context.snapshots[1])
+                .into_iter()
+                .map(|change| (change.record_id, change.kind))
+                .collect();
+        let expected = [
+            ("past-into", ChangeKind::CloseDateLater),
+            ("after-into", ChangeKind::PulledIn),
+            ("in-out", ChangeKind::PushedOut),
+            ("past-after", ChangeKind::CloseDateLater),
+            ("in-past", ChangeKind::CloseDateEarlier),
+        ];
+        assert_eq!(
+            kinds,
+            expected.map(|(id, kind)| (id.to_string(), kind)).to_vec()
+        );
+    }
 }

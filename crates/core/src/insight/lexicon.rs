@@ -64,6 +64,11 @@ pub const BANNED: &[&str] = &[
     "needs coaching",
     "lagging",
     "laggard",
+    "behind plan",
+    "ahead of plan",
+    "on track",
+    "off track",
+    "slipping",
 ];
 
 /// Every rule of an analysis that does not hold, in words (empty when all hold):

@@ -117,7 +117,7 @@ pub struct Settings {
     pub fiscal_year_start_month: u32,
     /// The plan (quota) for the current period, in the reporting currency, when the user set one.
     pub plan: Option<f64>,
-    /// The currency amounts are reported in. Unset: the currency most open deals carry.
+    /// The currency amounts are reported in. Unset: the currency most deals of the current snapshot carry.
     pub currency: Option<String>,
     /// Attention filter: open deals whose days in their current stage lie above this percentile of
     /// the team's days in that stage.
