@@ -61,21 +61,8 @@ fn evidence_insights(dataset: &Dataset, as_of: &str) -> Vec<Insight> {
         .iter()
         .find(|s| s.module == Module::Evidence)
         .unwrap();
-    for insight in &section.insights {
-        assert!(
-            lexicon::violations(&insight.text).is_empty(),
-            "{}",
-            insight.text
-        );
-        assert!(!insight.formula.is_empty());
-        if insight.population.n > 0 {
-            assert!(!insight.evidence.is_empty(), "{}", insight.key);
-        }
-    }
-    let mut keys: Vec<&str> = section.insights.iter().map(|i| i.key.as_str()).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    assert_eq!(keys.len(), section.insights.len(), "keys are unique");
+    let broken = lexicon::broken_rules(&analysis);
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
     section.insights.clone()
 }
 

@@ -71,12 +71,8 @@ pub const BANNED: &[&str] = &[
     "slipping",
 ];
 
-/// Every rule of an analysis that does not hold, in words (empty when all hold):
-/// unique keys, a formula and a population description on every insight, evidence rows whenever
-/// the population counts any record, and no banned phrase in any text, formula or population.
-///
-/// Data values (deal, rep and stage names) are the user's own words, not Lens's: the subject's
-/// label is masked before the wording is checked.
+/// Every rule of an analysis that does not hold, in words (empty when all hold): unique keys,
+/// and [`broken_insight_rules`] for each insight.
 pub fn broken_rules(analysis: &super::Analysis) -> Vec<String> {
     let mut broken = Vec::new();
     let mut keys = std::collections::HashSet::new();
@@ -84,30 +80,54 @@ pub fn broken_rules(analysis: &super::Analysis) -> Vec<String> {
         if !keys.insert(insight.key.as_str()) {
             broken.push(format!("{}: key used twice", insight.key));
         }
-        if insight.formula.trim().is_empty() {
-            broken.push(format!("{}: no formula", insight.key));
+        broken.extend(broken_insight_rules(insight));
+    }
+    broken
+}
+
+/// The rules one insight keeps, as a list of those it breaks: a formula and a population
+/// description, evidence rows whenever the population counts any record, and no banned phrase in
+/// any text Lens wrote for it (sentence, formula, population, exclusion reasons, the method or
+/// description of its reference).
+pub fn broken_insight_rules(insight: &super::Insight) -> Vec<String> {
+    let mut broken = Vec::new();
+    if insight.formula.trim().is_empty() {
+        broken.push(format!("{}: no formula", insight.key));
+    }
+    if insight.population.description.trim().is_empty() {
+        broken.push(format!("{}: no population description", insight.key));
+    }
+    if insight.population.n > 0 && insight.evidence.is_empty() {
+        broken.push(format!(
+            "{}: counts {} records but lists no evidence",
+            insight.key, insight.population.n
+        ));
+    }
+    let mut texts = vec![
+        ("text", insight.text.as_str()),
+        ("formula", insight.formula.as_str()),
+        ("population", insight.population.description.as_str()),
+    ];
+    texts.extend(
+        insight
+            .population
+            .excluded
+            .iter()
+            .map(|e| ("exclusion", e.reason.as_str())),
+    );
+    match &insight.reference {
+        Some(super::Reference::OwnHistory { method, .. }) => texts.push(("reference", method)),
+        Some(super::Reference::Distribution { description, .. }) => {
+            texts.push(("reference", description))
         }
-        if insight.population.description.trim().is_empty() {
-            broken.push(format!("{}: no population description", insight.key));
-        }
-        if insight.population.n > 0 && insight.evidence.is_empty() {
+        _ => {}
+    }
+    for (what, text) in texts {
+        for phrase in violations(text) {
             broken.push(format!(
-                "{}: counts {} records but lists no evidence",
-                insight.key, insight.population.n
+                "{}: {what} contains \"{phrase}\": {text}",
+                insight.key
             ));
-        }
-        for (what, text) in [
-            ("text", &insight.text),
-            ("formula", &insight.formula),
-            ("population", &insight.population.description),
-        ] {
-            let masked = text.replace(&insight.subject.label, "SUBJECT");
-            for phrase in violations(&masked) {
-                broken.push(format!(
-                    "{}: {what} contains \"{phrase}\": {text}",
-                    insight.key
-                ));
-            }
         }
     }
     broken
