@@ -26,8 +26,7 @@
 //!
 //! Nothing here judges: a difference is stated as the two values and the import's date.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -832,7 +831,7 @@ fn push_position(context: &Context, deal: &Deal) -> Insight {
     } else {
         // One lookup per row of every snapshot: a fast hash matters here (ids are the CRM's, so
         // there is no adversary to guard against).
-        let open_ids: HashMap<&str, usize, BuildHasherDefault<FastHasher>> = current
+        let open_ids: rustc_hash::FxHashMap<&str, usize> = current
             .open_deals()
             .enumerate()
             .map(|(idx, d)| (d.opp.id.as_str(), idx))
@@ -903,27 +902,6 @@ fn push_position(context: &Context, deal: &Deal) -> Insight {
             evidence,
         },
     )
-}
-
-/// A multiply-rotate hash (the scheme of rustc's FxHasher) for record ids.
-#[derive(Default)]
-struct FastHasher {
-    hash: u64,
-}
-
-impl Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.hash = (self.hash.rotate_left(5) ^ u64::from_le_bytes(word))
-                .wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.hash
-    }
 }
 
 /// `1` → "1 day", `12.5` → "12.5 days".
