@@ -122,6 +122,7 @@ pub struct StageEntry {
 /// Built once when the data is loaded (the panel keeps it while the user changes settings);
 /// [`analyze_indexed`](super::analyze_indexed) then runs in time proportional to what it reads.
 pub struct Index<'a> {
+    dataset: &'a Dataset,
     snapshots: Vec<DatedSnapshot<'a>>,
     history: HashMap<&'a str, Vec<Event<'a>>>,
     user_names: HashMap<&'a str, &'a str>,
@@ -129,6 +130,12 @@ pub struct Index<'a> {
 }
 
 impl<'a> Index<'a> {
+    /// The data the index was built from (the account, renewal and program tables are read
+    /// from here as they are).
+    pub fn dataset(&self) -> &'a Dataset {
+        self.dataset
+    }
+
     pub fn new(dataset: &'a Dataset) -> Index<'a> {
         let snapshots = merge_snapshots(dataset);
         let mut history: HashMap<&str, Vec<Event>> = HashMap::default();
@@ -154,6 +161,7 @@ impl<'a> Index<'a> {
         let mut stage_ranks = stage_ranks(&snapshots);
         break_rank_ties(&mut stage_ranks, &history);
         Index {
+            dataset,
             snapshots,
             history,
             user_names,

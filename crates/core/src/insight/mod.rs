@@ -30,7 +30,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::import::{ImportReport, TableKind};
-use crate::model::{HistoryEvent, Snapshot, User};
+use crate::model::{
+    Account, ChurnEvent, ExperimentAssignment, HistoryEvent, ProgramMilestones, Snapshot,
+    Subscription, Ticket, UsagePoint, User,
+};
 
 pub use context::{Context, Index, Period};
 pub use ledger::{Change, ChangeKind, ledger};
@@ -43,13 +46,39 @@ pub use render::markdown;
 /// The version of the JSON shape of [`Analysis`]; raised whenever a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// The data an analysis reads: every snapshot of the opportunity list, the field history, and the
-/// users (to show owner names where exports carry user ids).
+/// The data an analysis reads: every snapshot of the opportunity list, the field history, the
+/// users (to show owner names where exports carry user ids), and the account, renewal and program
+/// tables, each with the file it came from (for evidence).
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
     pub snapshots: Vec<Snapshot>,
     pub history: Vec<HistoryLog>,
     pub users: Vec<User>,
+    pub accounts: Vec<FileRows<Account>>,
+    pub subscriptions: Vec<FileRows<Subscription>>,
+    pub usage: Vec<FileRows<UsagePoint>>,
+    pub tickets: Vec<FileRows<Ticket>>,
+    pub churn_events: Vec<FileRows<ChurnEvent>>,
+    pub milestones: Vec<FileRows<ProgramMilestones>>,
+    pub assignments: Vec<FileRows<ExperimentAssignment>>,
+}
+
+/// The rows of one imported table, with the file they came from (evidence names the file and line).
+#[derive(Debug, Clone)]
+pub struct FileRows<T> {
+    pub source_file: String,
+    pub rows: Vec<T>,
+}
+
+impl<T> FileRows<T> {
+    /// Every row of every file, with its file name.
+    pub fn iter_all(files: &[FileRows<T>]) -> impl Iterator<Item = (&str, &T)> {
+        files.iter().flat_map(|file| {
+            file.rows
+                .iter()
+                .map(move |row| (file.source_file.as_str(), row))
+        })
+    }
 }
 
 /// What [`Dataset::add`] did with an import.
@@ -60,7 +89,9 @@ pub enum Added {
     Snapshot(NaiveDate),
     History,
     Users,
-    /// A table kind no module of this analysis reads (accounts, renewals, program tables).
+    /// An account, renewal or program table, kept for the modules that read it.
+    Table(TableKind),
+    /// A table kind no module of this analysis reads (roles).
     NotRead,
 }
 
@@ -96,9 +127,32 @@ impl Dataset {
                 self.users.extend(report.data.users);
                 Added::Users
             }
-            _ => Added::NotRead,
+            kind => {
+                let file = report.file_name;
+                let data = report.data;
+                let pushed = push_rows(&mut self.accounts, &file, data.accounts)
+                    | push_rows(&mut self.subscriptions, &file, data.subscriptions)
+                    | push_rows(&mut self.usage, &file, data.usage)
+                    | push_rows(&mut self.tickets, &file, data.tickets)
+                    | push_rows(&mut self.churn_events, &file, data.churn_events)
+                    | push_rows(&mut self.milestones, &file, data.milestones)
+                    | push_rows(&mut self.assignments, &file, data.assignments);
+                if pushed { Added::Table(kind) } else { Added::NotRead }
+            }
         }
     }
+}
+
+/// Keeps `rows` under their file name; false when there are none.
+fn push_rows<T>(files: &mut Vec<FileRows<T>>, source_file: &str, rows: Vec<T>) -> bool {
+    if rows.is_empty() {
+        return false;
+    }
+    files.push(FileRows {
+        source_file: source_file.to_string(),
+        rows,
+    });
+    true
 }
 
 /// The change events of one history export, with the file they came from (for evidence).
