@@ -184,6 +184,12 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// The imported tables as they are (accounts, renewals, program data); modules that read
+    /// them cut them at the as-of date themselves.
+    pub fn dataset(&self) -> &'a Dataset {
+        self.index.dataset()
+    }
+
     pub fn new(index: &'a Index<'a>, settings: &'a Settings) -> Result<Context<'a>, AnalyzeError> {
         if !(1..=12).contains(&settings.fiscal_year_start_month) {
             return Err(AnalyzeError::Setting {
