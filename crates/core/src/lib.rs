@@ -30,3 +30,4 @@
 pub mod import;
 pub mod insight;
 pub mod model;
+pub mod store;

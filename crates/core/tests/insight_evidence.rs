@@ -317,6 +317,7 @@ fn first_filled_from_field_history_before_and_after_stage_entry() {
             events: history,
         }],
         users: Vec::new(),
+        ..Dataset::default()
     };
     let insights = evidence_insights(&dataset, "2026-11-13");
     let timing = find(

@@ -430,6 +430,7 @@ fn district() -> Dataset {
             events: history(),
         }],
         users: Vec::new(),
+        ..Dataset::default()
     }
 }
 
@@ -845,6 +846,7 @@ fn accuracy_dataset() -> Dataset {
             )],
         }],
         users: Vec::new(),
+        ..Dataset::default()
     }
 }
 
@@ -1109,6 +1111,7 @@ proptest! {
             snapshots: vec![snapshot("2026-11-13", deals.clone())],
             history: Vec::new(),
             users: Vec::new(),
+                    ..Dataset::default()
         };
         let mut settings = Settings::new(date("2026-11-13"));
         settings.currency = Some("USD".into());

@@ -271,6 +271,7 @@ fn ties_fixture() -> Dataset {
         )],
         history: history(events),
         users: Vec::new(),
+        ..Dataset::default()
     }
 }
 
@@ -395,6 +396,7 @@ fn snapshots_only_fixture() -> Dataset {
         ],
         history: Vec::new(),
         users: Vec::new(),
+        ..Dataset::default()
     }
 }
 
@@ -585,6 +587,7 @@ fn zero_length_stays_count_as_zero_days() {
         )],
         history: history(events),
         users: Vec::new(),
+        ..Dataset::default()
     };
     let analysis = run(&dataset, &settings("2026-11-13"));
     let stage = find(&analysis, "hygiene.stage_days.Negotiation");
@@ -648,6 +651,7 @@ fn a_push_then_a_pull_in_is_one_push() {
         )],
         history: history(events),
         users: Vec::new(),
+        ..Dataset::default()
     };
     let analysis = run(
         &dataset,
@@ -1018,6 +1022,7 @@ fn a_history_without_close_date_rows_leaves_pushes_to_the_snapshots() {
             5,
         )]),
         users: Vec::new(),
+        ..Dataset::default()
     };
     let analysis = run(
         &dataset,

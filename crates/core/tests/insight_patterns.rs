@@ -70,6 +70,7 @@ fn patterns(snapshots: Vec<Snapshot>, settings: &Settings) -> Vec<Insight> {
         snapshots,
         history: Vec::new(),
         users: Vec::new(),
+        ..Dataset::default()
     };
     let analysis = analyze(&dataset, settings).unwrap();
     let section = analysis

@@ -267,6 +267,7 @@ fn history_rows_and_snapshot_changes_oldest_first() {
             }],
         }],
         users: Vec::new(),
+        ..Dataset::default()
     };
     let view = record_view(&Index::new(&dataset), &settings(), ID, None).unwrap();
     check_wording(&view);

@@ -714,6 +714,7 @@ mod tests {
                 ],
             }],
             users: Vec::new(),
+            ..Dataset::default()
         };
         let index = Index::new(&dataset);
         let settings = Settings::new(date("2026-11-13"));

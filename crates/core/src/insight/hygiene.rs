@@ -2184,6 +2184,7 @@ mod tests {
                 events,
             }],
             users: Vec::new(),
+            ..Dataset::default()
         };
         let settings = Settings::new("2026-11-13".parse().unwrap());
         let index = super::super::Index::new(&dataset);

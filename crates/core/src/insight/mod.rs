@@ -137,7 +137,11 @@ impl Dataset {
                     | push_rows(&mut self.churn_events, &file, data.churn_events)
                     | push_rows(&mut self.milestones, &file, data.milestones)
                     | push_rows(&mut self.assignments, &file, data.assignments);
-                if pushed { Added::Table(kind) } else { Added::NotRead }
+                if pushed {
+                    Added::Table(kind)
+                } else {
+                    Added::NotRead
+                }
             }
         }
     }

@@ -1,0 +1,307 @@
+//! How an import is laid out for storage: a small description ([`StoredImport`]) and the typed
+//! records cut into chunks of binary data.
+//!
+//! The extension keeps every import in IndexedDB. One object per row would make a region's cache
+//! (100,000 opportunities × 52 snapshots) millions of objects, each paying IndexedDB's structured
+//! clone; instead the records of an import are encoded with `postcard` (compact, serde-based) in
+//! chunks of [`RECORDS_PER_CHUNK`] records, and the description (file, format, as-of date, counts,
+//! rejected rows) stays a plain object the Data screen lists without decoding any chunk.
+//!
+//! This module is pure: bytes in, bytes out. Where the bytes live is the extension's business.
+//! [`encode`] and [`decode`] are inverse: `decode(encode(report))` gives the report back
+//! (tested below and in the extension's storage round-trip tests).
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::import::{
+    AsOfSource, DateOrder, Format, ImportReport, ImportedData, Rejection, TableKind,
+};
+
+/// The version of the chunk encoding; a stored import with another version is refused by
+/// [`decode`] rather than misread.
+pub const ENCODING_VERSION: u32 = 1;
+
+/// Records per chunk: large enough that a district snapshot is a couple of chunks, small enough
+/// that one chunk stays well under a megabyte.
+pub const RECORDS_PER_CHUNK: usize = 4096;
+
+/// What is kept about one import besides its records: everything the import summary and the Data
+/// screen show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredImport {
+    pub file_name: String,
+    /// Size of the file the user imported, in bytes.
+    pub file_bytes: u64,
+    /// When the import was made, as the browser's clock gave it (ISO 8601); the core never reads a clock.
+    pub imported_at: String,
+    pub format: Format,
+    pub as_of: Option<NaiveDate>,
+    pub as_of_source: Option<AsOfSource>,
+    pub date_order: Option<DateOrder>,
+    pub columns: Vec<(String, String)>,
+    pub unused_columns: Vec<String>,
+    pub data_rows: usize,
+    pub stored_rows: usize,
+    pub rejected: Vec<Rejection>,
+    pub notes: Vec<String>,
+    /// How many chunks hold the records, numbered from 0.
+    pub chunk_count: u32,
+    /// Total encoded size of the chunks, in bytes.
+    pub encoded_bytes: u64,
+    pub encoding_version: u32,
+}
+
+/// A stored import that cannot be read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// Stored by a version of Lens with another chunk encoding.
+    EncodingVersion { file_name: String, found: u32 },
+    /// Fewer or more chunks than the description lists (an interrupted write, or tampering).
+    ChunkCount {
+        file_name: String,
+        expected: u32,
+        found: usize,
+    },
+    /// A chunk's bytes do not decode.
+    Chunk {
+        file_name: String,
+        chunk: usize,
+        detail: String,
+    },
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::EncodingVersion { file_name, found } => write!(
+                f,
+                "{file_name}: stored with encoding version {found}, this version of Lens reads {ENCODING_VERSION}; import the file again"
+            ),
+            StoreError::ChunkCount {
+                file_name,
+                expected,
+                found,
+            } => write!(
+                f,
+                "{file_name}: {found} stored chunks where {expected} were written; import the file again"
+            ),
+            StoreError::Chunk {
+                file_name,
+                chunk,
+                detail,
+            } => write!(f, "{file_name}: chunk {chunk} does not decode ({detail})"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Splits an import into its description and its encoded record chunks.
+pub fn encode(
+    report: ImportReport,
+    file_bytes: u64,
+    imported_at: &str,
+) -> (StoredImport, Vec<Vec<u8>>) {
+    let chunks: Vec<Vec<u8>> = split(report.data)
+        .iter()
+        .map(|chunk| {
+            // Encoding plain data into a Vec cannot fail: postcard only fails on serde types it
+            // does not support (none in the model) or on a full fixed buffer (not used here).
+            postcard::to_allocvec(chunk).unwrap_or_default()
+        })
+        .collect();
+    let stored = StoredImport {
+        file_name: report.file_name,
+        file_bytes,
+        imported_at: imported_at.to_string(),
+        format: report.format,
+        as_of: report.as_of,
+        as_of_source: report.as_of_source,
+        date_order: report.date_order,
+        columns: report.columns,
+        unused_columns: report.unused_columns,
+        data_rows: report.data_rows,
+        stored_rows: report.stored_rows,
+        rejected: report.rejected,
+        notes: report.notes,
+        chunk_count: chunks.len() as u32,
+        encoded_bytes: chunks.iter().map(|chunk| chunk.len() as u64).sum(),
+        encoding_version: ENCODING_VERSION,
+    };
+    (stored, chunks)
+}
+
+/// Rebuilds the import from its description and its chunks, in chunk order.
+pub fn decode(stored: &StoredImport, chunks: &[Vec<u8>]) -> Result<ImportReport, StoreError> {
+    if stored.encoding_version != ENCODING_VERSION {
+        return Err(StoreError::EncodingVersion {
+            file_name: stored.file_name.clone(),
+            found: stored.encoding_version,
+        });
+    }
+    if chunks.len() != stored.chunk_count as usize {
+        return Err(StoreError::ChunkCount {
+            file_name: stored.file_name.clone(),
+            expected: stored.chunk_count,
+            found: chunks.len(),
+        });
+    }
+    let mut data = ImportedData::default();
+    for (index, bytes) in chunks.iter().enumerate() {
+        let chunk: ImportedData =
+            postcard::from_bytes(bytes).map_err(|error| StoreError::Chunk {
+                file_name: stored.file_name.clone(),
+                chunk: index,
+                detail: error.to_string(),
+            })?;
+        append(&mut data, chunk);
+    }
+    Ok(ImportReport {
+        file_name: stored.file_name.clone(),
+        format: stored.format,
+        as_of: stored.as_of,
+        as_of_source: stored.as_of_source,
+        date_order: stored.date_order,
+        columns: stored.columns.clone(),
+        unused_columns: stored.unused_columns.clone(),
+        data_rows: stored.data_rows,
+        stored_rows: stored.stored_rows,
+        rejected: stored.rejected.clone(),
+        notes: stored.notes.clone(),
+        data,
+    })
+}
+
+/// Dates an undated opportunity list with the date the user confirmed at import; a date the file
+/// states itself (a report footer) is kept. Other tables are left as they are.
+pub fn date_undated_snapshot(report: &mut ImportReport, confirmed: NaiveDate) {
+    if report.format.kind == TableKind::Opportunities && report.as_of.is_none() {
+        report.as_of = Some(confirmed);
+        report.as_of_source = Some(AsOfSource::Option);
+    }
+}
+
+/// Cuts the records into chunks of at most [`RECORDS_PER_CHUNK`] records; an import without
+/// records still gets one (empty) chunk, so every stored import has at least one.
+fn split(data: ImportedData) -> Vec<ImportedData> {
+    let mut chunks = vec![ImportedData::default()];
+    let mut room = RECORDS_PER_CHUNK;
+    macro_rules! cut {
+        ($field:ident) => {
+            for record in data.$field {
+                if room == 0 {
+                    chunks.push(ImportedData::default());
+                    room = RECORDS_PER_CHUNK;
+                }
+                if let Some(chunk) = chunks.last_mut() {
+                    chunk.$field.push(record);
+                }
+                room -= 1;
+            }
+        };
+    }
+    cut!(opportunities);
+    cut!(history);
+    cut!(accounts);
+    cut!(users);
+    cut!(roles);
+    cut!(subscriptions);
+    cut!(usage);
+    cut!(tickets);
+    cut!(churn_events);
+    cut!(milestones);
+    cut!(assignments);
+    chunks
+}
+
+fn append(data: &mut ImportedData, chunk: ImportedData) {
+    data.opportunities.extend(chunk.opportunities);
+    data.history.extend(chunk.history);
+    data.accounts.extend(chunk.accounts);
+    data.users.extend(chunk.users);
+    data.roles.extend(chunk.roles);
+    data.subscriptions.extend(chunk.subscriptions);
+    data.usage.extend(chunk.usage);
+    data.tickets.extend(chunk.tickets);
+    data.churn_events.extend(chunk.churn_events);
+    data.milestones.extend(chunk.milestones);
+    data.assignments.extend(chunk.assignments);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::{ImportOptions, import_file};
+
+    fn opportunities_csv(rows: usize) -> String {
+        let mut text = String::from("Opportunity ID,Opportunity Name,Stage,Amount,Close Date\n");
+        for row in 0..rows {
+            text.push_str(&format!(
+                "006000000000{row:03},Deal {row},Prospecting,{},2026-12-01\n",
+                1000 + row
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn decode_gives_back_what_encode_took_across_chunks() {
+        let csv = opportunities_csv(RECORDS_PER_CHUNK + 5);
+        let report = import_file("deals.csv", csv.as_bytes(), &ImportOptions::default()).unwrap();
+        let (stored, chunks) = encode(report.clone(), csv.len() as u64, "2026-11-21T10:00:00Z");
+        assert_eq!(stored.chunk_count, 2);
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(stored.data_rows, RECORDS_PER_CHUNK + 5);
+        assert_eq!(decode(&stored, &chunks).unwrap(), report);
+    }
+
+    #[test]
+    fn an_import_without_records_keeps_one_empty_chunk() {
+        let csv = "Opportunity ID,Opportunity Name,Stage,Amount,Close Date\n006000000000001,Deal,Prospecting,1,not a date\n";
+        let report = import_file("deals.csv", csv.as_bytes(), &ImportOptions::default()).unwrap();
+        assert_eq!(report.stored_rows, 0);
+        let (stored, chunks) = encode(report.clone(), 0, "");
+        assert_eq!(stored.chunk_count, 1);
+        assert_eq!(stored.rejected.len(), 1);
+        assert_eq!(decode(&stored, &chunks).unwrap(), report);
+    }
+
+    #[test]
+    fn missing_chunks_and_other_encodings_are_refused_by_name() {
+        let csv = opportunities_csv(3);
+        let report = import_file("deals.csv", csv.as_bytes(), &ImportOptions::default()).unwrap();
+        let (mut stored, chunks) = encode(report, 0, "");
+        assert_eq!(
+            decode(&stored, &[]).unwrap_err().to_string(),
+            "deals.csv: 0 stored chunks where 1 were written; import the file again"
+        );
+        let garbage = vec![vec![0xff_u8; 3]];
+        assert!(matches!(
+            decode(&stored, &garbage),
+            Err(StoreError::Chunk { chunk: 0, .. })
+        ));
+        stored.encoding_version = 99;
+        assert!(matches!(
+            decode(&stored, &chunks),
+            Err(StoreError::EncodingVersion { found: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn only_undated_opportunity_lists_take_the_confirmed_date() {
+        let csv = opportunities_csv(1);
+        let mut report =
+            import_file("deals.csv", csv.as_bytes(), &ImportOptions::default()).unwrap();
+        let confirmed = NaiveDate::from_ymd_opt(2026, 11, 13).unwrap();
+        date_undated_snapshot(&mut report, confirmed);
+        assert_eq!(report.as_of, Some(confirmed));
+        assert_eq!(report.as_of_source, Some(AsOfSource::Option));
+        let footer = NaiveDate::from_ymd_opt(2026, 1, 2).unwrap();
+        report.as_of = Some(footer);
+        date_undated_snapshot(&mut report, confirmed);
+        assert_eq!(report.as_of, Some(footer));
+    }
+}
