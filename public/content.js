@@ -5,8 +5,15 @@
 // which the page's own scripts could forge). It parses no meaning, stores nothing and sends
 // nothing anywhere but the panel; all analysis runs in the panel's wasm, in the extension origin.
 //
-// Selectors come from data/formats/FORMATS.md sections 5 and 6 (Salesforce Lightning, HubSpot);
-// the Dynamics 365 selectors are unverified against a live org.
+// Selectors come from data/formats/FORMATS.md sections 5 and 6 (Salesforce Lightning, HubSpot).
+// The Dynamics 365 selectors come from what public UI-test suites select on real orgs (Microsoft's
+// EasyRepro, Api.UCI/DTO/AppElementReference.cs, and Playwright/Selenium page objects):
+// [data-id="editFormRoot"], [data-id="header_title"], div[data-id="<name>-FieldSectionItemContainer"]
+// with label[id$="-field-label"], controls [data-id^="<name>.fieldControl-"] and the records a
+// lookup shows in [data-id$="_selected_tag_text"]; they are not verified against a live org.
+//
+// CRM pages are single-page apps that keep earlier records' pages (and inactive tabs) in the DOM,
+// hidden: every reader reads only the visible record page.
 (() => {
   'use strict';
 
@@ -62,9 +69,17 @@
    * layouts, console apps); null when pages exist but none is visible yet (mid-navigation).
    */
   function activeSalesforcePage() {
-    const pages = queryAll(document, 'one-record-home-flexipage2');
-    if (pages.length === 0) return document;
-    return pages.find(isVisible) ?? null;
+    return visibleScope('one-record-home-flexipage2');
+  }
+
+  /**
+   * The visible element among those matching `selector` (the record page a CRM shows now), or
+   * `document` when the page has no such element, or null when it has some but none is visible yet.
+   */
+  function visibleScope(selector) {
+    const scopes = queryAll(document, selector);
+    if (scopes.length === 0) return document;
+    return scopes.find(isVisible) ?? null;
   }
 
   function salesforceFields(page) {
@@ -100,23 +115,41 @@
   // HubSpot: /contacts/<portal>/record/<object type id>/<record id> (FORMATS.md 6).
   const HUBSPOT_RECORD_PATH = /^\/contacts\/(\d+)\/record\/(\d+-\d+)\/(\d+)(?:\/|$)/;
   const HUBSPOT_OBJECTS = { '0-1': 'Contact', '0-2': 'Company', '0-3': 'Deal', '0-5': 'Ticket' };
+  // Class names carry random suffixes; only partial attribute matches are stable.
+  const HUBSPOT_LABEL = '[data-selenium-test*="property-label"], [class*="PropertyLabel"]';
 
   function readHubSpot(url) {
     const match = HUBSPOT_RECORD_PATH.exec(url.pathname);
     if (!match) return undefined;
     const [, , objectTypeId, id] = match;
     const object = HUBSPOT_OBJECTS[objectTypeId] ?? objectTypeId;
-    const name = textOf(queryFirst(document, ['[data-selenium-test="highlightTitle"]']));
-    const sidebar = queryFirst(document, ['[data-test-id="left-sidebar"]']) ?? document;
+    // The left sidebar holds the title, the highlights and the properties.
+    const sidebar = visibleScope('[data-test-id="left-sidebar"]');
+    if (sidebar === null) return { crm: 'hubspot', object, id, name: null, fields: [] };
+    const name = textOf(queryAll(sidebar, '[data-selenium-test="highlightTitle"]').find(isVisible));
     const fields = new FieldList();
-    // Class names carry random suffixes; only partial attribute matches are stable.
-    for (const label of queryAll(sidebar, '[data-selenium-test*="property-label"], [class*="PropertyLabel"]')) {
-      const labelText = textOf(label).replace(/:$/, '');
-      const containerText = textOf(label.parentElement);
-      const value = containerText.startsWith(textOf(label)) ? containerText.slice(textOf(label).length).trim() : '';
-      fields.add(labelText, value);
+    // A label that wraps another label (a styled wrapper around the label) is not a label itself.
+    const labels = queryAll(sidebar, HUBSPOT_LABEL).filter((label) => !label.querySelector(HUBSPOT_LABEL));
+    for (const label of labels) {
+      fields.add(textOf(label).replace(/:$/, ''), hubSpotValue(label, sidebar));
     }
     return { crm: 'hubspot', object, id, name: name || null, fields: fields.list };
+  }
+
+  /**
+   * The value shown with a HubSpot property label: the nearest enclosing element that holds this
+   * label and nothing else labelled gives it, from its input (read-only inputs and textareas keep
+   * the value out of innerText) or else from its text without the label.
+   */
+  function hubSpotValue(label, sidebar) {
+    for (let node = label.parentElement; node && node !== sidebar; node = node.parentElement) {
+      if (node.querySelectorAll(HUBSPOT_LABEL).length > 1) break;
+      const control = [...node.querySelectorAll('input, textarea, select')].find(isVisible);
+      if (control) return inputText(control);
+      const value = textWithout(textOf(node), textOf(label));
+      if (value) return value;
+    }
+    return '';
   }
 
   // Dynamics 365: main.aspx?...&pagetype=entityrecord&etn=<entity>&id=<GUID> (FORMATS.md 4);
@@ -129,16 +162,31 @@
     const object = params.get('etn');
     const guid = GUID.exec(params.get('id') ?? '');
     if (!object || !guid) return undefined;
-    // Unverified against a live org: the Unified Interface form header and field containers.
-    const name = textOf(queryFirst(document, ['[data-id="header_title"]', 'h1[data-id*="header_title"]']));
+    const id = guid[1].toLowerCase();
+    // Unverified against a live org: the Unified Interface form, its header and field containers.
+    const form = visibleScope('[data-id="editFormRoot"]');
+    if (form === null) return { crm: 'dynamics', object, id, name: null, fields: [] };
+    const title = queryAll(form, '[data-id="header_title"]').find(isVisible);
     const fields = new FieldList();
-    for (const container of queryAll(document, '[data-id$="-FieldSectionItemContainer"]')) {
-      const label = textOf(container.querySelector('label'));
-      const input = container.querySelector('input, textarea, select');
-      const value = input ? inputText(input) : textOf(container).slice(label.length).trim();
-      fields.add(label, value);
+    for (const container of queryAll(form, '[data-id$="-FieldSectionItemContainer"]')) {
+      if (!isVisible(container)) continue;
+      const label = textOf(container.querySelector('label[id$="-field-label"]') ?? container.querySelector('label'));
+      fields.add(label, dynamicsValue(container, label));
     }
-    return { crm: 'dynamics', object, id: guid[1].toLowerCase(), name: name || null, fields: fields.list };
+    return { crm: 'dynamics', object, id, name: ownText(title) || textOf(title) || null, fields: fields.list };
+  }
+
+  /**
+   * The value a Dynamics field shows: the chosen records of a lookup (its search box is empty),
+   * else its visible control's value (inputs keep it out of innerText), else its text without
+   * the label (header fields show the value above the label).
+   */
+  function dynamicsValue(container, label) {
+    const chosen = [...container.querySelectorAll('[data-id$="_selected_tag_text"]')].filter(isVisible);
+    if (chosen.length > 0) return chosen.map(textOf).join('; ');
+    const control = [...container.querySelectorAll('input, textarea, select')].find(isVisible);
+    if (control) return inputText(control);
+    return textWithout(textOf(container), label);
   }
 
   /** Label/value pairs in page order, without exact duplicates (the highlights repeat details). */
@@ -176,10 +224,12 @@
   function queryAllInShadowRoots(root, selector) {
     const found = [];
     const pending = [];
+    // The panel's own shadow root is not the page's.
+    const isPageShadowRoot = (element) => element.shadowRoot && element !== panelHost;
     const enqueueShadowRootsUnder = (node) => {
-      if (node.shadowRoot) pending.push(node.shadowRoot);
+      if (node.shadowRoot && node !== panelHost) pending.push(node.shadowRoot);
       for (const element of node.querySelectorAll('*')) {
-        if (element.shadowRoot) pending.push(element.shadowRoot);
+        if (isPageShadowRoot(element)) pending.push(element.shadowRoot);
       }
     };
     enqueueShadowRootsUnder(root);
@@ -199,6 +249,21 @@
 
   function textOf(element) {
     return element ? clean(element.innerText ?? element.textContent) : '';
+  }
+
+  /** The element's own text, without its child elements' (a title without its save status). */
+  function ownText(element) {
+    if (!element) return '';
+    return clean([...element.childNodes].filter((node) => node.nodeType === Node.TEXT_NODE)
+      .map((node) => node.textContent).join(' '));
+  }
+
+  /** `text` without `label`, which precedes or follows the value; '' when nothing else is left. */
+  function textWithout(text, label) {
+    if (!label) return text;
+    if (text.startsWith(label)) return text.slice(label.length).trim();
+    if (text.endsWith(label)) return text.slice(0, -label.length).trim();
+    return text.replace(label, '').trim();
   }
 
   function inputText(input) {
@@ -365,6 +430,10 @@
   });
   const urlPoll = setInterval(checkUrl, URL_POLL_MS);
   window.addEventListener('popstate', checkUrl);
+  // history.pushState fires no event the page can hear, but the Navigation API (Chromium 102+)
+  // reports every change of the current entry, pushState included; the poll stays as a fallback.
+  const navigation = window.navigation;
+  navigation?.addEventListener('currententrychange', checkUrl);
 
   function stopFollowing() {
     observer.disconnect();
@@ -372,6 +441,7 @@
     clearTimeout(debounceTimer);
     rereadTimers.forEach(clearTimeout);
     window.removeEventListener('popstate', checkUrl);
+    navigation?.removeEventListener('currententrychange', checkUrl);
   }
 
   observer.observe(document.documentElement, { childList: true, subtree: true, characterData: true });

@@ -12,6 +12,24 @@ export class LensPanel {
     this.fileInput = frame.getByTestId('import-input');
   }
 
+  /** Waits until the panel shows the record with this id (the content script read it). */
+  async waitForRecord(id, timeout = undefined) {
+    await this.recordId.filter({ hasText: id }).waitFor({ timeout });
+  }
+
+  /**
+   * The record header's text with the list of fields read from the page opened, whitespace
+   * collapsed: the CRM's name, the object, id, name and every label followed by its value.
+   */
+  async recordText() {
+    // The field list sits in a <details> under the count; open it without toggling it shut.
+    await this.recordFieldCount.evaluate((count) => {
+      const details = count.closest('details');
+      if (details) details.open = true;
+    });
+    return (await this.recordHeader.innerText()).replace(/\s+/g, ' ').trim();
+  }
+
   /** Hands files to the panel's file picker, all at once, as a user selecting several would. */
   async importFiles(paths) {
     await this.fileInput.setInputFiles(paths);

@@ -207,9 +207,12 @@ pub(crate) fn build_extension(variant: Variant) -> Result<BuiltExtension, String
     })
 }
 
-/// A small static HTTP server on 127.0.0.1 for the demo CRM page (and, when given, the demo
-/// data). It serves the demo page at Lightning record paths, `/demo/…` from `public/demo`, and
-/// `/data/…` from the data folder. Each connection gets a thread, at most [`MAX_CONNECTIONS`] at
+/// A small static HTTP server on 127.0.0.1 for the demo CRM pages (and, when given, the demo
+/// data). It serves the demo pages at the record paths of the CRMs they imitate (Lightning
+/// `/lightning/r/Opportunity/<id>/view`, HubSpot `/contacts/<portal>/record/0-3/<deal id>`,
+/// Dynamics 365 `/main.aspx?…&etn=opportunity&id=<GUID>`), `/demo/…` from `public/demo`, and
+/// `/data/…` from the data folder. Pages get [`DEMO_PAGE_CSP`], or [`STRICT_PAGE_CSP`] when the
+/// query string has `csp=strict`. Each connection gets a thread, at most [`MAX_CONNECTIONS`] at
 /// once, with read and write timeouts; the server stops when dropped.
 pub(crate) struct DemoServer {
     address: SocketAddr,
@@ -223,6 +226,13 @@ const SOCKET_TIMEOUT: Duration = Duration::from_secs(5);
 /// What the demo page is served with: as strict as a CRM page, so the tests show that the
 /// content script and the panel iframe work under such a policy.
 const DEMO_PAGE_CSP: &str = "default-src 'self'; object-src 'none'; base-uri 'none'";
+/// The strict variant (`?csp=strict` on any page): nothing but the page's own scripts, styles and
+/// images, no frames, no connections, no inline code and Trusted Types required, as strict as a
+/// CRM could make it. The Lens panel must still appear.
+const STRICT_PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; font-src 'self'; connect-src 'none'; frame-src 'none'; child-src 'none'; \
+     worker-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'; \
+     frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types 'none'";
 
 impl DemoServer {
     pub(crate) fn start(demo_dir: &Path, data_dir: Option<&Path>) -> Result<DemoServer, String> {
@@ -303,7 +313,8 @@ fn serve_connection(stream: TcpStream, roots: &ServedRoots) -> std::io::Result<(
     if method != "GET" && method != "HEAD" {
         return respond(&stream, 405, "text/plain", b"only GET", None);
     }
-    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let target = target.split('#').next().unwrap_or("/");
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     match resolve(path, roots) {
         Resolved::Redirect(location) => {
             let head = format!(
@@ -318,7 +329,7 @@ fn serve_connection(stream: TcpStream, roots: &ServedRoots) -> std::io::Result<(
                 let content_type = content_type(&file);
                 let csp = content_type
                     .starts_with("text/html")
-                    .then_some(DEMO_PAGE_CSP);
+                    .then(|| page_csp(query));
                 let body = if method == "HEAD" { Vec::new() } else { body };
                 respond(&stream, 200, content_type, &body, csp)
             }
@@ -326,6 +337,15 @@ fn serve_connection(stream: TcpStream, roots: &ServedRoots) -> std::io::Result<(
         },
         Resolved::NoContent => respond(&stream, 204, "text/plain", b"", None),
         Resolved::NotFound => respond(&stream, 404, "text/plain", b"not found", None),
+    }
+}
+
+/// The policy a demo page is served with: [`STRICT_PAGE_CSP`] when the query has `csp=strict`.
+fn page_csp(query: &str) -> &'static str {
+    if query.split('&').any(|pair| pair == "csp=strict") {
+        STRICT_PAGE_CSP
+    } else {
+        DEMO_PAGE_CSP
     }
 }
 
@@ -357,6 +377,11 @@ fn resolve(path: &str, roots: &ServedRoots) -> Resolved {
         ["lightning", "r", "Opportunity", _id, "view"] => {
             Resolved::File(roots.demo_dir.join("opportunity.html"))
         }
+        ["contacts", portal, "record", "0-3", deal] if is_number(portal) && is_number(deal) => {
+            Resolved::File(roots.demo_dir.join("hubspot-deal.html"))
+        }
+        // Dynamics 365 names the entity and the record in the query, which the page reads.
+        ["main.aspx"] => Resolved::File(roots.demo_dir.join("dynamics-opportunity.html")),
         ["demo", rest @ ..] if !rest.is_empty() => Resolved::File(join_all(&roots.demo_dir, rest)),
         ["data", rest @ ..] if !rest.is_empty() => match &roots.data_dir {
             Some(data_dir) => Resolved::File(join_all(data_dir, rest)),
@@ -364,6 +389,10 @@ fn resolve(path: &str, roots: &ServedRoots) -> Resolved {
         },
         _ => Resolved::NotFound,
     }
+}
+
+fn is_number(segment: &&str) -> bool {
+    segment.bytes().all(|byte| byte.is_ascii_digit())
 }
 
 fn join_all(base: &Path, segments: &[&str]) -> PathBuf {
@@ -628,5 +657,29 @@ mod tests {
             resolve("/lightning/r/Opportunity/006Hp000015Yh7mIAC/view", &roots),
             Resolved::File(path) if path == Path::new("/demo/opportunity.html")
         ));
+    }
+
+    #[test]
+    fn server_serves_each_crm_page_at_its_record_path() {
+        let roots = ServedRoots {
+            demo_dir: PathBuf::from("/demo"),
+            data_dir: None,
+        };
+        assert!(matches!(
+            resolve("/contacts/24680135/record/0-3/31847265019", &roots),
+            Resolved::File(path) if path == Path::new("/demo/hubspot-deal.html")
+        ));
+        assert!(matches!(
+            resolve("/contacts/24680135/record/0-3/not-a-number", &roots),
+            Resolved::NotFound
+        ));
+        assert!(matches!(
+            resolve("/main.aspx", &roots),
+            Resolved::File(path) if path == Path::new("/demo/dynamics-opportunity.html")
+        ));
+        assert_eq!(page_csp("csp=strict"), STRICT_PAGE_CSP);
+        assert_eq!(page_csp("a=1&csp=strict"), STRICT_PAGE_CSP);
+        assert_eq!(page_csp(""), DEMO_PAGE_CSP);
+        assert_eq!(page_csp("csp=strictly"), DEMO_PAGE_CSP);
     }
 }
