@@ -12,6 +12,7 @@
 //! The entry point is [`analyze`]: a [`Dataset`] (snapshots, history, users) and [`Settings`]
 //! (with the as-of date, since the core reads no clock) in, an [`Analysis`] out.
 
+mod charts;
 mod cockpit;
 mod context;
 mod evidence;
@@ -35,6 +36,7 @@ use crate::model::{
     Subscription, Ticket, UsagePoint, User,
 };
 
+pub use charts::{Chart, ChartKind, ChartPoint};
 pub use context::{Context, Index, Period};
 pub use ledger::{Change, ChangeKind, ledger};
 pub use record::{
@@ -263,6 +265,9 @@ pub struct Analysis {
     pub currency: Option<String>,
     pub inputs: Inputs,
     pub sections: Vec<Section>,
+    /// The numbers behind the panel's charts (see `charts.rs`); each point names its insight.
+    #[serde(default)]
+    pub charts: Vec<Chart>,
 }
 
 impl Analysis {
@@ -506,6 +511,7 @@ pub fn analyze_indexed(index: &Index, settings: &Settings) -> Result<Analysis, A
         period: context.period.clone(),
         currency: context.currency.clone(),
         inputs: context.inputs(),
+        charts: charts::charts(&context, &sections),
         sections,
     })
 }
