@@ -98,6 +98,11 @@ pub enum Added {
 }
 
 impl Dataset {
+    /// The date of the newest snapshot: the as-of date an analysis takes when the user pins none.
+    pub fn latest_snapshot(&self) -> Option<NaiveDate> {
+        self.snapshots.iter().map(|snapshot| snapshot.as_of).max()
+    }
+
     /// Adds one import. An opportunity list becomes a snapshot dated by its own as-of date (a report
     /// footer or the date given at import), else by `undated_as_of`.
     pub fn add(&mut self, report: ImportReport, undated_as_of: NaiveDate) -> Added {

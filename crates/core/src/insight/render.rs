@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use super::{Analysis, Insight, Population, SubjectKind, Unit};
+use super::{
+    Analysis, EvidenceRef, Insight, Population, Reference, Section, SubjectKind, Unit,
+};
 
 /// `1234567.8` → `1,234,568` (whole units; amounts in exports are whole or cents).
 pub fn grouped(value: f64) -> String {
@@ -77,6 +79,68 @@ pub fn value_in_unit(value: Option<f64>, unit: &Unit) -> String {
     }
 }
 
+/// What a value is held against, in words, with numbers in the insight's unit.
+pub fn reference(reference: &Reference, unit: &Unit) -> String {
+    let in_unit = |value: f64| value_in_unit(Some(value), unit);
+    match reference {
+        Reference::Setting { name, value } => {
+            format!("setting {}: {}", measure_words(name), number(*value))
+        }
+        Reference::Distribution {
+            description,
+            n,
+            p50,
+            p90,
+            percentile,
+        } => format!(
+            "{} in a distribution of {n} ({description}): median {}, 90th percentile {}",
+            ordinal_percentile(*percentile),
+            in_unit(*p50),
+            in_unit(*p90)
+        ),
+        Reference::OwnHistory {
+            method,
+            n,
+            median,
+            low,
+            high,
+        } => format!(
+            "own history, {n} earlier points: median {}, band {} to {} ({method})",
+            in_unit(*median),
+            in_unit(*low),
+            in_unit(*high)
+        ),
+        Reference::Earlier { as_of, value } => format!("{} on {as_of}", in_unit(*value)),
+        Reference::SecondMeasure {
+            measure,
+            from,
+            to,
+            change,
+        } => {
+            let change = change.map_or_else(|| "change undefined (from 0)".to_string(), signed_percent);
+            format!(
+                "{} went from {} to {} ({change})",
+                measure_words(measure),
+                number(*from),
+                number(*to)
+            )
+        }
+    }
+}
+
+/// "at the 73rd percentile" from a percentile in percent.
+fn ordinal_percentile(percentile: f64) -> String {
+    let rounded = percentile.round() as i64;
+    let suffix = match (rounded % 10, rounded % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("at the {rounded}{suffix} percentile")
+}
+
 /// The population in words: "412 open deals in the current snapshot; left out: 3 (no amount)".
 pub fn population(population: &Population) -> String {
     let mut text = format!("n = {}: {}", population.n, population.description);
@@ -131,22 +195,13 @@ pub fn markdown(analysis: &Analysis) -> String {
         if section.insights.is_empty() {
             writeln!(out, "Nothing to describe in this data.").unwrap();
         }
-        let (records, others): (Vec<&Insight>, Vec<&Insight>) = section
-            .insights
-            .iter()
-            .partition(|insight| insight.subject.kind == SubjectKind::Record);
-        for insight in others {
+        let groups = display_groups(section);
+        for insight in groups.summary {
             write_insight(&mut out, insight);
         }
         // Record-level findings can run to thousands: each measure lists its first few records
         // (the JSON lists them all).
-        let mut by_measure: Vec<(&str, Vec<&Insight>)> = Vec::new();
-        for insight in records {
-            match by_measure.iter_mut().find(|(m, _)| *m == insight.measure) {
-                Some((_, list)) => list.push(insight),
-                None => by_measure.push((&insight.measure, vec![insight])),
-            }
-        }
+        let by_measure = groups.by_measure;
         for (measure, list) in by_measure {
             writeln!(
                 out,
@@ -169,6 +224,95 @@ pub fn markdown(analysis: &Analysis) -> String {
         }
     }
     out
+}
+
+/// A section's insights as the Markdown and the panel show them: findings about the pipeline,
+/// stages, reps and periods first, in the module's order; then record-level findings grouped by
+/// measure, in order of first appearance.
+pub struct DisplayGroups<'a> {
+    pub summary: Vec<&'a Insight>,
+    pub by_measure: Vec<(&'a str, Vec<&'a Insight>)>,
+}
+
+pub fn display_groups(section: &Section) -> DisplayGroups<'_> {
+    let (records, summary): (Vec<&Insight>, Vec<&Insight>) = section
+        .insights
+        .iter()
+        .partition(|insight| insight.subject.kind == SubjectKind::Record);
+    let mut by_measure: Vec<(&str, Vec<&Insight>)> = Vec::new();
+    for insight in records {
+        match by_measure.iter_mut().find(|(m, _)| *m == insight.measure) {
+            Some((_, list)) => list.push(insight),
+            None => by_measure.push((&insight.measure, vec![insight])),
+        }
+    }
+    DisplayGroups {
+        summary,
+        by_measure,
+    }
+}
+
+/// A measure key as words ("days_in_stage" → "days in stage").
+pub fn measure_words(measure: &str) -> String {
+    measure.replace('_', " ")
+}
+
+/// Makes a cell safe to open in a spreadsheet: text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return would be read as a formula, so it gets a leading apostrophe (OWASP's advice
+/// for CSV injection). Numbers Lens writes itself are not passed through here.
+pub fn spreadsheet_safe(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+/// CSV text (RFC 4180, CRLF) of a header and rows, every cell made spreadsheet-safe.
+pub fn csv_text(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    // Writing to a Vec cannot fail.
+    let _ = writer.write_record(header);
+    for row in rows {
+        let _ = writer.write_record(row.iter().map(|cell| spreadsheet_safe(cell)));
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// The rows behind a number, as CSV.
+pub fn evidence_csv(evidence: &[EvidenceRef]) -> String {
+    csv_text(
+        &["record_id", "field", "old_value", "new_value", "at", "snapshot_as_of", "source_file", "line"],
+        evidence.iter().map(|row| {
+            vec![
+                row.record_id.clone(),
+                row.field.clone().unwrap_or_default(),
+                row.old_value.clone().unwrap_or_default(),
+                row.new_value.clone().unwrap_or_default(),
+                row.at.map(|at| at.to_string()).unwrap_or_default(),
+                row.as_of.map(|date| date.to_string()).unwrap_or_default(),
+                row.source_file.clone(),
+                row.line.to_string(),
+            ]
+        }),
+    )
+}
+
+/// The rows an import rejected, as CSV: file, line, column, column name, reason.
+pub fn rejections_csv(file_name: &str, rejected: &[crate::import::Rejection]) -> String {
+    csv_text(
+        &["file", "line", "column", "column_name", "reason"],
+        rejected.iter().map(|rejection| {
+            vec![
+                file_name.to_string(),
+                rejection.line.to_string(),
+                rejection.column.map(|c| c.to_string()).unwrap_or_default(),
+                rejection.column_name.clone().unwrap_or_default(),
+                rejection.reason.clone(),
+            ]
+        }),
+    )
 }
 
 /// How many record-level findings of one measure the Markdown lists.
@@ -219,5 +363,25 @@ mod tests {
         assert_eq!(number(41.0), "41");
         assert_eq!(number(2.25), "2.2");
         assert_eq!(escape("<b>[x](y)</b>"), "\\<b\\>\\[x\\](y)\\</b\\>");
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_a_spreadsheet_would_run_are_quoted_as_text() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(spreadsheet_safe("+1"), "'+1");
+        assert_eq!(spreadsheet_safe("-2"), "'-2");
+        assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(spreadsheet_safe("\tx"), "'\tx");
+        assert_eq!(spreadsheet_safe("\rx"), "'\rx");
+        assert_eq!(spreadsheet_safe("Acme = 3"), "Acme = 3");
+        assert_eq!(
+            csv_text(&["a", "b"], [vec!["=1+1".to_string(), "x, \"y\"".to_string()]]),
+            "a,b\r\n'=1+1,\"x, \"\"y\"\"\"\r\n"
+        );
     }
 }
