@@ -5,7 +5,8 @@ use chrono::NaiveDate;
 use lens_core::import::{ImportOptions, import_file};
 use lens_core::insight::{ChartKind, Dataset, Settings, analyze, lexicon};
 
-const HEADER: &str = "Opportunity ID,Opportunity Name,Stage,Amount,Currency,Close Date,Forecast Category\n";
+const HEADER: &str =
+    "Opportunity ID,Opportunity Name,Stage,Amount,Currency,Close Date,Forecast Category\n";
 
 fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
@@ -84,14 +85,23 @@ fn waterfall_steps_add_up_to_the_change_of_open_pipeline() {
             ("2026-11-13", 0.0, 2320.0),
         ]
     );
-    assert!(chart.caption.contains("1 deal in another currency left out"), "{}", chart.caption);
+    assert!(
+        chart
+            .caption
+            .contains("1 deal in another currency left out"),
+        "{}",
+        chart.caption
+    );
     assert_eq!(lexicon::violations(&chart.caption), Vec::<&str>::new());
     // Every step that has evidence names an insight of the analysis.
     for point in &chart.points {
         if let Some(key) = &point.insight_key
             && point.value != 0.0
         {
-            assert!(analysis.insights().any(|insight| &insight.key == key), "{key}");
+            assert!(
+                analysis.insights().any(|insight| &insight.key == key),
+                "{key}"
+            );
         }
     }
 }
@@ -99,7 +109,16 @@ fn waterfall_steps_add_up_to_the_change_of_open_pipeline() {
 #[test]
 fn one_snapshot_gives_no_waterfall() {
     let mut dataset = Dataset::default();
-    snapshot(&mut dataset, "2026-11-13", &["A,Stays,Prospecting,100,USD,2026-12-01,Pipeline"]);
+    snapshot(
+        &mut dataset,
+        "2026-11-13",
+        &["A,Stays,Prospecting,100,USD,2026-12-01,Pipeline"],
+    );
     let analysis = analyze(&dataset, &Settings::new(date("2026-11-13"))).unwrap();
-    assert!(analysis.charts.iter().all(|chart| chart.key != "cockpit.pipeline_waterfall"));
+    assert!(
+        analysis
+            .charts
+            .iter()
+            .all(|chart| chart.key != "cockpit.pipeline_waterfall")
+    );
 }

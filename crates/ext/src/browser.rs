@@ -187,3 +187,68 @@ fn js_error(context: &'static str, value: JsValue) -> ExtError {
     };
     ExtError::new(context, detail)
 }
+
+/// Offers text to the user as a downloaded file (a `blob:` URL in the extension's origin; nothing
+/// leaves the browser).
+pub fn download_text(file_name: &str, mime: &str, text: &str) -> Result<(), ExtError> {
+    const CONTEXT: &str = "preparing the download";
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|error| js_error(CONTEXT, error))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|error| js_error(CONTEXT, error))?;
+    let document = web_sys::window()
+        .and_then(|window| window.document())
+        .ok_or_else(|| ExtError::new(CONTEXT, "the panel has no document"))?;
+    let anchor: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|error| js_error(CONTEXT, error))?
+        .unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(file_name);
+    anchor.click();
+    // The click has started the download; the URL is not needed after it.
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// The browser's current time as ISO 8601 (UTC), for the "imported at" of a stored import.
+pub fn now_iso() -> String {
+    String::from(js_sys::Date::new_0().to_iso_string())
+}
+
+/// Today's date in the browser's time zone: the default as-of date for an undated export.
+pub fn today() -> chrono::NaiveDate {
+    let now = js_sys::Date::new_0();
+    chrono::NaiveDate::from_ymd_opt(
+        now.get_full_year() as i32,
+        now.get_month() + 1,
+        now.get_date(),
+    )
+    .unwrap_or_default()
+}
+
+/// JSON text of a serialisable value, through the browser's own `JSON.stringify` (so the panel
+/// needs no JSON library of its own).
+pub fn to_json_text<T: serde::Serialize>(value: &T) -> Result<String, ExtError> {
+    const CONTEXT: &str = "writing JSON";
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let js = value
+        .serialize(&serializer)
+        .map_err(|error| ExtError::new(CONTEXT, error.to_string()))?;
+    js_sys::JSON::stringify_with_replacer_and_space(&js, &JsValue::NULL, &JsValue::from(1))
+        .map(String::from)
+        .map_err(|error| js_error(CONTEXT, error))
+}
+
+/// Lets the browser run its own work (paint the progress, handle input) before the panel goes on.
+pub async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}

@@ -13,6 +13,7 @@
 
 pub mod browser;
 pub mod error;
+pub mod storage;
 pub mod ui;
 
 use wasm_bindgen::prelude::wasm_bindgen;

@@ -120,6 +120,15 @@ pub fn broken_insight_rules(insight: &super::Insight) -> Vec<String> {
         Some(super::Reference::Distribution { description, .. }) => {
             texts.push(("reference", description))
         }
+        Some(super::Reference::Experiment {
+            difference_method,
+            relative_lift_method,
+            ..
+        }) => {
+            texts.push(("reference", difference_method));
+            texts.push(("reference", relative_lift_method));
+        }
+        Some(super::Reference::Condition { condition, .. }) => texts.push(("reference", condition)),
         _ => {}
     }
     for (what, text) in texts {

@@ -21,6 +21,8 @@ mod hygiene;
 mod ledger;
 pub mod lexicon;
 mod patterns;
+mod poc;
+mod program;
 mod record;
 pub mod render;
 pub mod stats;
@@ -39,6 +41,7 @@ use crate::model::{
 pub use charts::{Chart, ChartKind, ChartPoint};
 pub use context::{Context, Index, Period};
 pub use ledger::{Change, ChangeKind, ledger};
+pub use program::{ConditionTest, ExperimentCondition, ProgramMetric, ProgramTarget};
 pub use record::{
     Comparison, EvidenceFieldStatus, PageComparison, PageField, PageRecord, RecordMatch, RecordRow,
     RecordView, record_view,
@@ -51,7 +54,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// The data an analysis reads: every snapshot of the opportunity list, the field history, the
 /// users (to show owner names where exports carry user ids), and the account, renewal and program
 /// tables, each with the file it came from (for evidence).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Dataset {
     pub snapshots: Vec<Snapshot>,
     pub history: Vec<HistoryLog>,
@@ -66,7 +69,7 @@ pub struct Dataset {
 }
 
 /// The rows of one imported table, with the file they came from (evidence names the file and line).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct FileRows<T> {
     pub source_file: String,
     pub rows: Vec<T>,
@@ -167,7 +170,7 @@ fn push_rows<T>(files: &mut Vec<FileRows<T>>, source_file: &str, rows: Vec<T>) -
 }
 
 /// The change events of one history export, with the file they came from (for evidence).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct HistoryLog {
     pub source_file: String,
     pub events: Vec<HistoryEvent>,
@@ -201,6 +204,29 @@ pub struct Settings {
     pub ledger_from: Option<NaiveDate>,
     /// How many days back closed deals count for win rates, cycle lengths and stage distributions.
     pub lookback_days: i64,
+    /// The GTM programs' baselines and targets, one entry per metric (and program, when named),
+    /// as the user entered them. Empty: the scorecard shows its values without them.
+    #[serde(default)]
+    pub program_targets: Vec<ProgramTarget>,
+    /// The team's pre-registered experiment conditions ("relative lift ≥ 15%", "at least 100
+    /// accounts per arm", "interval lower bound above 0"); each readout says which of them hold.
+    #[serde(default)]
+    pub experiment_conditions: Vec<ExperimentCondition>,
+    /// The arm name that marks an experiment's control arm, compared without regard to case or
+    /// surrounding spaces; every other arm is a treatment arm read against it.
+    #[serde(default = "default_control_arm")]
+    pub control_arm: String,
+    /// The two-sided confidence level of the experiment intervals (0.95 for 95%).
+    #[serde(default = "default_experiment_confidence")]
+    pub experiment_confidence: f64,
+}
+
+fn default_control_arm() -> String {
+    "control".to_string()
+}
+
+fn default_experiment_confidence() -> f64 {
+    0.95
 }
 
 impl Settings {
@@ -218,6 +244,10 @@ impl Settings {
             anomaly_min_points: 8,
             lookback_days: 365,
             ledger_from: None,
+            program_targets: Vec::new(),
+            experiment_conditions: Vec::new(),
+            control_arm: default_control_arm(),
+            experiment_confidence: default_experiment_confidence(),
         }
     }
 }
@@ -315,6 +345,8 @@ pub enum Module {
     Hygiene,
     Evidence,
     Patterns,
+    Poc,
+    Program,
 }
 
 impl Module {
@@ -325,6 +357,8 @@ impl Module {
             Module::Hygiene => "Pipeline quality & hygiene",
             Module::Evidence => "Evidence",
             Module::Patterns => "Patterns, anomalies and dichotomies",
+            Module::Poc => "POC governance",
+            Module::Program => "GTM program scorecard and experiments",
         }
     }
 }
@@ -385,6 +419,10 @@ pub enum SubjectKind {
     Field,
     /// A week of the quarter or another time bucket.
     Period,
+    /// A GTM program of the program milestones table.
+    Program,
+    /// One treatment arm of an experiment, read against the control arm.
+    Experiment,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -440,6 +478,48 @@ pub enum Reference {
         /// Relative change, (to − from) ÷ |from|; `None` when `from` is 0.
         change: Option<f64>,
     },
+    /// The program's baseline and target for this metric, as the user entered them.
+    Target { baseline: f64, target: f64 },
+    /// The control arm of an experiment, and the intervals of the treatment arm against it.
+    Experiment {
+        control_arm: String,
+        /// The control arm's value (a proportion 0–1, or a mean in days); `None` when undefined.
+        control_value: Option<f64>,
+        control_n: usize,
+        treatment_arm: String,
+        treatment_value: Option<f64>,
+        treatment_n: usize,
+        /// Two-sided confidence level of both intervals (0.95).
+        level: f64,
+        /// Treatment − control, with its interval and the interval method in words.
+        difference: Option<f64>,
+        difference_low: Option<f64>,
+        difference_high: Option<f64>,
+        difference_method: String,
+        /// Treatment ÷ control − 1 (the insight's value), with its interval and method.
+        relative_lift_low: Option<f64>,
+        relative_lift_high: Option<f64>,
+        relative_lift_method: String,
+    },
+    /// One of the team's pre-registered experiment conditions and whether it holds.
+    Condition {
+        /// 1-based position of the condition in the settings.
+        index: usize,
+        /// The condition in words ("pilot start rate: relative lift ≥ +15.0%").
+        condition: String,
+        threshold: f64,
+        status: ConditionStatus,
+    },
+}
+
+/// Whether a pre-registered experiment condition holds on the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConditionStatus {
+    Holds,
+    DoesNotHold,
+    /// A value the condition reads is undefined (an empty arm, a zero rate, too few values).
+    CannotBeEvaluated,
 }
 
 /// Who was counted.
@@ -499,6 +579,7 @@ pub fn analyze(dataset: &Dataset, settings: &Settings) -> Result<Analysis, Analy
 /// data several times (the panel, as the user changes settings).
 pub fn analyze_indexed(index: &Index, settings: &Settings) -> Result<Analysis, AnalyzeError> {
     let context = Context::new(index, settings)?;
+    program::check_settings(settings)?;
     let (hygiene_insights, attention_filters) = hygiene::insights_and_filters(&context);
     let sections = vec![
         section(
@@ -509,6 +590,8 @@ pub fn analyze_indexed(index: &Index, settings: &Settings) -> Result<Analysis, A
         section(Module::Hygiene, hygiene_insights),
         section(Module::Evidence, evidence::insights(&context)),
         section(Module::Patterns, patterns::insights(&context)),
+        section(Module::Poc, poc::insights(&context)),
+        section(Module::Program, program::insights(&context)),
     ];
     Ok(Analysis {
         schema_version: SCHEMA_VERSION,

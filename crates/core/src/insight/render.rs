@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use super::{
-    Analysis, EvidenceRef, Insight, Population, Reference, Section, SubjectKind, Unit,
+    Analysis, ConditionStatus, EvidenceRef, Insight, Population, Reference, Section, SubjectKind,
+    Unit,
 };
 
 /// `1234567.8` → `1,234,568` (whole units; amounts in exports are whole or cents).
@@ -117,7 +118,8 @@ pub fn reference(reference: &Reference, unit: &Unit) -> String {
             to,
             change,
         } => {
-            let change = change.map_or_else(|| "change undefined (from 0)".to_string(), signed_percent);
+            let change =
+                change.map_or_else(|| "change undefined (from 0)".to_string(), signed_percent);
             format!(
                 "{} went from {} to {} ({change})",
                 measure_words(measure),
@@ -125,7 +127,71 @@ pub fn reference(reference: &Reference, unit: &Unit) -> String {
                 number(*to)
             )
         }
+        Reference::Target { baseline, target } => format!(
+            "baseline {}, target {} (as entered in the settings)",
+            in_unit(*baseline),
+            in_unit(*target)
+        ),
+        Reference::Experiment {
+            control_arm,
+            control_value,
+            control_n,
+            treatment_arm,
+            treatment_value,
+            treatment_n,
+            level,
+            difference,
+            difference_low,
+            difference_high,
+            difference_method,
+            relative_lift_low,
+            relative_lift_high,
+            relative_lift_method,
+        } => {
+            let level = format!("{}%", number(level * 100.0));
+            let interval =
+                |low: &Option<f64>, high: &Option<f64>, show: &dyn Fn(f64) -> String| match (
+                    low, high,
+                ) {
+                    (Some(low), Some(high)) => {
+                        format!("{level} interval {} to {}", show(*low), show(*high))
+                    }
+                    _ => "no interval".to_string(),
+                };
+            format!(
+                "{treatment_arm} {} (n = {treatment_n}) vs {control_arm} {} (n = {control_n}); difference {}, {} ({difference_method}); relative lift {} ({relative_lift_method})",
+                plain(*treatment_value),
+                plain(*control_value),
+                plain(*difference),
+                interval(difference_low, difference_high, &|v| plain(Some(v))),
+                interval(relative_lift_low, relative_lift_high, &|v| signed_percent(
+                    v
+                )),
+            )
+        }
+        Reference::Condition {
+            index,
+            condition,
+            status,
+            ..
+        } => {
+            let status = match status {
+                ConditionStatus::Holds => "holds",
+                ConditionStatus::DoesNotHold => "does not hold",
+                ConditionStatus::CannotBeEvaluated => "cannot be evaluated",
+            };
+            format!("condition {index} ({condition}): {status}")
+        }
     }
+}
+
+/// A number with up to three decimals (experiment arms hold proportions or mean days alike).
+fn plain(value: Option<f64>) -> String {
+    let Some(value) = value else {
+        return "undefined".to_string();
+    };
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// "at the 73rd percentile" from a percentile in percent.
@@ -283,7 +349,16 @@ pub fn csv_text(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) ->
 /// The rows behind a number, as CSV.
 pub fn evidence_csv(evidence: &[EvidenceRef]) -> String {
     csv_text(
-        &["record_id", "field", "old_value", "new_value", "at", "snapshot_as_of", "source_file", "line"],
+        &[
+            "record_id",
+            "field",
+            "old_value",
+            "new_value",
+            "at",
+            "snapshot_as_of",
+            "source_file",
+            "line",
+        ],
         evidence.iter().map(|row| {
             vec![
                 row.record_id.clone(),
@@ -372,7 +447,10 @@ mod csv_tests {
 
     #[test]
     fn cells_that_a_spreadsheet_would_run_are_quoted_as_text() {
-        assert_eq!(spreadsheet_safe("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
+        assert_eq!(
+            spreadsheet_safe("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
         assert_eq!(spreadsheet_safe("+1"), "'+1");
         assert_eq!(spreadsheet_safe("-2"), "'-2");
         assert_eq!(spreadsheet_safe("@SUM(A1)"), "'@SUM(A1)");
@@ -380,7 +458,10 @@ mod csv_tests {
         assert_eq!(spreadsheet_safe("\rx"), "'\rx");
         assert_eq!(spreadsheet_safe("Acme = 3"), "Acme = 3");
         assert_eq!(
-            csv_text(&["a", "b"], [vec!["=1+1".to_string(), "x, \"y\"".to_string()]]),
+            csv_text(
+                &["a", "b"],
+                [vec!["=1+1".to_string(), "x, \"y\"".to_string()]]
+            ),
             "a,b\r\n'=1+1,\"x, \"\"y\"\"\"\r\n"
         );
     }

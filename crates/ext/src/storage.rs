@@ -1,0 +1,287 @@
+//! The panel's IndexedDB: every import, the settings and the remembered column mappings.
+//!
+//! The database lives in the extension's origin, so the CRM page cannot open it (the end-to-end
+//! tests check this). Layout, version [`DB_VERSION`]:
+//! - `imports`: one [`StoredImport`] per imported file (file, format, as-of date, counts, rejected
+//!   rows), keyed by an auto-incremented number. The Data screen lists these without decoding data.
+//! - `chunks`: the records of each import, encoded by [`lens_core::store`] in chunks of a few
+//!   thousand records, keyed `"<import id>/<chunk number>"` (both zero-padded, so keys sort in order
+//!   and one key range holds one import).
+//! - `settings`: small values by name (the analysis settings, the remembered mappings).
+//!
+//! **Nothing half-written is ever visible:** an import's description and all its chunks are written
+//! in one read-write transaction, which IndexedDB commits as a whole or not at all (a quota error,
+//! a closed tab or a crash mid-import leaves the earlier data as it was). Deleting an import is one
+//! transaction too.
+
+use indexed_db_futures::KeyRange;
+use indexed_db_futures::database::{Database, VersionChangeEvent};
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use indexed_db_futures::typed_array::Uint8Array;
+use lens_core::import::ImportReport;
+use lens_core::store::{StoreError, StoredImport, decode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::ExtError;
+
+/// The database's name in the extension origin.
+pub const DB_NAME: &str = "lens";
+/// The schema version; raise it with a new arm in [`upgrade`] whenever the layout changes.
+pub const DB_VERSION: u32 = 1;
+
+const IMPORTS: &str = "imports";
+const CHUNKS: &str = "chunks";
+const SETTINGS: &str = "settings";
+
+/// An open connection to Lens's database.
+#[derive(Clone)]
+pub struct Storage {
+    db: Database,
+}
+
+/// One stored import as the Data screen lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportEntry {
+    pub id: u32,
+    pub stored: StoredImport,
+}
+
+impl Storage {
+    /// Opens the database, creating or migrating it to [`DB_VERSION`].
+    pub async fn open() -> Result<Storage, ExtError> {
+        Self::open_named(DB_NAME).await
+    }
+
+    /// Opens a database of another name (tests use their own, so they never touch the user's data).
+    pub async fn open_named(name: &str) -> Result<Storage, ExtError> {
+        let db = Database::open(name)
+            .with_version(DB_VERSION)
+            .with_on_upgrade_needed(upgrade)
+            .await
+            .map_err(|error| ExtError::new(CONTEXT_OPEN, error.to_string()))?;
+        Ok(Storage { db })
+    }
+
+    /// The database's schema version as the browser reports it.
+    pub fn version(&self) -> u32 {
+        self.db.version() as u32
+    }
+
+    /// Closes the connection and deletes the whole database (tests only use this on their own).
+    pub async fn delete_database(self) -> Result<(), ExtError> {
+        self.db
+            .delete()
+            .map_err(|error| ExtError::new(CONTEXT_WIPE, error.to_string()))?
+            .await
+            .map_err(|error| ExtError::new(CONTEXT_WIPE, error.to_string()))
+    }
+
+    /// Stores one import (its description and chunks) in one transaction; returns its id.
+    pub async fn save_import(
+        &self,
+        stored: &StoredImport,
+        chunks: &[Vec<u8>],
+    ) -> Result<u32, ExtError> {
+        let fail = |error: indexed_db_futures::error::Error| {
+            ExtError::new(CONTEXT_SAVE, error.to_string())
+        };
+        let transaction = self
+            .db
+            .transaction([IMPORTS, CHUNKS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(fail)?;
+        let imports = transaction.object_store(IMPORTS).map_err(fail)?;
+        let chunk_store = transaction.object_store(CHUNKS).map_err(fail)?;
+        let id: u32 = imports
+            .add(stored)
+            .with_key_type::<u32>()
+            .serde()
+            .map_err(fail)?
+            .await
+            .map_err(fail)?;
+        for (number, bytes) in chunks.iter().enumerate() {
+            chunk_store
+                .put(Uint8Array::from(bytes.clone()))
+                .with_key(chunk_key(id, number))
+                .primitive()
+                .map_err(fail)?;
+        }
+        transaction.commit().await.map_err(fail)?;
+        Ok(id)
+    }
+
+    /// Every stored import's description, oldest first.
+    pub async fn list_imports(&self) -> Result<Vec<ImportEntry>, ExtError> {
+        let fail = |error: indexed_db_futures::error::Error| {
+            ExtError::new(CONTEXT_LIST, error.to_string())
+        };
+        let transaction = self.db.transaction(IMPORTS).build().map_err(fail)?;
+        let imports = transaction.object_store(IMPORTS).map_err(fail)?;
+        let keys: Vec<u32> = imports
+            .get_all_keys::<u32>()
+            .primitive()
+            .map_err(fail)?
+            .await
+            .map_err(fail)?
+            .collect::<Result<_, _>>()
+            .map_err(fail)?;
+        let values: Vec<StoredImport> = imports
+            .get_all::<StoredImport>()
+            .serde()
+            .map_err(fail)?
+            .await
+            .map_err(fail)?
+            .collect::<Result<_, _>>()
+            .map_err(fail)?;
+        Ok(keys
+            .into_iter()
+            .zip(values)
+            .map(|(id, stored)| ImportEntry { id, stored })
+            .collect())
+    }
+
+    /// Reads one import back, records and all.
+    pub async fn load_import(
+        &self,
+        entry: &ImportEntry,
+    ) -> Result<Result<ImportReport, StoreError>, ExtError> {
+        let fail = |error: indexed_db_futures::error::Error| {
+            ExtError::new(CONTEXT_LOAD, error.to_string())
+        };
+        let transaction = self.db.transaction(CHUNKS).build().map_err(fail)?;
+        let chunk_store = transaction.object_store(CHUNKS).map_err(fail)?;
+        let chunks: Vec<Vec<u8>> = chunk_store
+            .get_all::<Uint8Array>()
+            .with_query::<String, _>(import_range(entry.id))
+            .primitive()
+            .map_err(fail)?
+            .await
+            .map_err(fail)?
+            .map(|chunk| chunk.map(Vec::from))
+            .collect::<Result<_, _>>()
+            .map_err(fail)?;
+        Ok(decode(&entry.stored, &chunks))
+    }
+
+    /// Deletes one import and its chunks in one transaction.
+    pub async fn delete_import(&self, id: u32) -> Result<(), ExtError> {
+        let fail = |error: indexed_db_futures::error::Error| {
+            ExtError::new(CONTEXT_DELETE, error.to_string())
+        };
+        let transaction = self
+            .db
+            .transaction([IMPORTS, CHUNKS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(fail)?;
+        transaction
+            .object_store(IMPORTS)
+            .map_err(fail)?
+            .delete(id)
+            .primitive()
+            .map_err(fail)?;
+        transaction
+            .object_store(CHUNKS)
+            .map_err(fail)?
+            .delete::<String, _>(import_range(id))
+            .primitive()
+            .map_err(fail)?;
+        transaction.commit().await.map_err(fail)
+    }
+
+    /// Deletes every import, chunk, setting and mapping in one transaction.
+    pub async fn wipe(&self) -> Result<(), ExtError> {
+        let fail = |error: indexed_db_futures::error::Error| {
+            ExtError::new(CONTEXT_WIPE, error.to_string())
+        };
+        let transaction = self
+            .db
+            .transaction([IMPORTS, CHUNKS, SETTINGS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(fail)?;
+        for store in [IMPORTS, CHUNKS, SETTINGS] {
+            transaction
+                .object_store(store)
+                .map_err(fail)?
+                .clear()
+                .map_err(fail)?;
+        }
+        transaction.commit().await.map_err(fail)
+    }
+
+    /// A stored setting, or `None` when it was never saved.
+    pub async fn setting<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, ExtError> {
+        let fail = |error: indexed_db_futures::error::Error| {
+            ExtError::new(CONTEXT_SETTING, error.to_string())
+        };
+        let transaction = self.db.transaction(SETTINGS).build().map_err(fail)?;
+        let store = transaction.object_store(SETTINGS).map_err(fail)?;
+        store
+            .get::<T, _, _>(name.to_string())
+            .serde()
+            .map_err(fail)?
+            .await
+            .map_err(fail)
+    }
+
+    /// Saves a setting under its name, replacing what was there.
+    pub async fn save_setting<T: Serialize>(&self, name: &str, value: &T) -> Result<(), ExtError> {
+        let fail = |error: indexed_db_futures::error::Error| {
+            ExtError::new(CONTEXT_SETTING, error.to_string())
+        };
+        let transaction = self
+            .db
+            .transaction(SETTINGS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()
+            .map_err(fail)?;
+        transaction
+            .object_store(SETTINGS)
+            .map_err(fail)?
+            .put(value)
+            .with_key(name.to_string())
+            .serde()
+            .map_err(fail)?;
+        transaction.commit().await.map_err(fail)
+    }
+}
+
+/// Creates or migrates the schema. Each arm takes the database one version further, so a database
+/// of any earlier version reaches [`DB_VERSION`] through the same steps a fresh one takes.
+fn upgrade(event: VersionChangeEvent, db: Database) -> indexed_db_futures::Result<()> {
+    let old_version = event.old_version() as u32;
+    if old_version < 1 {
+        db.create_object_store(IMPORTS)
+            .with_auto_increment(true)
+            .build()?;
+        db.create_object_store(CHUNKS).build()?;
+        db.create_object_store(SETTINGS).build()?;
+    }
+    Ok(())
+}
+
+fn chunk_key(import_id: u32, chunk: usize) -> String {
+    format!("{import_id:010}/{chunk:06}")
+}
+
+/// Every chunk key of one import: `"<id>/"` up to, not including, `"<id>0"` (`'0'` follows `'/'`).
+fn import_range(import_id: u32) -> KeyRange<String> {
+    KeyRange::Bound(
+        format!("{import_id:010}/"),
+        false,
+        format!("{import_id:010}0"),
+        true,
+    )
+}
+
+const CONTEXT_OPEN: &str = "opening Lens's storage";
+const CONTEXT_SAVE: &str = "storing the import";
+const CONTEXT_LIST: &str = "listing the stored imports";
+const CONTEXT_LOAD: &str = "reading a stored import";
+const CONTEXT_DELETE: &str = "deleting the import";
+const CONTEXT_WIPE: &str = "wiping Lens's storage";
+const CONTEXT_SETTING: &str = "reading or saving a setting";

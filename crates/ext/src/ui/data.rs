@@ -1,0 +1,127 @@
+//! The Data screen: every stored import with its date, size and source file; delete one, export
+//! everything as JSON, or wipe all of Lens's storage in this browser.
+
+use lens_core::import::TableKind;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::Serialize;
+
+use crate::browser;
+use crate::ui::state::{Lens, LoadState};
+
+#[component]
+pub fn DataScreen() -> impl IntoView {
+    let lens = expect_context::<Lens>();
+    let note = RwSignal::new(String::new());
+    let confirm_wipe = RwSignal::new(false);
+
+    let export = move |_| {
+        let result = lens.dataset.with_untracked(|dataset| {
+            lens.imports.with_untracked(|imports| {
+                browser::to_json_text(&Export {
+                    lens_export_version: 1,
+                    imports: imports.iter().map(|entry| &entry.stored).collect(),
+                    data: dataset,
+                })
+            })
+        });
+        match result
+            .and_then(|text| browser::download_text("lens-export.json", "application/json", &text))
+        {
+            Ok(()) => note.set("Export written to lens-export.json.".to_string()),
+            Err(error) => note.set(format!("Export failed: {error}")),
+        }
+    };
+    let wipe = move |_| {
+        if !confirm_wipe.get_untracked() {
+            confirm_wipe.set(true);
+            return;
+        }
+        confirm_wipe.set(false);
+        spawn_local(async move {
+            match lens.wipe().await {
+                Ok(()) => {
+                    note.set("Everything Lens stored in this browser is deleted.".to_string())
+                }
+                Err(error) => note.set(format!("Wipe failed: {error}; nothing was deleted")),
+            }
+        });
+    };
+
+    view! {
+        <section class="lens-data" data-testid="data-screen">
+            <h2 class="lens-section-title">"Stored data"</h2>
+            <p class="lens-small lens-muted">
+                "Kept in this browser's storage for the Lens extension only; the CRM page cannot read it."
+            </p>
+            {move || match lens.load.get() {
+                LoadState::Opening => Some("Opening storage…".to_string()),
+                LoadState::Loading { done, total } => Some(format!("Loading {done} of {total} imports…")),
+                LoadState::Failed(error) => Some(format!("Storage unavailable: {error}")),
+                LoadState::Ready => None,
+            }.map(|text| view! { <p class="lens-small" data-testid="data-load-state">{text}</p> })}
+            <table class="lens-table" data-testid="data-imports">
+                <thead>
+                    <tr><th>"File"</th><th>"Kind"</th><th>"As of"</th><th>"Rows"</th><th>"Size"</th><th></th></tr>
+                </thead>
+                <tbody>
+                    {move || lens.imports.get().into_iter().map(|entry| {
+                        let id = entry.id;
+                        let stored = entry.stored;
+                        let kind = if stored.format.kind == TableKind::Opportunities { "snapshot".to_string() } else { stored.format.kind.label().to_string() };
+                        let delete = move |_| {
+                            spawn_local(async move {
+                                if let Err(error) = lens.delete(id).await {
+                                    note.set(format!("Delete failed: {error}; nothing was deleted"));
+                                }
+                            });
+                        };
+                        view! {
+                            <tr data-testid="data-import" data-file=stored.file_name.clone()>
+                                <td title=format!("imported {}", stored.imported_at)>{stored.file_name.clone()}</td>
+                                <td>{kind}</td>
+                                <td>{stored.as_of.map(|d| d.to_string()).unwrap_or_default()}</td>
+                                <td class="lens-num">{format!("{} of {}", stored.stored_rows, stored.data_rows)}</td>
+                                <td class="lens-num">{kilobytes(stored.file_bytes)}</td>
+                                <td><button class="lens-link" data-testid="data-delete" on:click=delete>"Delete"</button></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {move || lens.unreadable.get().into_iter().map(|unreadable| view! {
+                <p class="lens-error-line" data-testid="data-unreadable">
+                    {format!("{} (import {}) could not be read back: {}", unreadable.file_name, unreadable.id, unreadable.reason)}
+                </p>
+            }).collect_view()}
+            <p class="lens-small" data-testid="data-summary">
+                {move || {
+                    let n = lens.imports.with(Vec::len);
+                    let snapshots = lens.dataset.with(|d| d.snapshots.len());
+                    format!("{n} imports, {snapshots} opportunity snapshots.")
+                }}
+            </p>
+            <div class="lens-buttons">
+                <button data-testid="data-export" on:click=export>"Export everything (JSON)"</button>
+                <button data-testid="data-wipe" on:click=wipe>
+                    {move || if confirm_wipe.get() { "Click again to wipe everything" } else { "Wipe all" }}
+                </button>
+            </div>
+            <p class="lens-small" data-testid="data-note">{move || note.get()}</p>
+        </section>
+    }
+}
+
+/// What "export everything" writes.
+#[derive(Serialize)]
+struct Export<'a> {
+    lens_export_version: u32,
+    imports: Vec<&'a lens_core::store::StoredImport>,
+    /// Every record of every import, by table (snapshots, history, users, accounts, renewals,
+    /// program data), each with its source file.
+    data: &'a lens_core::insight::Dataset,
+}
+
+fn kilobytes(bytes: u64) -> String {
+    format!("{:.0} KB", (bytes as f64 / 1024.0).ceil())
+}

@@ -1,0 +1,270 @@
+//! What every screen shares: the storage connection, the stored imports, the data set built from
+//! them, the user's settings, and the analysis and record view the core computes from those.
+//!
+//! Data flows one way: storage → [`Lens::dataset`] → (with [`Lens::settings`]) the core's
+//! `analyze` and `record_view` → the screens. Screens never compute; they read these signals.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use lens_core::import::ImportReport;
+use lens_core::insight::{
+    Analysis, Dataset, Index, PageField, PageRecord, RecordView, Settings, analyze_indexed,
+    record_view,
+};
+use lens_core::store::{StoredImport, encode};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
+
+use crate::browser::{self, PageState};
+use crate::error::ExtError;
+use crate::storage::{ImportEntry, Storage};
+
+/// The name the settings are stored under.
+const SETTINGS_KEY: &str = "analysis-settings";
+
+/// The settings the user edits; the as-of date follows the newest snapshot unless pinned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelSettings {
+    /// A pinned as-of date; `None` = the newest imported snapshot.
+    pub pinned_as_of: Option<NaiveDate>,
+    /// Every other setting (its `as_of` is replaced when the analysis runs).
+    pub analysis: Settings,
+}
+
+impl Default for PanelSettings {
+    fn default() -> Self {
+        PanelSettings {
+            pinned_as_of: None,
+            analysis: Settings::new(NaiveDate::default()),
+        }
+    }
+}
+
+impl PanelSettings {
+    /// The settings an analysis of `dataset` runs with, or `None` when there is no snapshot to date it.
+    pub fn resolve(&self, dataset: &Dataset) -> Option<Settings> {
+        let as_of = self.pinned_as_of.or_else(|| dataset.latest_snapshot())?;
+        let mut settings = self.analysis.clone();
+        settings.as_of = as_of;
+        Some(settings)
+    }
+}
+
+/// Where loading the stored data stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadState {
+    Opening,
+    Loading { done: usize, total: usize },
+    Ready,
+    Failed(String),
+}
+
+/// A stored import that could not be read back (listed on the Data screen, left out of analysis).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreadable {
+    pub id: u32,
+    pub file_name: String,
+    pub reason: String,
+}
+
+/// The shared state, handed to every screen through Leptos context. All fields are signals, so
+/// the struct is `Copy`.
+#[derive(Clone, Copy)]
+pub struct Lens {
+    pub storage: StoredValue<Option<Storage>, LocalStorage>,
+    pub load: RwSignal<LoadState>,
+    pub imports: RwSignal<Vec<ImportEntry>>,
+    pub unreadable: RwSignal<Vec<Unreadable>>,
+    pub dataset: RwSignal<Dataset>,
+    pub settings: RwSignal<PanelSettings>,
+    pub analysis: RwSignal<Option<Result<Arc<Analysis>, String>>>,
+    pub page: RwSignal<Result<PageState, ExtError>>,
+    pub record: RwSignal<Option<Result<RecordView, String>>>,
+}
+
+impl Lens {
+    /// Creates the state, opens the storage and loads what it holds, and keeps the analysis and
+    /// the record view in step with the data, the settings and the page.
+    pub fn start() -> Lens {
+        let lens = Lens {
+            storage: StoredValue::new_local(None),
+            load: RwSignal::new(LoadState::Opening),
+            imports: RwSignal::new(Vec::new()),
+            unreadable: RwSignal::new(Vec::new()),
+            dataset: RwSignal::new(Dataset::default()),
+            settings: RwSignal::new(PanelSettings::default()),
+            analysis: RwSignal::new(None),
+            page: RwSignal::new(Ok(PageState::Waiting)),
+            record: RwSignal::new(None),
+        };
+        spawn_local(async move {
+            match Storage::open().await {
+                Ok(storage) => {
+                    if let Ok(Some(settings)) = storage.setting::<PanelSettings>(SETTINGS_KEY).await
+                    {
+                        lens.settings.set(settings);
+                    }
+                    lens.storage.set_value(Some(storage));
+                    lens.reload().await;
+                }
+                Err(error) => lens.load.set(LoadState::Failed(error.to_string())),
+            }
+        });
+        spawn_local(async move {
+            let listening =
+                browser::listen_for_page_record(move |state| lens.page.set(Ok(state))).await;
+            if let Err(error) = listening {
+                lens.page.set(Err(error));
+            }
+        });
+        Effect::new(move |_| {
+            let settings = lens.settings.get();
+            let result = lens.dataset.with(|dataset| {
+                let resolved = settings.resolve(dataset)?;
+                let index = Index::new(dataset);
+                Some(
+                    analyze_indexed(&index, &resolved)
+                        .map(Arc::new)
+                        .map_err(|error| error.to_string()),
+                )
+            });
+            lens.analysis.set(result);
+        });
+        Effect::new(move |_| {
+            let settings = lens.settings.get();
+            let page = lens.page.get();
+            let result = lens.dataset.with(|dataset| {
+                let Ok(PageState::Record(record)) = page else {
+                    return None;
+                };
+                let resolved = settings.resolve(dataset)?;
+                let index = Index::new(dataset);
+                let page_record = PageRecord {
+                    record_id: Some(record.id.clone()),
+                    name: record.name.clone(),
+                    fields: record
+                        .fields
+                        .iter()
+                        .map(|field| PageField {
+                            label: field.label.clone(),
+                            value: field.value.clone(),
+                        })
+                        .collect(),
+                };
+                Some(
+                    record_view(&index, &resolved, &record.id, Some(&page_record))
+                        .map_err(|error| error.to_string()),
+                )
+            });
+            lens.record.set(result);
+        });
+        lens
+    }
+
+    /// Reads every stored import back and rebuilds the data set, reporting progress.
+    pub async fn reload(self) {
+        let Some(storage) = self.storage.get_value() else {
+            return;
+        };
+        let entries = match storage.list_imports().await {
+            Ok(entries) => entries,
+            Err(error) => {
+                self.load.set(LoadState::Failed(error.to_string()));
+                return;
+            }
+        };
+        let total = entries.len();
+        self.load.set(LoadState::Loading { done: 0, total });
+        let mut dataset = Dataset::default();
+        let mut unreadable = Vec::new();
+        for (done, entry) in entries.iter().enumerate() {
+            match storage.load_import(entry).await {
+                Ok(Ok(report)) => {
+                    add_to(&mut dataset, report);
+                }
+                Ok(Err(error)) => unreadable.push(Unreadable {
+                    id: entry.id,
+                    file_name: entry.stored.file_name.clone(),
+                    reason: error.to_string(),
+                }),
+                Err(error) => unreadable.push(Unreadable {
+                    id: entry.id,
+                    file_name: entry.stored.file_name.clone(),
+                    reason: error.to_string(),
+                }),
+            }
+            self.load.set(LoadState::Loading {
+                done: done + 1,
+                total,
+            });
+        }
+        self.imports.set(entries);
+        self.unreadable.set(unreadable);
+        self.dataset.set(dataset);
+        self.load.set(LoadState::Ready);
+    }
+
+    /// Stores one import and adds it to the data set; on failure nothing is added anywhere.
+    pub async fn store(
+        self,
+        report: ImportReport,
+        file_bytes: u64,
+    ) -> Result<StoredImport, ExtError> {
+        let Some(storage) = self.storage.get_value() else {
+            return Err(ExtError::new(
+                "storing the import",
+                "Lens's storage is not open in this panel",
+            ));
+        };
+        let kept = report.clone();
+        let (stored, chunks) = encode(report, file_bytes, &browser::now_iso());
+        let id = storage.save_import(&stored, &chunks).await?;
+        self.imports.update(|entries| {
+            entries.push(ImportEntry {
+                id,
+                stored: stored.clone(),
+            })
+        });
+        self.dataset.update(|dataset| add_to(dataset, kept));
+        Ok(stored)
+    }
+
+    /// Deletes one stored import and rebuilds the data set without it.
+    pub async fn delete(self, id: u32) -> Result<(), ExtError> {
+        let Some(storage) = self.storage.get_value() else {
+            return Ok(());
+        };
+        storage.delete_import(id).await?;
+        self.reload().await;
+        Ok(())
+    }
+
+    /// Deletes every import and setting.
+    pub async fn wipe(self) -> Result<(), ExtError> {
+        let Some(storage) = self.storage.get_value() else {
+            return Ok(());
+        };
+        storage.wipe().await?;
+        self.settings.set(PanelSettings::default());
+        self.reload().await;
+        Ok(())
+    }
+
+    /// Saves the settings and reruns the analysis with them.
+    pub async fn save_settings(self, settings: PanelSettings) -> Result<(), ExtError> {
+        if let Some(storage) = self.storage.get_value() {
+            storage.save_setting(SETTINGS_KEY, &settings).await?;
+        }
+        self.settings.set(settings);
+        Ok(())
+    }
+}
+
+/// Adds a report to the data set. Every opportunity list was dated at import (its footer date or
+/// the date the user confirmed), so the fallback date is never used for it.
+fn add_to(dataset: &mut Dataset, report: ImportReport) {
+    let fallback = report.as_of.unwrap_or_default();
+    dataset.add(report, fallback);
+}
