@@ -30,8 +30,37 @@ export class LensPanel {
     return (await this.recordHeader.innerText()).replace(/\s+/g, ' ').trim();
   }
 
+  /** Opens a tab by its label's test id suffix: record, cockpit, forecast, hygiene, import, settings, data… */
+  async openTab(name) {
+    await this.frame.getByTestId(`tab-${name}`).click();
+  }
+
+  /** Sets the as-of date used for opportunity lists that state none (YYYY-MM-DD). */
+  async setImportAsOf(date) {
+    await this.openTab('import');
+    await this.frame.getByTestId('import-as-of-input').fill(date);
+    await this.frame.getByTestId('import-as-of-input').dispatchEvent('change');
+  }
+
+  /** The value (as a number, or null when undefined) of every insight on the open module screen, by key. */
+  async insightValues() {
+    const insights = this.frame.getByTestId('insight');
+    const entries = await insights.evaluateAll((nodes) =>
+      nodes.map((node) => [node.dataset.key, node.dataset.value === '' ? null : Number(node.dataset.value)]),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  /** The file names the Data screen lists, in order. */
+  async storedFiles() {
+    await this.openTab('data');
+    const rows = this.frame.getByTestId('data-import');
+    return rows.evaluateAll((nodes) => nodes.map((node) => node.dataset.file));
+  }
+
   /** Hands files to the panel's file picker, all at once, as a user selecting several would. */
   async importFiles(paths) {
+    await this.openTab('import');
     await this.fileInput.setInputFiles(paths);
   }
 

@@ -11,11 +11,13 @@ import { chromiumPath, extensionDir } from './environment.mjs';
  * @returns {Promise<{context: import('playwright-core').BrowserContext, page: import('playwright-core').Page,
  *   extensionId: string, requests: string[], close: () => Promise<void>}>}
  */
-export async function launchWithExtension() {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'lens-e2e-'));
+export async function launchWithExtension({ userDataDir: keptProfile, headless = true } = {}) {
+  // A given profile directory outlives the browser (to test a restart); otherwise a fresh one is
+  // made and removed on close.
+  const userDataDir = keptProfile ?? (await mkdtemp(join(tmpdir(), 'lens-e2e-')));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath,
-    headless: true,
+    headless,
     viewport: { width: 1280, height: 800 },
     ignoreDefaultArgs: ['--disable-extensions'],
     args: [
@@ -47,7 +49,7 @@ export async function launchWithExtension() {
     requests,
     close: async () => {
       await context.close();
-      await rm(userDataDir, { recursive: true, force: true });
+      if (!keptProfile) await rm(userDataDir, { recursive: true, force: true });
     },
   };
 }

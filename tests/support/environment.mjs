@@ -19,3 +19,5 @@ export const baseUrl = required('LENS_BASE_URL').replace(/\/$/, '');
 export const sharedDataDir = resolve(repoRoot, '../shared/data');
 /** Screenshots the tests take, for a person to look at. */
 export const screenshotDir = resolve(repoRoot, 'target/e2e');
+/** The `lens` command built from the same core (for comparing its numbers with the panel's). */
+export const cliPath = process.env.LENS_CLI ? resolve(process.env.LENS_CLI) : undefined;

@@ -2,14 +2,15 @@
 //!
 //! `dist` compiles `lens-ext` for `wasm32-unknown-unknown` with the `wasm-release` profile, runs
 //! the wasm-bindgen CLI (which must match the pinned library version exactly), and assembles
-//! `extension/manifest.json`, `public/` and the wasm-bindgen output into `dist/extension`.
-//! `--demo` writes `dist/extension-demo` instead, whose manifest also matches `http://127.0.0.1/*`
+//! `extension/manifest.json`, `public/` and the wasm-bindgen output into `dist/lens`.
+//! `--demo` writes `dist/lens-demo` instead, whose manifest also matches `http://127.0.0.1/*`
 //! so the extension runs on the local demo page; the distributed manifest never does.
 //!
 //! `demo` generates the district demo data, builds the demo extension, serves the demo CRM page
 //! from a small local HTTP server ([`DemoServer`], also used by the end-to-end tests) and drives
-//! headless Chromium through `tests/demo.mjs`: it imports the newest opportunity snapshot into the
-//! panel, prints what the panel shows and saves a screenshot.
+//! Chromium through `tests/demo.mjs`: it imports the whole district into the panel (52 snapshots,
+//! history, users, renewals, program data), prints what the panel shows and saves a screenshot of
+//! every screen (headless), or leaves the window open when a display exists.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -24,8 +25,11 @@ use std::time::Duration;
 /// The wasm-bindgen version `crates/ext/Cargo.toml` pins; the CLI must be the same.
 pub(crate) const WASM_BINDGEN_VERSION: &str = "0.2.130";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
-/// The Salesforce record the demo opens (from `public/demo/opportunity.html`).
-pub(crate) const DEMO_RECORD_PATH: &str = "/lightning/r/Opportunity/006Hp000015Yh7mIAC/view";
+/// The Salesforce record the demo opens: a deal of the generated district (seed 7), shown by
+/// `public/demo/opportunity.html` with a live next step the week-old import lacks.
+pub(crate) const DEMO_RECORD_ID: &str = "006Lq000001bt7nIAA";
+/// Where `/` of the demo server leads: the demo record's page.
+const DEMO_RECORD_PATH: &str = "/lightning/r/Opportunity/006Lq000001bt7nIAA/view";
 
 /// Which manifest the build gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +60,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
     }
     let built = build_extension(variant)?;
-    println!("extension: {}", built.dir.display());
+    println!("extension: {} (load it unpacked)", built.dir.display());
+    if variant == Variant::Release {
+        let zip = zip_extension(&built.dir)?;
+        println!("zip: {}", zip.display());
+    }
     print_wasm_size(&built);
     Ok(())
 }
@@ -92,7 +100,7 @@ pub fn demo(args: &[String]) -> Result<(), String> {
         gen_args.push(data_dir.display().to_string());
         crate::r#gen::run(&gen_args)?;
     }
-    let snapshot = newest_snapshot(&snapshot_dir)?;
+    newest_snapshot(&snapshot_dir)?;
 
     let built = build_extension(Variant::Demo)?;
     print_wasm_size(&built);
@@ -100,10 +108,14 @@ pub fn demo(args: &[String]) -> Result<(), String> {
     let chromium = crate::e2e::chromium_path()?;
 
     let server = DemoServer::start(&root.join("public/demo"), Some(&data_dir))?;
-    let screenshot = root.join("target/demo/panel.png");
-    let record_url = format!("{}{DEMO_RECORD_PATH}", server.base_url());
+    let screenshots = root.join("target/demo");
+    let record_url = format!(
+        "{}/lightning/r/Opportunity/{DEMO_RECORD_ID}/view",
+        server.base_url()
+    );
     println!("demo: serving {record_url}");
-    println!("demo: importing {}", snapshot.display());
+    // With a display, the browser window stays open for the user; headless, screenshots show it.
+    let headed = std::env::var_os("DISPLAY").is_some() && std::env::var_os("CI").is_none();
     let status = Command::new("node")
         .arg(root.join("tests/demo.mjs"))
         .current_dir(&root)
@@ -111,16 +123,44 @@ pub fn demo(args: &[String]) -> Result<(), String> {
         .env("LENS_CHROMIUM", &chromium)
         .env("LENS_REPO_ROOT", &root)
         .env("LENS_BASE_URL", server.base_url())
-        .env("LENS_DEMO_FILE", &snapshot)
-        .env("LENS_DEMO_SCREENSHOT", &screenshot)
+        .env("LENS_DEMO_DATA", &data_dir)
+        .env("LENS_DEMO_RECORD", DEMO_RECORD_ID)
+        .env("LENS_DEMO_SCREENSHOTS", &screenshots)
+        .env("LENS_DEMO_HEADED", if headed { "1" } else { "0" })
         .status()
         .map_err(|error| format!("demo: could not run node ({error}); install Node.js 20+"))?;
     drop(server);
     if !status.success() {
         return Err(format!("demo: tests/demo.mjs failed ({status})"));
     }
-    println!("demo: screenshot saved to {}", screenshot.display());
+    println!(
+        "demo: screenshots of every screen saved in {} (panel.png is the record view)",
+        screenshots.display()
+    );
     Ok(())
+}
+
+/// Packs the unpacked extension into `<dir>.zip` beside it (the form a browser store takes).
+fn zip_extension(dir: &Path) -> Result<PathBuf, String> {
+    let zip = dir.with_extension("zip");
+    if zip.exists() {
+        fs::remove_file(&zip)
+            .map_err(|error| format!("dist: could not replace {}: {error}", zip.display()))?;
+    }
+    let status = Command::new("zip")
+        .current_dir(dir)
+        .args(["-q", "-r", "-X"])
+        .arg(&zip)
+        .arg(".")
+        .status()
+        .map_err(|error| {
+            format!("dist: could not run zip ({error}); install it with: apt-get install -y zip")
+        })?;
+    if status.success() {
+        Ok(zip)
+    } else {
+        Err(format!("dist: zip failed ({status})"))
+    }
 }
 
 /// Builds the wasm, runs wasm-bindgen and assembles the unpacked extension.
@@ -155,8 +195,8 @@ pub(crate) fn build_extension(variant: Variant) -> Result<BuiltExtension, String
         .join("lens_ext.wasm");
 
     let out_dir = root.join(match variant {
-        Variant::Release => "dist/extension",
-        Variant::Demo => "dist/extension-demo",
+        Variant::Release => "dist/lens",
+        Variant::Demo => "dist/lens-demo",
     });
     if out_dir.exists() {
         fs::remove_dir_all(&out_dir)

@@ -18,6 +18,7 @@ pub fn run_e2e() -> Result<(), String> {
     let root = dist::repo_root();
     let chromium = chromium_path()?;
     let built = dist::build_extension(Variant::Demo)?;
+    let cli = build_cli(&root)?;
     ensure_node_modules(&root)?;
 
     let server = DemoServer::start(&root.join("public/demo"), None)?;
@@ -33,6 +34,7 @@ pub fn run_e2e() -> Result<(), String> {
         .env("LENS_CHROMIUM", &chromium)
         .env("LENS_REPO_ROOT", &root)
         .env("LENS_BASE_URL", server.base_url())
+        .env("LENS_CLI", &cli)
         .status()
         .map_err(|error| format!("e2e: could not run node ({error}); install Node.js 20+"))?;
     drop(server);
@@ -41,6 +43,28 @@ pub fn run_e2e() -> Result<(), String> {
     } else {
         Err(format!(
             "e2e: end-to-end tests failed ({status}); screenshots are in target/e2e/"
+        ))
+    }
+}
+
+/// Builds the `lens` command (the tests compare its numbers with the panel's); returns its path.
+fn build_cli(root: &Path) -> Result<PathBuf, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args(["build", "--release", "-p", "lens-cli"])
+        .status()
+        .map_err(|error| format!("e2e: could not run cargo ({error})"))?;
+    if !status.success() {
+        return Err(format!("e2e: building lens-cli failed ({status})"));
+    }
+    let binary = dist::target_dir(root).join("release/lens");
+    if binary.exists() {
+        Ok(binary)
+    } else {
+        Err(format!(
+            "e2e: lens-cli built, but {} is missing",
+            binary.display()
         ))
     }
 }

@@ -5,7 +5,7 @@
 //! - `gen --size district|region --seed N --out DIR`: write a seeded, realistic set of CRM exports.
 //! - `demo`: generate the district demo data, build the extension, and show it on a demo CRM page.
 //! - `test`: every check CI runs (format, lints, tests, purity, wasm build, end-to-end).
-//! - `dist`: build the extension into `dist/extension`.
+//! - `dist`: build the extension into `dist/lens`.
 //! - `e2e`: only the end-to-end tests in headless Chromium.
 //! - `bench`: generate the district and region data sets and print import and analyze timings.
 //! - `setup`: install what a fresh machine lacks (wasm target, wasm-bindgen-cli, Chromium, npm packages).

@@ -49,7 +49,11 @@ pub fn ensure_wasm_bindgen() -> Result<(), String> {
 }
 
 pub fn ensure_chromium() -> Result<(), String> {
-    if crate::e2e::chromium_path().is_ok() {
+    let has_driver = std::env::var_os("CHROMEDRIVER")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "/usr/bin/chromedriver".into())
+        .exists();
+    if crate::e2e::chromium_path().is_ok() && has_driver {
         return Ok(());
     }
     println!("==> setup: installing Chromium and ChromeDriver from Debian's packages");

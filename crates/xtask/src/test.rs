@@ -4,7 +4,8 @@
 //! 2. lints on the whole workspace, and on the panel for wasm32;
 //! 3. the native tests;
 //! 4. the purity check on `lens-core` (no browser crate among its dependencies) and its wasm32 build;
-//! 5. the wasm build of the panel and the end-to-end tests in headless Chromium.
+//! 5. the panel's storage tests (wasm-bindgen-test in headless Chromium through ChromeDriver);
+//! 6. the wasm build of the panel and the end-to-end tests in headless Chromium.
 //!
 //! `--no-e2e` builds the panel but skips the browser tests (for machines without Chromium).
 
@@ -69,6 +70,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ],
     )?;
     if run_e2e {
+        println!(
+            "==> panel storage in headless Chromium: cargo test -p lens-ext --target wasm32-unknown-unknown"
+        );
+        let status = Command::new(cargo())
+            .args([
+                "test",
+                "-p",
+                "lens-ext",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .env("CHROMEDRIVER", chromedriver())
+            .status()
+            .map_err(|error| format!("panel storage tests: could not run cargo: {error}"))?;
+        if !status.success() {
+            return Err(format!("panel storage tests failed ({status})"));
+        }
         println!("==> end-to-end (builds the panel for wasm32)");
         crate::e2e::run_e2e()?;
     } else {
@@ -127,6 +145,11 @@ fn purity() -> Result<(), String> {
             offending.join("; ")
         ))
     }
+}
+
+/// Where Debian's `chromium-driver` puts ChromeDriver; `CHROMEDRIVER` overrides it.
+fn chromedriver() -> String {
+    std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".to_string())
 }
 
 fn cargo() -> String {

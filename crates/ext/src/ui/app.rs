@@ -58,13 +58,14 @@ fn short_title(module: Module) -> &'static str {
 pub fn App() -> impl IntoView {
     let lens = Lens::start();
     provide_context(lens);
-    // Until the user picks a tab: Record on a record page; Import when nothing is stored yet.
+    // Until the user picks a tab: Record on a record page, else Import when nothing is stored yet,
+    // else the Cockpit.
     let picked: RwSignal<Option<Tab>> = RwSignal::new(None);
     let tab = Memo::new(move |_| {
         picked.get().unwrap_or_else(|| {
             let on_record = matches!(lens.page.get(), Ok(PageState::Record(_)));
             let empty = lens.load.get() == LoadState::Ready && lens.imports.with(Vec::is_empty);
-            if on_record && !empty {
+            if on_record {
                 Tab::Record
             } else if empty {
                 Tab::Import

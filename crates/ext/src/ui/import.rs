@@ -170,6 +170,7 @@ fn run_imports(
         });
     };
     spawn_local(async move {
+        let mut stored_reports = Vec::new();
         for (offset, file) in files.iter().enumerate() {
             let index = first_index + offset;
             let file_name = file.name();
@@ -209,7 +210,8 @@ fn run_imports(
             set(index, State::Storing);
             browser::yield_to_browser().await;
             match lens.store(report, bytes.len() as u64).await {
-                Ok(stored) => {
+                Ok((stored, report)) => {
+                    stored_reports.push(report);
                     set(index, State::Stored(Box::new(stored)));
                     pending.update_value(|pending| {
                         if let Some(slot) = pending.get_mut(index) {
@@ -225,6 +227,7 @@ fn run_imports(
                 ),
             }
         }
+        lens.add_reports(stored_reports);
     });
 }
 

@@ -206,12 +206,14 @@ impl Lens {
         self.load.set(LoadState::Ready);
     }
 
-    /// Stores one import and adds it to the data set; on failure nothing is added anywhere.
+    /// Stores one import; on failure nothing is stored. The caller adds the returned report to the
+    /// data set with [`Lens::add_reports`] once its batch of files is done, so the analysis runs
+    /// once per batch rather than once per file.
     pub async fn store(
         self,
         report: ImportReport,
         file_bytes: u64,
-    ) -> Result<StoredImport, ExtError> {
+    ) -> Result<(StoredImport, ImportReport), ExtError> {
         let Some(storage) = self.storage.get_value() else {
             return Err(ExtError::new(
                 "storing the import",
@@ -227,8 +229,19 @@ impl Lens {
                 stored: stored.clone(),
             })
         });
-        self.dataset.update(|dataset| add_to(dataset, kept));
-        Ok(stored)
+        Ok((stored, kept))
+    }
+
+    /// Adds stored reports to the data set (the analysis then runs once).
+    pub fn add_reports(self, reports: Vec<ImportReport>) {
+        if reports.is_empty() {
+            return;
+        }
+        self.dataset.update(|dataset| {
+            for report in reports {
+                add_to(dataset, report);
+            }
+        });
     }
 
     /// Deletes one stored import and rebuilds the data set without it.
