@@ -69,6 +69,11 @@ impl Storage {
         self.db.version() as u32
     }
 
+    /// Closes this connection (a database cannot be deleted or upgraded while one stays open).
+    pub fn close(self) {
+        self.db.close();
+    }
+
     /// Closes the connection and deletes the whole database (tests only use this on their own).
     pub async fn delete_database(self) -> Result<(), ExtError> {
         self.db

@@ -115,6 +115,6 @@ async fn a_new_database_gets_the_current_schema_and_reopening_keeps_the_data() {
             .stored_rows,
         2
     );
-    drop(storage);
+    storage.close();
     again.delete_database().await.unwrap();
 }
