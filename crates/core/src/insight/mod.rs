@@ -13,6 +13,7 @@
 //! (with the as-of date, since the core reads no clock) in, an [`Analysis`] out.
 
 mod charts;
+pub mod changepoint;
 mod cockpit;
 mod context;
 mod evidence;
@@ -25,6 +26,7 @@ mod poc;
 mod program;
 mod record;
 pub mod render;
+mod renewals;
 pub mod stats;
 
 use std::fmt;
@@ -219,6 +221,23 @@ pub struct Settings {
     /// The two-sided confidence level of the experiment intervals (0.95 for 95%).
     #[serde(default = "default_experiment_confidence")]
     pub experiment_confidence: f64,
+    /// Renewals watchlist: subscriptions whose term end date lies from the as-of date to this many
+    /// days after it.
+    #[serde(default = "renewals::default_renewal_window_days")]
+    pub renewal_window_days: i64,
+    /// Renewals watchlist: the most 7-day blocks (ending on the as-of date) of each account's usage
+    /// and ticket series.
+    #[serde(default = "renewals::default_renewal_series_weeks")]
+    pub renewal_series_weeks: usize,
+    /// Change points: a CUSUM above this many standard deviations (h) marks a change of level.
+    #[serde(default = "renewals::default_change_point_h")]
+    pub change_point_h: f64,
+    /// Change points: the drift (k) subtracted at each step of the CUSUM, in standard deviations.
+    #[serde(default = "renewals::default_change_point_k")]
+    pub change_point_k: f64,
+    /// Change points: the fewest 7-day blocks a level spans (and the blocks it is measured on).
+    #[serde(default = "renewals::default_change_point_min_weeks")]
+    pub change_point_min_weeks: usize,
 }
 
 fn default_control_arm() -> String {
@@ -248,6 +267,11 @@ impl Settings {
             experiment_conditions: Vec::new(),
             control_arm: default_control_arm(),
             experiment_confidence: default_experiment_confidence(),
+            renewal_window_days: renewals::default_renewal_window_days(),
+            renewal_series_weeks: renewals::default_renewal_series_weeks(),
+            change_point_h: renewals::default_change_point_h(),
+            change_point_k: renewals::default_change_point_k(),
+            change_point_min_weeks: renewals::default_change_point_min_weeks(),
         }
     }
 }
@@ -347,6 +371,7 @@ pub enum Module {
     Patterns,
     Poc,
     Program,
+    Renewals,
 }
 
 impl Module {
@@ -359,6 +384,7 @@ impl Module {
             Module::Patterns => "Patterns, anomalies and dichotomies",
             Module::Poc => "POC governance",
             Module::Program => "GTM program scorecard and experiments",
+            Module::Renewals => "Renewals & expansion watchlist",
         }
     }
 }
@@ -580,6 +606,7 @@ pub fn analyze(dataset: &Dataset, settings: &Settings) -> Result<Analysis, Analy
 pub fn analyze_indexed(index: &Index, settings: &Settings) -> Result<Analysis, AnalyzeError> {
     let context = Context::new(index, settings)?;
     program::check_settings(settings)?;
+    renewals::check_settings(settings)?;
     let (hygiene_insights, attention_filters) = hygiene::insights_and_filters(&context);
     let sections = vec![
         section(
@@ -592,6 +619,7 @@ pub fn analyze_indexed(index: &Index, settings: &Settings) -> Result<Analysis, A
         section(Module::Patterns, patterns::insights(&context)),
         section(Module::Poc, poc::insights(&context)),
         section(Module::Program, program::insights(&context)),
+        section(Module::Renewals, renewals::insights(&context)),
     ];
     Ok(Analysis {
         schema_version: SCHEMA_VERSION,

@@ -50,7 +50,9 @@ fn short_title(module: Module) -> &'static str {
         Module::Hygiene => "Hygiene",
         Module::Evidence => "Evidence",
         Module::Patterns => "Patterns",
-        other => other.title(),
+        Module::Renewals => "Renewals",
+        Module::Poc => "POC",
+        Module::Program => "Program",
     }
 }
 
