@@ -318,6 +318,21 @@ pub fn display_groups(section: &Section) -> DisplayGroups<'_> {
     }
 }
 
+/// The heading of an insight in a list: its subject, or its measure in words when the subject is
+/// the whole pipeline (where "Pipeline" on every line would say nothing).
+pub fn heading(insight: &Insight) -> String {
+    if insight.subject.kind == SubjectKind::Pipeline {
+        let words = measure_words(&insight.measure);
+        let mut chars = words.chars();
+        match chars.next() {
+            Some(first) => first.to_uppercase().chain(chars).collect(),
+            None => words,
+        }
+    } else {
+        insight.subject.label.clone()
+    }
+}
+
 /// A measure key as words ("days_in_stage" → "days in stage").
 pub fn measure_words(measure: &str) -> String {
     measure.replace('_', " ")

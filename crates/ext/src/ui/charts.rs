@@ -56,7 +56,9 @@ fn svg_view(chart: &Chart) -> impl IntoView + use<> {
         .enumerate()
         .map(|(row, point)| {
             let y = 2.0 + ROW_HEIGHT * row as f64;
-            let (from, to) = (point.start, point.start + point.value);
+            // Totals of a waterfall (start 0) are drawn from the axis' low end.
+            let from = if chart.kind == ChartKind::Waterfall && point.start == 0.0 { low } else { point.start };
+            let to = point.start + point.value;
             let (left, right) = (x(from.min(to)), x(from.max(to)));
             let decrease = chart.kind == ChartKind::Waterfall && point.start != 0.0 && point.value < 0.0;
             let mark = point.high.map(|high| {
@@ -91,7 +93,11 @@ fn svg_view(chart: &Chart) -> impl IntoView + use<> {
             }
         })
         .collect_view();
-    let zero_x = x(0.0);
+    let zero_x = x(low.max(0.0));
+    let scale_low = value_in_unit(Some(low), &chart.unit);
+    let scale_high = value_in_unit(Some(high), &chart.unit);
+    let axis_y = height + 10.0;
+    let height = height + 14.0;
     view! {
         <svg
             class="lens-chart-svg"
@@ -100,8 +106,10 @@ fn svg_view(chart: &Chart) -> impl IntoView + use<> {
             role="img"
             aria-label=chart.title.clone()
         >
-            <line class="lens-chart-axis" x1=zero_x x2=zero_x y1=0 y2=height />
+            <line class="lens-chart-axis" x1=zero_x x2=zero_x y1=0 y2=axis_y - 10.0 />
             {rows}
+            <text class="lens-chart-scale" x=LABEL_WIDTH y=axis_y>{scale_low}</text>
+            <text class="lens-chart-scale" x=WIDTH - 4.0 y=axis_y text-anchor="end">{scale_high}</text>
         </svg>
     }
 }
@@ -154,18 +162,30 @@ fn table_view(chart: &Chart, analysis: &Analysis) -> impl IntoView + use<> {
     }
 }
 
-/// The smallest and largest values the axis must show (always including 0).
+/// The smallest and largest values the axis shows. Bars start at 0; a waterfall's axis spans its
+/// levels (with a margin), since steps are small beside the totals; the scale is printed under it.
 fn extent(chart: &Chart) -> (f64, f64) {
-    let mut low: f64 = 0.0;
-    let mut high: f64 = 0.0;
+    let is_waterfall = chart.kind == ChartKind::Waterfall;
+    let mut low = if is_waterfall { f64::INFINITY } else { 0.0 };
+    let mut high = if is_waterfall { f64::NEG_INFINITY } else { 0.0 };
     for point in &chart.points {
-        for value in [point.start, point.start + point.value]
-            .into_iter()
-            .chain(point.high)
-        {
+        let ends = if is_waterfall && point.start == 0.0 {
+            vec![point.value]
+        } else {
+            vec![point.start, point.start + point.value]
+        };
+        for value in ends.into_iter().chain(point.high) {
             low = low.min(value);
             high = high.max(value);
         }
+    }
+    if !low.is_finite() || !high.is_finite() {
+        return (0.0, 1.0);
+    }
+    if is_waterfall {
+        let margin = ((high - low) * 0.1).max(high.abs() * 0.001);
+        low = (low - margin).max(0.0_f64.min(low));
+        high += margin;
     }
     (low, high)
 }

@@ -3,7 +3,7 @@
 //! (the first [`SHOWN_ROWS`] on screen, all of them as CSV).
 
 use lens_core::insight::render::{
-    display_groups, evidence_csv, measure_words, population, reference, value_in_unit,
+    display_groups, evidence_csv, heading, measure_words, population, reference, value_in_unit,
 };
 use lens_core::insight::{Insight, Section};
 use leptos::prelude::*;
@@ -74,7 +74,7 @@ pub fn insight_view(insight: Insight) -> impl IntoView {
         <li class="lens-insight" data-testid="insight" data-key=key data-value=raw_value>
             <details>
                 <summary>
-                    <span class="lens-insight-subject">{insight.subject.label.clone()}</span>
+                    <span class="lens-insight-subject">{heading(&insight)}</span>
                     <span class="lens-insight-value" data-testid="insight-value">{value}</span>
                     <span class="lens-insight-text">{insight.text.clone()}</span>
                 </summary>
