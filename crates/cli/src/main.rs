@@ -30,6 +30,17 @@ enum Command {
     Import(ImportArgs),
     /// Describe the pipeline as of a date: cockpit, forecast, hygiene, evidence, patterns, each number with its formula, population and rows.
     Analyze(AnalyzeArgs),
+    /// Write the review pack into a folder: review.md, one CSV per module and review.xlsx (one sheet per module), every number with its formula and population.
+    Review(ReviewArgs),
+}
+
+#[derive(clap::Args)]
+struct ReviewArgs {
+    #[command(flatten)]
+    analysis: AnalyzeArgs,
+    /// The folder to write the pack into (created when missing).
+    #[arg(long)]
+    out: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -109,11 +120,14 @@ fn parse_date(text: &str) -> Result<chrono::NaiveDate, String> {
         .map_err(|_| format!("\"{text}\" is not a date in YYYY-MM-DD form"))
 }
 
+mod review;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Import(args) => run_import(&args),
         Command::Analyze(args) => run_analyze(&args),
+        Command::Review(args) => run_review(&args),
     }
 }
 
@@ -224,10 +238,46 @@ fn import_options(
 }
 
 fn run_analyze(args: &AnalyzeArgs) -> ExitCode {
-    let options = match import_options(args.mapping.as_deref(), args.date_order, None) {
-        Ok(options) => options,
+    let analysis = match analysis_of(args) {
+        Ok(analysis) => analysis,
         Err(code) => return code,
     };
+    if args.json {
+        match serde_json::to_string_pretty(&analysis) {
+            Ok(text) => println!("{text}"),
+            Err(error) => {
+                eprintln!("lens: could not write JSON: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        print!("{}", insight::markdown(&analysis));
+    }
+    ExitCode::SUCCESS
+}
+
+fn run_review(args: &ReviewArgs) -> ExitCode {
+    let analysis = match analysis_of(&args.analysis) {
+        Ok(analysis) => analysis,
+        Err(code) => return code,
+    };
+    match review::write_pack(&analysis, &args.out) {
+        Ok(written) => {
+            for path in written {
+                println!("{}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("lens: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Imports the files and runs every module; errors are printed, naming the file.
+fn analysis_of(args: &AnalyzeArgs) -> Result<insight::Analysis, ExitCode> {
+    let options = import_options(args.mapping.as_deref(), args.date_order, None)?;
     let mut dataset = Dataset::default();
     for path in &args.files {
         match import_path(path, &options) {
@@ -243,7 +293,7 @@ fn run_analyze(args: &AnalyzeArgs) -> ExitCode {
             }
             Err(message) => {
                 eprintln!("lens: {}: {message}", path.display());
-                return ExitCode::FAILURE;
+                return Err(ExitCode::FAILURE);
             }
         }
     }
@@ -257,25 +307,10 @@ fn run_analyze(args: &AnalyzeArgs) -> ExitCode {
         anomaly_k: args.anomaly_k,
         ..Settings::new(args.as_of)
     };
-    let analysis = match analyze(&dataset, &settings) {
-        Ok(analysis) => analysis,
-        Err(error) => {
-            eprintln!("lens: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if args.json {
-        match serde_json::to_string_pretty(&analysis) {
-            Ok(text) => println!("{text}"),
-            Err(error) => {
-                eprintln!("lens: could not write JSON: {error}");
-                return ExitCode::FAILURE;
-            }
-        }
-    } else {
-        print!("{}", insight::markdown(&analysis));
-    }
-    ExitCode::SUCCESS
+    analyze(&dataset, &settings).map_err(|error| {
+        eprintln!("lens: {error}");
+        ExitCode::FAILURE
+    })
 }
 
 fn run_import(args: &ImportArgs) -> ExitCode {

@@ -249,3 +249,78 @@ fn analyze_without_an_opportunity_list_or_with_a_bad_setting_fails_in_one_line()
         "lens: setting plan: NaN is not an amount\n"
     );
 }
+
+#[test]
+fn review_writes_markdown_csv_and_xlsx_that_agree_with_the_json() {
+    use calamine::{Reader, Xlsx, open_workbook};
+
+    let opportunities = data("salesforce-sample-opps-powerbi/Opportunity.csv");
+    let history = data("salesforce-sample-opps-powerbi/OpportunityHistory.csv");
+    let files = [opportunities.to_str().unwrap(), history.to_str().unwrap()];
+    let out = std::env::temp_dir().join(format!("lens-review-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+
+    let mut args = vec![
+        "review",
+        "--as-of",
+        "2026-03-07",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(files);
+    let output = lens(&args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let listed = stdout(&output);
+    for name in [
+        "review.md",
+        "review-about.csv",
+        "review-cockpit.csv",
+        "review-program.csv",
+        "review.xlsx",
+    ] {
+        assert!(listed.contains(name), "{name} listed in {listed}");
+        assert!(out.join(name).exists(), "{name} written");
+    }
+
+    let mut json_args = vec!["analyze", "--json", "--as-of", "2026-03-07"];
+    json_args.extend(files);
+    let analysis: serde_json::Value = serde_json::from_slice(&lens(&json_args).stdout).unwrap();
+    let cockpit = analysis["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|section| section["module"] == "cockpit")
+        .unwrap();
+    let open_pipeline = cockpit["insights"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|insight| insight["key"] == "cockpit.open_pipeline.pipeline")
+        .unwrap();
+    let expected_value = open_pipeline["value"].as_f64().unwrap();
+
+    // CSV: the header, then the open pipeline row with its raw value and formula.
+    let csv = std::fs::read_to_string(out.join("review-cockpit.csv")).unwrap();
+    assert!(csv.starts_with("key,measure,subject,value,shown as,text,formula,population n,"));
+    let row = csv
+        .lines()
+        .find(|line| line.starts_with("cockpit.open_pipeline.pipeline,"))
+        .expect("open pipeline row");
+    assert!(row.contains(&format!(",{expected_value},")), "{row}");
+
+    // XLSX: a sheet per module; the same row holds the value as a number.
+    let mut workbook: Xlsx<_> = open_workbook(out.join("review.xlsx")).unwrap();
+    let names = workbook.sheet_names();
+    assert_eq!(&names[..3], ["about", "cockpit", "forecast"]);
+    let sheet = workbook.worksheet_range("cockpit").unwrap();
+    let row = sheet
+        .rows()
+        .find(|row| row[0] == "cockpit.open_pipeline.pipeline")
+        .expect("open pipeline row in the sheet");
+    assert_eq!(row[3], calamine::Data::Float(expected_value));
+    std::fs::remove_dir_all(&out).unwrap();
+}

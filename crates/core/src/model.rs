@@ -161,6 +161,8 @@ pub struct User {
     pub manager_id: Option<String>,
     pub role_id: Option<String>,
     pub is_active: Option<bool>,
+    /// The day the user started (hire or start date), when the export carries it.
+    pub start_date: Option<NaiveDate>,
     pub source: SourceRef,
 }
 

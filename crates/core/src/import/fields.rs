@@ -585,6 +585,7 @@ const USER_FIELDS: &[FieldSpec] = &[
     field("manager_id", Text, &["managerid"]),
     field("role_id", Text, &["userroleid", "roleid"]),
     field("is_active", Bool, &["isactive", "active"]),
+    field("start_date", Date, &["startdate", "hiredate"]),
 ];
 
 const ROLE_FIELDS: &[FieldSpec] = &[

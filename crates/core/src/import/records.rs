@@ -726,6 +726,7 @@ fn user_row(reader: &RowReader, columns: &ColumnMap) -> Result<User, Rejection> 
         manager_id: reader.text(column("manager_id")),
         role_id: reader.text(column("role_id")),
         is_active: reader.boolean(column("is_active"))?,
+        start_date: reader.date(column("start_date"))?,
         source: reader.source(),
     })
 }

@@ -103,13 +103,18 @@ pub(super) fn insights(context: &Context, filters: Vec<hygiene::AttentionFilter>
 }
 
 /// A money total with its population and rows.
-struct Total {
-    amount: f64,
-    tally: Tally,
-    evidence: Vec<EvidenceRef>,
+pub(super) struct Total {
+    pub(super) amount: f64,
+    pub(super) tally: Tally,
+    /// The amount row of every deal counted or left out.
+    pub(super) evidence: Vec<EvidenceRef>,
 }
 
-fn total<'a, 'b: 'a>(context: &Context, deals: impl Iterator<Item = &'a Deal<'b>>) -> Total {
+/// The sum of amount over `deals` in the reporting currency, with what was left out.
+pub(super) fn total<'a, 'b: 'a>(
+    context: &Context,
+    deals: impl Iterator<Item = &'a Deal<'b>>,
+) -> Total {
     let mut sum = Total {
         amount: 0.0,
         tally: Tally::default(),
@@ -205,49 +210,92 @@ fn path_to_plan(
     }
 }
 
-fn coverage(context: &Context, closed_won: &Total, open: &Total) -> Insight {
-    let currency = context.currency.as_deref();
-    let (value, text, reference) = match context.settings.plan {
-        None => (
-            None,
-            format!(
-                "Coverage is undefined: no plan is set. Open pipeline in the period is {}.",
-                money(open.amount, currency)
-            ),
-            None,
-        ),
-        Some(plan) => {
-            let remaining = plan - closed_won.amount;
-            let reference = Some(Reference::Setting {
-                name: "plan".into(),
-                value: plan,
-            });
-            if remaining <= 0.0 {
-                (
-                    None,
-                    format!(
-                        "Coverage is undefined: closed won {} is at or above the plan of {}, so plan − closed won is {}.",
-                        money(closed_won.amount, currency),
-                        money(plan, currency),
-                        money(remaining, currency)
-                    ),
-                    reference,
-                )
-            } else {
-                let coverage = open.amount / remaining;
-                (
-                    Some(coverage),
-                    format!(
-                        "Coverage {coverage:.2}×: open pipeline {} ÷ (plan {} − closed won {}).",
-                        money(open.amount, currency),
-                        money(plan, currency),
-                        money(closed_won.amount, currency)
-                    ),
-                    reference,
-                )
+/// Pipeline coverage = open pipeline in period ÷ (target − closed won in period) (PRODUCT.md), or
+/// why it is undefined. The cockpit's target is the plan; the territory module's a segment's target.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Coverage {
+    NoTarget,
+    /// Closed won is at or above the target: `remaining` = target − closed won is 0 or less.
+    NothingRemaining {
+        remaining: f64,
+    },
+    Value(f64),
+}
+
+impl Coverage {
+    pub(super) fn of(open: f64, closed_won: f64, target: Option<f64>) -> Coverage {
+        match target {
+            None => Coverage::NoTarget,
+            Some(target) => {
+                let remaining = target - closed_won;
+                if remaining <= 0.0 {
+                    Coverage::NothingRemaining { remaining }
+                } else {
+                    Coverage::Value(open / remaining)
+                }
             }
         }
+    }
+
+    pub(super) fn value(self) -> Option<f64> {
+        match self {
+            Coverage::Value(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The coverage in words, in lower case without a full stop: "coverage 2.40×: open pipeline
+    /// USD 1,000 ÷ (plan USD 900 − closed won USD 500)", or why it is undefined when closed won is
+    /// at or above the target. `target_name` names the target ("plan", "target"). `None` when no
+    /// target is set: each caller names the setting.
+    pub(super) fn words(
+        self,
+        (open, closed_won): (f64, f64),
+        target: Option<f64>,
+        target_name: &str,
+        currency: Option<&str>,
+    ) -> Option<String> {
+        let target = target?;
+        match self {
+            Coverage::NoTarget => None,
+            Coverage::Value(value) => Some(format!(
+                "coverage {value:.2}×: open pipeline {} ÷ ({target_name} {} − closed won {})",
+                money(open, currency),
+                money(target, currency),
+                money(closed_won, currency)
+            )),
+            Coverage::NothingRemaining { remaining } => Some(format!(
+                "coverage is undefined: closed won {} is at or above the {target_name} of {}, so {target_name} − closed won is {}",
+                money(closed_won, currency),
+                money(target, currency),
+                money(remaining, currency)
+            )),
+        }
+    }
+}
+
+fn coverage(context: &Context, closed_won: &Total, open: &Total) -> Insight {
+    let currency = context.currency.as_deref();
+    let plan = context.settings.plan;
+    let reference = plan.map(|plan| Reference::Setting {
+        name: "plan".into(),
+        value: plan,
+    });
+    let coverage = Coverage::of(open.amount, closed_won.amount, plan);
+    let text = match coverage.words((open.amount, closed_won.amount), plan, "plan", currency) {
+        Some(mut words) => {
+            // "Coverage 2.40×: …." as a sentence of its own.
+            if let Some(first) = words.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            words + "."
+        }
+        None => format!(
+            "Coverage is undefined: no plan is set. Open pipeline in the period is {}.",
+            money(open.amount, currency)
+        ),
     };
+    let value = coverage.value();
     let mut population = open.tally.population(
         "open deals of the current snapshot with a close date in the period, and won deals closing in the period",
     );

@@ -214,6 +214,19 @@ impl<'a> Context<'a> {
                 detail: format!("{plan} is not an amount"),
             });
         }
+        if let Some(target) = settings
+            .segment_targets
+            .iter()
+            .find(|target| !target.target.is_finite())
+        {
+            return Err(AnalyzeError::Setting {
+                name: "segment_targets".into(),
+                detail: format!(
+                    "the target of {} ({}) is not an amount",
+                    target.segment, target.target
+                ),
+            });
+        }
         if !(settings.anomaly_k.is_finite() && settings.anomaly_k >= 0.0) {
             return Err(AnalyzeError::Setting {
                 name: "anomaly_k".into(),

@@ -941,18 +941,16 @@ fn per_deal(
         if !deal.opp.close_date.is_some_and(|d| period.contains(d)) {
             continue;
         }
-        let mut filled = 0;
-        let mut empty: Vec<usize> = Vec::new();
-        let mut no_column = 0;
         reader.current_cells(deal, &mut cells);
-        for (field_idx, cell) in cells.iter().enumerate() {
-            match cell {
-                Cell::NoColumn => no_column += 1,
-                Cell::Empty => empty.push(field_idx),
-                Cell::Filled(_) => filled += 1,
-            }
-        }
-        let n = filled + empty.len();
+        let FillCounts {
+            filled,
+            with_column,
+        } = FillCounts::of(&cells);
+        let no_column = cells.len() - with_column;
+        let empty: Vec<usize> = (0..cells.len())
+            .filter(|&field_idx| cells[field_idx] == Cell::Empty)
+            .collect();
+        let n = with_column;
         let (value, text) = if n == 0 {
             (
                 None,
@@ -1011,6 +1009,33 @@ fn per_deal(
             text,
             evidence,
         });
+    }
+}
+
+/// How many of a row's evidence fields are filled, out of those whose column its export has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct FillCounts {
+    pub filled: usize,
+    pub with_column: usize,
+}
+
+impl FillCounts {
+    pub(super) fn of(cells: &[Cell]) -> FillCounts {
+        let mut counts = FillCounts {
+            filled: 0,
+            with_column: 0,
+        };
+        for cell in cells {
+            match cell {
+                Cell::NoColumn => {}
+                Cell::Empty => counts.with_column += 1,
+                Cell::Filled(_) => {
+                    counts.filled += 1;
+                    counts.with_column += 1;
+                }
+            }
+        }
+        counts
     }
 }
 

@@ -68,13 +68,15 @@ use super::render::{count, grouped, money, percent, signed_percent};
 use super::{EvidenceRef, Exclusion, Insight, Module, Population, Subject, SubjectKind, Unit};
 use crate::model::{DealStatus, ForecastCategory, HistoryField, Opportunity};
 
-pub(super) fn insights(context: &Context) -> Vec<Insight> {
+/// The module's insights; `accuracy` is [`accuracy_tables`] of the same context, built once per
+/// analysis and shared with the coaching view.
+pub(super) fn insights(context: &Context, accuracy: &AccuracyTables) -> Vec<Insight> {
     let mut out = rollups(context);
     if let Some(base) = ledger_base(context) {
         out.extend(ledger_insights(context, base));
         out.extend(reversals(context, base));
     }
-    out.extend(accuracy(context));
+    out.extend(accuracy_insights_all(context, accuracy));
     make_keys_unique(&mut out);
     out
 }
@@ -84,7 +86,7 @@ pub(super) fn insights(context: &Context) -> Vec<Insight> {
 
 /// Rep names, interned: deals carry the export's owner value (a name or a user id); the name is
 /// looked up once per distinct value, and two values naming the same person share one index.
-struct Reps<'c, 'a> {
+pub(super) struct Reps<'c, 'a> {
     context: &'c Context<'a>,
     by_owner_value: HashMap<Option<&'a str>, usize>,
     by_name: HashMap<String, usize>,
@@ -92,7 +94,7 @@ struct Reps<'c, 'a> {
 }
 
 impl<'c, 'a> Reps<'c, 'a> {
-    fn new(context: &'c Context<'a>) -> Self {
+    pub(super) fn new(context: &'c Context<'a>) -> Self {
         Reps {
             context,
             by_owner_value: HashMap::new(),
@@ -101,23 +103,36 @@ impl<'c, 'a> Reps<'c, 'a> {
         }
     }
 
-    fn index(&mut self, opp: &'a Opportunity) -> usize {
+    pub(super) fn index(&mut self, opp: &'a Opportunity) -> usize {
         let owner_value = opp.owner.as_deref();
         if let Some(&rep) = self.by_owner_value.get(&owner_value) {
             return rep;
         }
         let name = self.context.owner(opp);
+        let rep = self.index_of_name(name);
+        self.by_owner_value.insert(owner_value, rep);
+        rep
+    }
+
+    /// The index of the rep with this name, added when new.
+    pub(super) fn index_of_name(&mut self, name: String) -> usize {
         let next = self.names.len();
         let rep = *self.by_name.entry(name.clone()).or_insert(next);
         if rep == next {
             self.names.push(name);
         }
-        self.by_owner_value.insert(owner_value, rep);
         rep
     }
 
-    fn name(&self, rep: usize) -> &str {
+    pub(super) fn name(&self, rep: usize) -> &str {
         &self.names[rep]
+    }
+
+    /// Every rep index, ordered by name (reps are listed by name, never ranked).
+    pub(super) fn by_name_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.names.len()).collect();
+        order.sort_by(|a, b| self.names[*a].cmp(&self.names[*b]));
+        order
     }
 }
 
@@ -215,7 +230,7 @@ fn team_subject() -> Subject {
     }
 }
 
-fn rep_subject(name: &str) -> Subject {
+pub(super) fn rep_subject(name: &str) -> Subject {
     Subject {
         kind: SubjectKind::Rep,
         id: name.to_string(),
@@ -225,7 +240,7 @@ fn rep_subject(name: &str) -> Subject {
 
 /// Keys are built from names and values found in the data, so two of them can coincide (a rep
 /// called "all", two category values with the same slug); a numeric suffix keeps each one unique.
-fn make_keys_unique(insights: &mut [Insight]) {
+pub(super) fn make_keys_unique(insights: &mut [Insight]) {
     let mut seen: HashSet<String> = HashSet::with_capacity(insights.len());
     for insight in insights.iter_mut() {
         if seen.insert(insight.key.clone()) {
@@ -820,7 +835,7 @@ fn deal_name(context: &Context, record_id: &str) -> String {
 
 /// The two calls compared with the actuals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Variant {
+pub(super) enum Variant {
     /// Closed won + Commit.
     Commit,
     /// Closed won + Commit + Best Case.
@@ -837,7 +852,7 @@ impl Variant {
         }
     }
 
-    fn words(self) -> &'static str {
+    pub(super) fn words(self) -> &'static str {
         match self {
             Variant::Commit => "closed won + Commit",
             Variant::CommitBestCase => "closed won + Commit + Best Case",
@@ -908,18 +923,65 @@ impl<'s, 'a> RepCall<'s, 'a> {
 
 /// Sums over the (snapshot, quarter) pairs of one rep or one week, for one variant.
 #[derive(Default)]
-struct Accuracy<'s, 'a> {
-    pairs: usize,
-    quarters: BTreeSet<usize>,
+pub(super) struct Accuracy<'s, 'a> {
+    pub(super) pairs: usize,
+    pub(super) quarters: BTreeSet<usize>,
     abs_error: f64,
     abs_actual: f64,
-    signed_error: f64,
-    actual: f64,
+    /// Σ(call − actual) over the pairs.
+    pub(super) signed_error: f64,
+    /// Σ actual over the pairs.
+    pub(super) actual: f64,
     rows: Vec<&'s Deal<'a>>,
     left_out: LeftOut,
 }
 
 impl<'s, 'a> Accuracy<'s, 'a> {
+    /// Signed bias = Σ(call − actual) ÷ Σ actual; `None` when Σ actual is 0.
+    pub(super) fn signed_bias(&self) -> Option<f64> {
+        (self.actual != 0.0).then(|| self.signed_error / self.actual)
+    }
+
+    /// The pairs counted, in words, with the deal rows left out; `call_words` names the call.
+    pub(super) fn population(&self, context: &Context, call_words: &str) -> Population {
+        Population {
+            description: format!(
+                "{} (snapshot, quarter) pairs over {}: each snapshot dated inside a fiscal quarter that \
+                 ended on or before {} is one call: {call_words}, from deals with a close date in that \
+                 quarter as of the snapshot, held against the closed won with a close date in that quarter in the first \
+                 snapshot after its end (or the current snapshot); left-out counts are deal rows",
+                self.pairs,
+                count(self.quarters.len(), "quarter", "quarters"),
+                context.as_of
+            ),
+            n: self.pairs,
+            excluded: self.left_out.exclusions(),
+        }
+    }
+
+    /// The rows behind the sums: the won rows of the actuals and the Commit (and Best Case) rows
+    /// of the calls.
+    pub(super) fn evidence(&self, context: &Context) -> Vec<EvidenceRef> {
+        self.rows
+            .iter()
+            .map(|deal| amount_evidence(context, deal))
+            .collect()
+    }
+
+    /// The deal rows left out of the sums, by reason.
+    pub(super) fn left_out(&self) -> Vec<Exclusion> {
+        self.left_out.exclusions()
+    }
+
+    /// " Left out: 3 deal rows — no amount." or nothing.
+    pub(super) fn left_out_sentence(&self) -> String {
+        if self.left_out.total() > 0 {
+            self.left_out.sentence(("deal row", "deal rows"))
+        } else {
+            String::new()
+        }
+    }
+
     fn add_pair(&mut self, call: f64, actual: f64) {
         self.pairs += 1;
         self.abs_error += (actual - call).abs();
@@ -987,18 +1049,111 @@ fn counted_quarters(context: &Context) -> Vec<CountedQuarter> {
     quarters
 }
 
-fn accuracy(context: &Context) -> Vec<Insight> {
-    let quarters = counted_quarters(context);
-    if quarters.is_empty() {
-        return Vec::new();
+/// The sums of the forecast accuracy of both calls, per rep and per week of the quarter: built once
+/// per analysis ([`accuracy_tables`]) and read by this module and the coaching view.
+pub(super) struct AccuracyTables<'a> {
+    quarters: Vec<CountedQuarter>,
+    /// The names of the reps, indexed like the keys of `by_rep`.
+    rep_names: Vec<String>,
+    /// [variant] rep → sums.
+    by_rep: [BTreeMap<usize, Accuracy<'a, 'a>>; 2],
+    /// [variant] week of the quarter → sums.
+    by_week: [BTreeMap<u32, Accuracy<'a, 'a>>; 2],
+}
+
+impl<'a> AccuracyTables<'a> {
+    /// The span of the counted quarters; `None` when no quarter is counted.
+    pub(super) fn span(&self, context: &Context) -> Option<Period> {
+        let (first, last) = (self.quarters.first()?, self.quarters.last()?);
+        Some(Period {
+            start: first.period.start,
+            end: last.period.end,
+            label: format!(
+                "fiscal quarters from {} to {} that ended on or before {} and have snapshots inside them",
+                first.period.start, last.period.end, context.as_of
+            ),
+        })
     }
+
+    /// Each rep's sums for one call, as (rep name, sums), in no particular order.
+    pub(super) fn by_rep(
+        &self,
+        variant: Variant,
+    ) -> impl Iterator<Item = (&str, &Accuracy<'a, 'a>)> + '_ {
+        self.by_rep[variant.index()]
+            .iter()
+            .map(|(&rep, sums)| (self.rep_names[rep].as_str(), sums))
+    }
+}
+
+/// WAPE and signed bias per rep and per week of the quarter, for both calls.
+fn accuracy_insights_all(context: &Context, tables: &AccuracyTables) -> Vec<Insight> {
+    let Some(span) = tables.span(context) else {
+        return Vec::new();
+    };
+    let (by_rep, by_week) = (&tables.by_rep, &tables.by_week);
+    let mut out = Vec::new();
+    let mut rep_order: Vec<usize> = by_rep[0].keys().chain(by_rep[1].keys()).copied().collect();
+    rep_order.sort_by(|a, b| tables.rep_names[*a].cmp(&tables.rep_names[*b]));
+    rep_order.dedup();
+    for rep in rep_order {
+        for variant in Variant::ALL {
+            if let Some(sums) = by_rep[variant.index()].get(&rep) {
+                let name = &tables.rep_names[rep];
+                out.extend(accuracy_insights(
+                    context,
+                    variant,
+                    rep_subject(name),
+                    format!("{name}'s call ({})", variant.words()),
+                    sums,
+                    &span,
+                ));
+            }
+        }
+    }
+    let weeks: BTreeSet<u32> = by_week[0]
+        .keys()
+        .chain(by_week[1].keys())
+        .copied()
+        .collect();
+    for week in weeks {
+        for variant in Variant::ALL {
+            if let Some(sums) = by_week[variant.index()].get(&week) {
+                let subject = Subject {
+                    kind: SubjectKind::Period,
+                    id: format!("week-{week}"),
+                    label: format!("Week {week} of the quarter"),
+                };
+                out.extend(accuracy_insights(
+                    context,
+                    variant,
+                    subject,
+                    format!(
+                        "the team's call ({}) in week {week} of the quarter",
+                        variant.words()
+                    ),
+                    sums,
+                    &span,
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The accuracy sums of every counted quarter (see the module header): one pass over each snapshot
+/// dated inside a counted quarter, and one over each quarter's actual snapshot.
+pub(super) fn accuracy_tables<'a>(context: &Context<'a>) -> AccuracyTables<'a> {
+    let quarters = counted_quarters(context);
     let mut reps = Reps::new(context);
+    // Rows are kept for evidence as long as the data: borrow the snapshots for the whole lifetime.
+    let snapshots: &'a [DatedSnapshot<'a>] = context.snapshots;
 
     // The actual of each rep for each quarter: one pass over one snapshot per quarter.
     let mut actuals: Vec<HashMap<usize, Side>> = Vec::with_capacity(quarters.len());
     for quarter in &quarters {
         let mut by_rep: HashMap<usize, Side> = HashMap::new();
-        for deal in &context.snapshots[quarter.actual_snapshot].deals {
+        for deal in &snapshots[quarter.actual_snapshot].deals {
             if deal.opp.status == DealStatus::Won
                 && deal
                     .opp
@@ -1021,7 +1176,7 @@ fn accuracy(context: &Context) -> Vec<Insight> {
         let actual = &actuals[quarter_idx];
         let team_actual: f64 = actual.values().map(|side| side.amount).sum();
         for &snapshot_idx in &quarter.calls {
-            let snapshot = &context.snapshots[snapshot_idx];
+            let snapshot = &snapshots[snapshot_idx];
             // The calls of this snapshot: one pass over its deals.
             let mut calls: HashMap<usize, RepCall> = HashMap::new();
             for deal in &snapshot.deals {
@@ -1094,63 +1249,12 @@ fn accuracy(context: &Context) -> Vec<Insight> {
         }
     }
 
-    let span = Period {
-        start: quarters[0].period.start,
-        end: quarters[quarters.len() - 1].period.end,
-        label: format!(
-            "fiscal quarters from {} to {} that ended on or before {} and have snapshots inside them",
-            quarters[0].period.start,
-            quarters[quarters.len() - 1].period.end,
-            context.as_of
-        ),
-    };
-    let mut out = Vec::new();
-    let mut rep_order: Vec<usize> = by_rep[0].keys().chain(by_rep[1].keys()).copied().collect();
-    rep_order.sort_by(|a, b| reps.name(*a).cmp(reps.name(*b)));
-    rep_order.dedup();
-    for rep in rep_order {
-        for variant in Variant::ALL {
-            if let Some(sums) = by_rep[variant.index()].get(&rep) {
-                let name = reps.name(rep);
-                out.extend(accuracy_insights(
-                    context,
-                    variant,
-                    rep_subject(name),
-                    format!("{name}'s call ({})", variant.words()),
-                    sums,
-                    &span,
-                ));
-            }
-        }
+    AccuracyTables {
+        quarters,
+        rep_names: reps.names,
+        by_rep,
+        by_week,
     }
-    let weeks: BTreeSet<u32> = by_week[0]
-        .keys()
-        .chain(by_week[1].keys())
-        .copied()
-        .collect();
-    for week in weeks {
-        for variant in Variant::ALL {
-            if let Some(sums) = by_week[variant.index()].get(&week) {
-                let subject = Subject {
-                    kind: SubjectKind::Period,
-                    id: format!("week-{week}"),
-                    label: format!("Week {week} of the quarter"),
-                };
-                out.extend(accuracy_insights(
-                    context,
-                    variant,
-                    subject,
-                    format!(
-                        "the team's call ({}) in week {week} of the quarter",
-                        variant.words()
-                    ),
-                    sums,
-                    &span,
-                ));
-            }
-        }
-    }
-    out
 }
 
 /// The WAPE and the signed bias of one rep's or one week's calls.
@@ -1165,27 +1269,9 @@ fn accuracy_insights(
     let currency = context.currency.as_deref();
     let pairs = count(sums.pairs, "call", "calls");
     let quarters = count(sums.quarters.len(), "quarter", "quarters");
-    let population = Population {
-        description: format!(
-            "{} (snapshot, quarter) pairs over {}: each snapshot dated inside a fiscal quarter that \
-             ended on or before {} is one call: {call_words}, from deals with a close date in that \
-             quarter as of the snapshot, held against the closed won with a close date in that quarter in the first \
-             snapshot after its end (or the current snapshot); left-out counts are deal rows",
-            sums.pairs, quarters, context.as_of
-        ),
-        n: sums.pairs,
-        excluded: sums.left_out.exclusions(),
-    };
-    let evidence: Vec<EvidenceRef> = sums
-        .rows
-        .iter()
-        .map(|deal| amount_evidence(context, deal))
-        .collect();
-    let left_out = if sums.left_out.total() > 0 {
-        sums.left_out.sentence(("deal row", "deal rows"))
-    } else {
-        String::new()
-    };
+    let population = sums.population(context, &call_words);
+    let evidence = sums.evidence(context);
+    let left_out = sums.left_out_sentence();
 
     let wape_value = (sums.abs_actual != 0.0).then(|| sums.abs_error / sums.abs_actual);
     let wape_text = match wape_value {

@@ -74,21 +74,24 @@ pub(super) struct AttentionMatch {
 /// The attention filters, each with the open deals of the current snapshot that match it.
 #[cfg(test)]
 pub(super) fn attention_filters(context: &Context) -> Vec<AttentionFilter> {
-    insights_and_filters(context).1
+    insights_and_filters(context, &StageDurations::new(context)).1
 }
 
 /// Every insight of the module: team-level first, then one per deal matching an attention filter.
 #[cfg(test)]
 pub(super) fn insights(context: &Context) -> Vec<Insight> {
-    insights_and_filters(context).0
+    insights_and_filters(context, &StageDurations::new(context)).0
 }
 
 /// The module's insights and the attention filters the cockpit counts, from one reading of the
-/// stage stays and the close-date pushes (the two costly parts).
-pub(super) fn insights_and_filters(context: &Context) -> (Vec<Insight>, Vec<AttentionFilter>) {
-    let durations = StageDurations::new(context);
+/// stage stays (built once per analysis with [`StageDurations::new`] and shared with the coaching
+/// view) and of the close-date pushes (the two costly parts).
+pub(super) fn insights_and_filters(
+    context: &Context,
+    durations: &StageDurations,
+) -> (Vec<Insight>, Vec<AttentionFilter>) {
     let pushes = PushCounts::new(context);
-    let filters = evaluate_filters(context, &durations, &pushes, false).0;
+    let filters = evaluate_filters(context, durations, &pushes, false).0;
     let mut out = Vec::new();
     out.extend(durations.stage_insights(context));
     out.extend(durations.conversion_insights(context));
@@ -96,7 +99,7 @@ pub(super) fn insights_and_filters(context: &Context) -> (Vec<Insight>, Vec<Atte
     out.extend(pushes.team_insights(context));
     out.extend(closed_deal_insights(context, &durations.window));
     out.extend(lead_source_insights(context));
-    out.extend(evaluate_filters(context, &durations, &pushes, true).1);
+    out.extend(evaluate_filters(context, durations, &pushes, true).1);
     (out, filters)
 }
 
@@ -116,14 +119,14 @@ pub(super) fn stage_age_position(context: &Context, deal: &Deal) -> Option<Insig
 type IdMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// The lookback window: `lookback_days` days ending on the as-of date, both ends included.
-struct Window {
+pub(super) struct Window {
     first_day: NaiveDate,
     last_day: NaiveDate,
     days: i64,
 }
 
 impl Window {
-    fn new(context: &Context) -> Window {
+    pub(super) fn new(context: &Context) -> Window {
         let days = context.settings.lookback_days.max(0);
         // 0 days gives a first day after the last: an empty window.
         let first_day = TimeDelta::try_days(days - 1)
@@ -136,19 +139,19 @@ impl Window {
         }
     }
 
-    fn contains(&self, date: NaiveDate) -> bool {
+    pub(super) fn contains(&self, date: NaiveDate) -> bool {
         self.first_day <= date && date <= self.last_day
     }
 
     /// "the 365 days to 2026-11-13 (2025-11-14 to 2026-11-13)".
-    fn words(&self) -> String {
+    pub(super) fn words(&self) -> String {
         format!(
             "the {} days to {} ({} to {})",
             self.days, self.last_day, self.first_day, self.last_day
         )
     }
 
-    fn period(&self) -> Period {
+    pub(super) fn period(&self) -> Period {
         Period {
             start: self.first_day,
             end: self.last_day,
@@ -175,13 +178,15 @@ impl Row<'_> {
 }
 
 /// A snapshot row as evidence, naming one field and its value in that row.
-fn field_evidence(context: &Context, deal: &Deal, field: &str) -> EvidenceRef {
+pub(super) fn field_evidence(context: &Context, deal: &Deal, field: &str) -> EvidenceRef {
     context.row_evidence(deal, Some(field), field_value(deal.opp, field))
 }
 
 fn field_value(opp: &Opportunity, field: &str) -> Option<String> {
     match field {
         "stage" => opp.stage.clone(),
+        "partner" => opp.partner.clone(),
+        "segment" => opp.segment.clone(),
         "close_date" => opp.close_date.map(|date| date.to_string()),
         "created_date" => opp.created_date.map(|date| date.to_string()),
         "last_activity_date" => opp.last_activity_date.map(|date| date.to_string()),
@@ -200,7 +205,7 @@ fn status_word(status: DealStatus) -> &'static str {
     }
 }
 
-fn pipeline_subject() -> Subject {
+pub(super) fn pipeline_subject() -> Subject {
     Subject {
         kind: SubjectKind::Pipeline,
         id: "all".into(),
@@ -208,7 +213,7 @@ fn pipeline_subject() -> Subject {
     }
 }
 
-fn team_subject() -> Subject {
+pub(super) fn team_subject() -> Subject {
     Subject {
         kind: SubjectKind::Team,
         id: "all".into(),
@@ -257,7 +262,7 @@ fn times(n: usize) -> String {
     }
 }
 
-fn days_text(days: f64) -> String {
+pub(super) fn days_text(days: f64) -> String {
     if days == 1.0 {
         "1 day".into()
     } else {
@@ -375,8 +380,8 @@ impl StaySource {
 
 /// One completed stay of one record in one stage.
 #[derive(Clone, Copy)]
-struct Stay<'a> {
-    record_id: &'a str,
+pub(super) struct Stay<'a> {
+    pub(super) record_id: &'a str,
     stage: &'a str,
     entered: NaiveDate,
     left: NaiveDate,
@@ -390,14 +395,81 @@ impl Stay<'_> {
     fn days(&self) -> i64 {
         (self.left - self.entered).num_days()
     }
+
+    /// The rows that began and ended the stay.
+    pub(super) fn evidence(&self, context: &Context) -> [EvidenceRef; 2] {
+        [
+            self.entry_row.evidence(context, "stage"),
+            self.exit_row.evidence(context, "stage"),
+        ]
+    }
+}
+
+/// Where a completed stay went next, as stage-to-stage conversion counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum StayOutcome {
+    LaterStage,
+    Won,
+    Lost,
+    EarlierStage,
+    /// A stage of equal or unknown rank, or the stage cleared: left out of the conversion.
+    Unordered,
+}
+
+/// Stays counted by where they went next.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct StayOutcomes {
+    pub(super) later: usize,
+    pub(super) won: usize,
+    pub(super) lost: usize,
+    pub(super) back: usize,
+    pub(super) unordered: usize,
+}
+
+impl StayOutcomes {
+    pub(super) fn add(&mut self, outcome: StayOutcome) {
+        match outcome {
+            StayOutcome::LaterStage => self.later += 1,
+            StayOutcome::Won => self.won += 1,
+            StayOutcome::Lost => self.lost += 1,
+            StayOutcome::EarlierStage => self.back += 1,
+            StayOutcome::Unordered => self.unordered += 1,
+        }
+    }
+
+    /// Stays that moved to a later stage or were won.
+    pub(super) fn forward(&self) -> usize {
+        self.later + self.won
+    }
+
+    /// Stays with a direction: forward, lost or back (the denominator of the conversion).
+    pub(super) fn counted(&self) -> usize {
+        self.forward() + self.lost + self.back
+    }
+
+    /// forward ÷ counted; `None` when nothing is counted.
+    pub(super) fn conversion(&self) -> Option<f64> {
+        let counted = self.counted();
+        (counted > 0).then(|| self.forward() as f64 / counted as f64)
+    }
 }
 
 /// An open deal of the current snapshot with its stage age.
-struct OpenAge<'a> {
-    deal: Deal<'a>,
-    stage: &'a str,
-    entry: StageEntry,
-    days: i64,
+pub(super) struct OpenAge<'a> {
+    pub(super) deal: Deal<'a>,
+    pub(super) stage: &'a str,
+    pub(super) entry: StageEntry,
+    pub(super) days: i64,
+}
+
+impl OpenAge<'_> {
+    /// The deal's stage row and the row that dates its stage entry.
+    pub(super) fn evidence(&self, context: &Context) -> [EvidenceRef; 2] {
+        [
+            field_evidence(context, &self.deal, "stage"),
+            self.entry.evidence.clone(),
+        ]
+    }
 }
 
 /// Which values make up a stage's distribution.
@@ -427,8 +499,8 @@ pub(super) struct StageDurations<'a> {
     ended_in_window: IdMap<&'a str, Vec<f64>>,
     /// Stays that ended before the window, by stage (counted, not used).
     ended_before_window: IdMap<&'a str, usize>,
-    /// Stays that began within the window and had not ended by the as-of date, by stage.
-    still_in_stage: IdMap<&'a str, usize>,
+    /// The records whose stay began within the window and had not ended by the as-of date, by stage.
+    still_in_stage: IdMap<&'a str, Vec<&'a str>>,
     /// The open deals of the current snapshot whose stage age is known, in snapshot order.
     open_ages: Vec<OpenAge<'a>>,
     /// Their stage ages, sorted, by stage.
@@ -445,7 +517,7 @@ struct StayCollector<'w, 'a> {
     status: StageStatus<'a>,
     stays: IdMap<&'a str, Vec<Stay<'a>>>,
     ended_before_window: IdMap<&'a str, usize>,
-    still_in_stage: IdMap<&'a str, usize>,
+    still_in_stage: IdMap<&'a str, Vec<&'a str>>,
     found_stage_rows: bool,
 }
 
@@ -461,9 +533,12 @@ impl<'a> StayCollector<'_, 'a> {
         }
     }
 
-    fn still_in(&mut self, stage: &'a str, entered: NaiveDate) {
+    fn still_in(&mut self, record_id: &'a str, stage: &'a str, entered: NaiveDate) {
         if self.status.of(stage) == DealStatus::Open && self.window.contains(entered) {
-            *self.still_in_stage.entry(stage).or_default() += 1;
+            self.still_in_stage
+                .entry(stage)
+                .or_default()
+                .push(record_id);
         }
     }
 }
@@ -504,7 +579,7 @@ fn stays_from_history<'a>(context: &Context<'a>, collector: &mut StayCollector<'
             }
         }
         if let Some((stage, entry)) = current {
-            collector.still_in(stage, entry.event.at.date());
+            collector.still_in(record_id, stage, entry.event.at.date());
         }
     }
 }
@@ -556,11 +631,11 @@ fn stays_from_snapshots<'a>(context: &Context<'a>, collector: &mut StayCollector
         }
     }
     let last_index = context.snapshots.len() - 1;
-    for track in tracks.values() {
+    for (record_id, track) in &tracks {
         if let (true, Some(stage), Some(start)) =
             (track.last_index == last_index, track.stage, track.run_start)
         {
-            collector.still_in(stage, start.as_of);
+            collector.still_in(record_id, stage, start.as_of);
         }
     }
 }
@@ -587,9 +662,13 @@ impl<'a> StageDurations<'a> {
             status,
             mut stays,
             ended_before_window,
-            still_in_stage,
+            mut still_in_stage,
             ..
         } = collector;
+        // The snapshot pass collects records in hash order: sort so per-rep evidence is stable.
+        for records in still_in_stage.values_mut() {
+            records.sort_unstable();
+        }
 
         let mut ended_in_window: IdMap<&'a str, Vec<f64>> = IdMap::default();
         for (stage, stays) in stays.iter_mut() {
@@ -809,8 +888,28 @@ impl<'a> StageDurations<'a> {
         })
     }
 
+    /// The lookback window the distributions and the conversion read.
+    pub(super) fn window(&self) -> &Window {
+        &self.window
+    }
+
+    /// Where the stays were read from, in words.
+    pub(super) fn source_words(&self) -> &'static str {
+        self.source.words()
+    }
+
+    /// The open deals of the current snapshot whose stage age is known, in snapshot order.
+    pub(super) fn open_ages(&self) -> &[OpenAge<'a>] {
+        &self.open_ages
+    }
+
+    /// Whether `stage` is neither a won nor a lost stage.
+    pub(super) fn is_open_stage(&self, stage: &str) -> bool {
+        self.status.lookup(stage) == DealStatus::Open
+    }
+
     /// The stages to describe, in process order (rank, then name; stages without a rank last).
-    fn stages_in_order(&self, context: &Context) -> Vec<&'a str> {
+    pub(super) fn stages_in_order(&self, context: &Context) -> Vec<&'a str> {
         let mut stages: Vec<&'a str> = self
             .ended_in_window
             .iter()
@@ -940,45 +1039,73 @@ impl<'a> StageDurations<'a> {
         out
     }
 
+    /// The completed stays in `stage` that began within the window (the stays stage-to-stage
+    /// conversion counts), in the order they ended.
+    pub(super) fn stays_begun_in_window<'s>(
+        &'s self,
+        stage: &str,
+    ) -> impl Iterator<Item = &'s Stay<'a>> + 's {
+        self.stays
+            .get(stage)
+            .into_iter()
+            .flatten()
+            .filter(|stay| self.window.contains(stay.entered))
+    }
+
+    /// The records whose stay in `stage` began within the window and had not ended by the as-of date.
+    pub(super) fn still_in(&self, stage: &str) -> &[&'a str] {
+        self.still_in_stage.get(stage).map_or(&[], Vec::as_slice)
+    }
+
+    /// Where a stay went next: a won or lost stage, or a stage of higher or lower rank than
+    /// `stage_rank` (the rank of the stay's own stage).
+    pub(super) fn outcome(
+        &self,
+        context: &Context,
+        stage_rank: Option<f64>,
+        stay: &Stay,
+    ) -> StayOutcome {
+        let next_rank = stay.next_stage.and_then(|next| context.stage_rank(next));
+        match (
+            stay.next_stage.map(|next| self.status.lookup(next)),
+            stage_rank,
+            next_rank,
+        ) {
+            (Some(DealStatus::Won), _, _) => StayOutcome::Won,
+            (Some(DealStatus::Lost), _, _) => StayOutcome::Lost,
+            (Some(DealStatus::Open), Some(from), Some(to)) if to > from => StayOutcome::LaterStage,
+            (Some(DealStatus::Open), Some(from), Some(to)) if to < from => {
+                StayOutcome::EarlierStage
+            }
+            _ => StayOutcome::Unordered,
+        }
+    }
+
     /// One insight per stage: where the stays that began in it within the window went next.
     fn conversion_insights(&self, context: &Context) -> Vec<Insight> {
         let mut out = Vec::new();
         for stage in self.stages_in_order(context) {
-            let began: Vec<&Stay> = self
-                .stays
-                .get(stage)
-                .map(|stays| {
-                    stays
-                        .iter()
-                        .filter(|stay| self.window.contains(stay.entered))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let still_in = self.still_in_stage.get(stage).copied().unwrap_or(0);
+            let began: Vec<&Stay> = self.stays_begun_in_window(stage).collect();
+            let still_in = self.still_in(stage).len();
             if began.is_empty() && still_in == 0 {
                 continue;
             }
             let stage_rank = context.stage_rank(stage);
-            let (mut later, mut won, mut lost, mut back, mut unordered) = (0, 0, 0, 0, 0);
+            let mut outcomes = StayOutcomes::default();
             let mut evidence = Vec::with_capacity(began.len() * 2);
             for stay in &began {
-                let next_rank = stay.next_stage.and_then(|next| context.stage_rank(next));
-                match (
-                    stay.next_stage.map(|next| self.status.lookup(next)),
-                    stage_rank,
-                    next_rank,
-                ) {
-                    (Some(DealStatus::Won), _, _) => won += 1,
-                    (Some(DealStatus::Lost), _, _) => lost += 1,
-                    (Some(DealStatus::Open), Some(from), Some(to)) if to > from => later += 1,
-                    (Some(DealStatus::Open), Some(from), Some(to)) if to < from => back += 1,
-                    _ => unordered += 1,
-                }
-                evidence.push(stay.entry_row.evidence(context, "stage"));
-                evidence.push(stay.exit_row.evidence(context, "stage"));
+                outcomes.add(self.outcome(context, stage_rank, stay));
+                evidence.extend(stay.evidence(context));
             }
-            let forward = later + won;
-            let counted = forward + lost + back;
+            let StayOutcomes {
+                later,
+                won,
+                lost,
+                back,
+                unordered,
+            } = outcomes;
+            let forward = outcomes.forward();
+            let counted = outcomes.counted();
             let mut excluded = Vec::new();
             if unordered > 0 {
                 excluded.push(Exclusion {
@@ -994,7 +1121,7 @@ impl<'a> StageDurations<'a> {
                 });
             }
             let share = |n: usize| percent(n as f64 / counted as f64);
-            let value = (counted > 0).then(|| forward as f64 / counted as f64);
+            let value = outcomes.conversion();
             let mut text = if counted > 0 {
                 format!(
                     "{stage}: of {} that began in {} and ended in a won, lost or ordered stage, {forward} ({}) next moved to a later stage or won ({later} later stage, {won} won), {lost} ({}) lost and {back} ({}) moved back to an earlier stage.",
@@ -1677,15 +1804,15 @@ fn close_date_past_insights(context: &Context) -> Vec<Insight> {
 }
 
 /// The won and lost deals of the current snapshot closed within the window.
-struct ClosedDeals<'a, 'c> {
-    won: Vec<&'c Deal<'a>>,
-    lost: Vec<&'c Deal<'a>>,
+pub(super) struct ClosedDeals<'a, 'c> {
+    pub(super) won: Vec<&'c Deal<'a>>,
+    pub(super) lost: Vec<&'c Deal<'a>>,
     /// Closed deals left out, by reason.
     tally: Tally,
 }
 
 impl<'a, 'c> ClosedDeals<'a, 'c> {
-    fn new(context: &'c Context<'a>, window: &Window) -> ClosedDeals<'a, 'c> {
+    pub(super) fn new(context: &'c Context<'a>, window: &Window) -> ClosedDeals<'a, 'c> {
         let mut closed = ClosedDeals {
             won: Vec::new(),
             lost: Vec::new(),
@@ -1708,19 +1835,85 @@ impl<'a, 'c> ClosedDeals<'a, 'c> {
         closed
     }
 
-    fn excluded(&self) -> Vec<Exclusion> {
+    /// Closed deals left out of `won` and `lost`, by reason.
+    pub(super) fn excluded(&self) -> Vec<Exclusion> {
         self.tally.population("").excluded
     }
 }
 
+/// Win rate by count and by value over some won and lost deals (PRODUCT.md: won ÷ (won + lost);
+/// won amount ÷ closed amount), with the deals left out of the amounts.
+pub(super) struct WinRates {
+    pub(super) won: usize,
+    pub(super) lost: usize,
+    pub(super) won_amount: f64,
+    pub(super) lost_amount: f64,
+    /// Won and lost deals whose amount counted, and those left out by reason.
+    pub(super) won_tally: Tally,
+    pub(super) lost_tally: Tally,
+}
+
+impl WinRates {
+    pub(super) fn of(context: &Context, won: &[&Deal], lost: &[&Deal]) -> WinRates {
+        let mut rates = WinRates {
+            won: won.len(),
+            lost: lost.len(),
+            won_amount: 0.0,
+            lost_amount: 0.0,
+            won_tally: Tally::default(),
+            lost_tally: Tally::default(),
+        };
+        for deal in won {
+            rates
+                .won_tally
+                .add_money(context.money(deal.opp), &mut rates.won_amount);
+        }
+        for deal in lost {
+            rates
+                .lost_tally
+                .add_money(context.money(deal.opp), &mut rates.lost_amount);
+        }
+        rates
+    }
+
+    /// won ÷ (won + lost); `None` when nothing closed.
+    pub(super) fn count_rate(&self) -> Option<f64> {
+        let closed = self.won + self.lost;
+        (closed > 0).then(|| self.won as f64 / closed as f64)
+    }
+
+    pub(super) fn closed_amount(&self) -> f64 {
+        self.won_amount + self.lost_amount
+    }
+
+    /// won amount ÷ closed amount; `None` when the closed amount is 0.
+    pub(super) fn value_rate(&self) -> Option<f64> {
+        let closed_amount = self.closed_amount();
+        (closed_amount > 0.0).then(|| self.won_amount / closed_amount)
+    }
+
+    /// Deals whose amount counted in the value rate.
+    pub(super) fn n_amounts(&self) -> usize {
+        self.won_tally.n + self.lost_tally.n
+    }
+
+    /// The deals left out of the amounts (no amount, another currency), won and lost merged.
+    pub(super) fn amount_exclusions(&self) -> Vec<Exclusion> {
+        let mut population = self.won_tally.population("");
+        population.add_excluded(self.lost_tally.population("").excluded);
+        population.excluded
+    }
+}
+
 /// Cycle lengths (close − created, in days) of some closed deals, with what was left out.
-struct Cycles {
-    days: Vec<f64>,
-    tally: Tally,
+pub(super) struct Cycles {
+    /// Sorted ascending.
+    pub(super) days: Vec<f64>,
+    pub(super) tally: Tally,
 }
 
 impl Cycles {
-    fn of<'x, 'a: 'x>(deals: impl Iterator<Item = &'x Deal<'a>>) -> Cycles {
+    pub(super) fn of<'x, 'a: 'x>(deals: impl Iterator<Item = &'x Deal<'a>>) -> Cycles {
         let mut cycles = Cycles {
             days: Vec::new(),
             tally: Tally::default(),
@@ -1750,6 +1943,21 @@ impl Cycles {
     }
 }
 
+/// The rows behind cycle lengths: each deal's created-date and close-date cells.
+pub(super) fn cycle_evidence<'x, 'a: 'x>(
+    context: &Context,
+    deals: impl Iterator<Item = &'x Deal<'a>>,
+) -> Vec<EvidenceRef> {
+    deals
+        .flat_map(|deal| {
+            [
+                field_evidence(context, deal, "created_date"),
+                field_evidence(context, deal, "close_date"),
+            ]
+        })
+        .collect()
+}
+
 /// Win rate by count and by value, cycle length, and sales velocity.
 fn closed_deal_insights(context: &Context, window: &Window) -> Vec<Insight> {
     let closed = ClosedDeals::new(context, window);
@@ -1768,8 +1976,10 @@ fn closed_deal_insights(context: &Context, window: &Window) -> Vec<Insight> {
         .collect();
     let mut out = Vec::new();
 
+    let rates = WinRates::of(context, &closed.won, &closed.lost);
+
     // Win rate by count.
-    let win_rate = (won + lost > 0).then(|| won as f64 / (won + lost) as f64);
+    let win_rate = rates.count_rate();
     out.push(Insight {
         key: "hygiene.win_rate_count.team".into(),
         module: Module::Hygiene,
@@ -1801,25 +2011,14 @@ fn closed_deal_insights(context: &Context, window: &Window) -> Vec<Insight> {
     });
 
     // Win rate by value.
-    let mut won_tally = Tally::default();
-    let mut won_amount = 0.0;
-    for deal in &closed.won {
-        won_tally.add_money(context.money(deal.opp), &mut won_amount);
-    }
-    let mut lost_tally = Tally::default();
-    let mut lost_amount = 0.0;
-    for deal in &closed.lost {
-        lost_tally.add_money(context.money(deal.opp), &mut lost_amount);
-    }
-    let closed_amount = won_amount + lost_amount;
-    let value_rate = (closed_amount > 0.0).then(|| won_amount / closed_amount);
+    let (won_amount, closed_amount) = (rates.won_amount, rates.closed_amount());
+    let value_rate = rates.value_rate();
     let mut value_population = Population {
         description: closed_description.clone(),
-        n: won_tally.n + lost_tally.n,
+        n: rates.n_amounts(),
         excluded: closed.excluded(),
     };
-    value_population.add_excluded(won_tally.population("").excluded);
-    value_population.add_excluded(lost_tally.population("").excluded);
+    value_population.add_excluded(rates.amount_exclusions());
     out.push(Insight {
         key: "hygiene.win_rate_value.team".into(),
         module: Module::Hygiene,
@@ -1861,13 +2060,13 @@ fn closed_deal_insights(context: &Context, window: &Window) -> Vec<Insight> {
             "cycle_length_won",
             "won deals",
             &won_cycles,
-            closed.won.iter().collect::<Vec<_>>(),
+            closed.won.clone(),
         ),
         (
             "cycle_length_closed",
             "won and lost deals",
             &all_cycles,
-            closed.won.iter().chain(&closed.lost).collect(),
+            closed.won.iter().chain(&closed.lost).copied().collect(),
         ),
     ] {
         let mut population = cycles.tally.population(format!(
@@ -1907,15 +2106,7 @@ fn closed_deal_insights(context: &Context, window: &Window) -> Vec<Insight> {
             formula: "close date − created date in days, per deal; median and mean over the deals"
                 .into(),
             text,
-            evidence: deals
-                .iter()
-                .flat_map(|deal| {
-                    [
-                        field_evidence(context, deal, "created_date"),
-                        field_evidence(context, deal, "close_date"),
-                    ]
-                })
-                .collect(),
+            evidence: cycle_evidence(context, deals.iter().copied()),
         });
     }
 
@@ -1924,8 +2115,8 @@ fn closed_deal_insights(context: &Context, window: &Window) -> Vec<Insight> {
         window,
         &closed,
         win_rate,
-        (won_tally.n > 0).then(|| won_amount / won_tally.n as f64),
-        &won_tally,
+        (rates.won_tally.n > 0).then(|| won_amount / rates.won_tally.n as f64),
+        &rates.won_tally,
         &won_cycles,
     ));
     out
@@ -2042,9 +2233,28 @@ fn velocity(
     }
 }
 
+/// The label of deals without a lead source.
+pub(super) const NO_LEAD_SOURCE: &str = "(no lead source)";
+
+/// The groups of a map keyed by an optional name, the named ones in name order and then the one
+/// without a name (which a `BTreeMap` puts first).
+pub(super) fn unnamed_last<K: Ord, V>(groups: BTreeMap<Option<K>, V>) -> Vec<(Option<K>, V)> {
+    let mut ordered: Vec<(Option<K>, V)> = groups.into_iter().collect();
+    let unnamed_first = ordered.first().is_some_and(|(name, _)| name.is_none());
+    ordered.rotate_left(usize::from(unnamed_first));
+    ordered
+}
+
+/// The deal's lead source, trimmed; `None` when empty.
+pub(super) fn lead_source(opp: &Opportunity) -> Option<&str> {
+    opp.lead_source
+        .as_deref()
+        .map(str::trim)
+        .filter(|source| !source.is_empty())
+}
+
 /// Count and amount of the open pipeline per lead source.
 fn lead_source_insights(context: &Context) -> Vec<Insight> {
-    const NONE: &str = "(no lead source)";
     struct Source<'c, 'a> {
         deals: Vec<&'c Deal<'a>>,
         tally: Tally,
@@ -2055,12 +2265,7 @@ fn lead_source_insights(context: &Context) -> Vec<Insight> {
     let (mut open, mut total) = (0, 0.0);
     for deal in current.open_deals() {
         open += 1;
-        let source = deal
-            .opp
-            .lead_source
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
+        let source = lead_source(deal.opp);
         let entry = by_source.entry(source).or_insert_with(|| Source {
             deals: Vec::new(),
             tally: Tally::default(),
@@ -2075,13 +2280,10 @@ fn lead_source_insights(context: &Context) -> Vec<Insight> {
     }
     let currency = context.currency.as_deref();
     // Named sources in name order, then the deals without one.
-    let mut ordered: Vec<(Option<&str>, Source)> = by_source.into_iter().collect();
-    let unnamed_first = ordered.first().is_some_and(|(source, _)| source.is_none());
-    ordered.rotate_left(usize::from(unnamed_first));
-    ordered
+    unnamed_last(by_source)
         .into_iter()
         .map(|(source, group)| {
-            let label = source.unwrap_or(NONE);
+            let label = source.unwrap_or(NO_LEAD_SOURCE);
             let n = group.deals.len();
             let amount_share = if total > 0.0 {
                 format!(" ({} of the {} counted)", percent(group.amount / total), money(total, currency))

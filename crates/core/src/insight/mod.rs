@@ -12,8 +12,9 @@
 //! The entry point is [`analyze`]: a [`Dataset`] (snapshots, history, users) and [`Settings`]
 //! (with the as-of date, since the core reads no clock) in, an [`Analysis`] out.
 
-mod charts;
 pub mod changepoint;
+mod charts;
+mod coaching;
 mod cockpit;
 mod context;
 mod evidence;
@@ -22,12 +23,14 @@ mod hygiene;
 mod ledger;
 pub mod lexicon;
 mod patterns;
+mod plays;
 mod poc;
 mod program;
 mod record;
 pub mod render;
 mod renewals;
 pub mod stats;
+mod territory;
 
 use std::fmt;
 
@@ -49,6 +52,7 @@ pub use record::{
     RecordView, record_view,
 };
 pub use render::markdown;
+pub use territory::SegmentTarget;
 
 /// The version of the JSON shape of [`Analysis`]; raised whenever a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -238,6 +242,17 @@ pub struct Settings {
     /// Change points: the fewest 7-day blocks a level spans (and the blocks it is measured on).
     #[serde(default = "renewals::default_change_point_min_weeks")]
     pub change_point_min_weeks: usize,
+    /// Months a rep takes to reach full capacity (territory module): a rep who started fewer months
+    /// before the as-of date counts months since start ÷ `ramp_months` of a rep. 0: ramp not applied.
+    #[serde(default)]
+    pub ramp_months: u32,
+    /// Targets for the current period by segment (territory module); empty: none set.
+    #[serde(default)]
+    pub segment_targets: Vec<SegmentTarget>,
+    /// Lead source values read as partner-sourced (plays & partners module), compared without
+    /// case; empty: every lead source containing the word "partner".
+    #[serde(default)]
+    pub partner_lead_sources: Vec<String>,
 }
 
 fn default_control_arm() -> String {
@@ -272,6 +287,9 @@ impl Settings {
             change_point_h: renewals::default_change_point_h(),
             change_point_k: renewals::default_change_point_k(),
             change_point_min_weeks: renewals::default_change_point_min_weeks(),
+            ramp_months: 0,
+            segment_targets: Vec::new(),
+            partner_lead_sources: Vec::new(),
         }
     }
 }
@@ -372,9 +390,29 @@ pub enum Module {
     Poc,
     Program,
     Renewals,
+    Coaching,
+    Territory,
+    Plays,
 }
 
 impl Module {
+    /// The module's name in keys, file names and sheet names (`cockpit`, `poc`, …), as in the JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Module::Cockpit => "cockpit",
+            Module::Forecast => "forecast",
+            Module::Hygiene => "hygiene",
+            Module::Evidence => "evidence",
+            Module::Patterns => "patterns",
+            Module::Poc => "poc",
+            Module::Program => "program",
+            Module::Renewals => "renewals",
+            Module::Coaching => "coaching",
+            Module::Territory => "territory",
+            Module::Plays => "plays",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Module::Cockpit => "Cockpit",
@@ -385,6 +423,9 @@ impl Module {
             Module::Poc => "POC governance",
             Module::Program => "GTM program scorecard and experiments",
             Module::Renewals => "Renewals & expansion watchlist",
+            Module::Coaching => "Coaching view",
+            Module::Territory => "Territory & coverage",
+            Module::Plays => "Plays & partners",
         }
     }
 }
@@ -607,19 +648,33 @@ pub fn analyze_indexed(index: &Index, settings: &Settings) -> Result<Analysis, A
     let context = Context::new(index, settings)?;
     program::check_settings(settings)?;
     renewals::check_settings(settings)?;
-    let (hygiene_insights, attention_filters) = hygiene::insights_and_filters(&context);
+    // Read once and shared: the stage stays and ages (hygiene, coaching) and the forecast accuracy
+    // sums (forecast, coaching), the costly readings of the history and the snapshots.
+    let stage_durations = hygiene::StageDurations::new(&context);
+    let forecast_accuracy = forecast::accuracy_tables(&context);
+    let (hygiene_insights, attention_filters) =
+        hygiene::insights_and_filters(&context, &stage_durations);
     let sections = vec![
         section(
             Module::Cockpit,
             cockpit::insights(&context, attention_filters),
         ),
-        section(Module::Forecast, forecast::insights(&context)),
+        section(
+            Module::Forecast,
+            forecast::insights(&context, &forecast_accuracy),
+        ),
         section(Module::Hygiene, hygiene_insights),
         section(Module::Evidence, evidence::insights(&context)),
         section(Module::Patterns, patterns::insights(&context)),
         section(Module::Poc, poc::insights(&context)),
         section(Module::Program, program::insights(&context)),
         section(Module::Renewals, renewals::insights(&context)),
+        section(
+            Module::Coaching,
+            coaching::insights(&context, &stage_durations, &forecast_accuracy),
+        ),
+        section(Module::Territory, territory::insights(&context)),
+        section(Module::Plays, plays::insights(&context)),
     ];
     Ok(Analysis {
         schema_version: SCHEMA_VERSION,

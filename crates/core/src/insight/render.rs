@@ -481,3 +481,135 @@ mod csv_tests {
         );
     }
 }
+
+/// One sheet (or CSV file) of the review pack: a header and rows of text cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewSheet {
+    /// Sheet name: the module's key (`cockpit`, `forecast`, …) or `about`.
+    pub name: String,
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The review pack as tables: an `about` sheet (as-of date, period, inputs, settings), then one
+/// sheet per module with every insight, its value, formula, population, what was left out, the
+/// reference, the period and how many rows stand behind it.
+pub fn review_sheets(analysis: &Analysis) -> Vec<ReviewSheet> {
+    let inputs = &analysis.inputs;
+    let settings = &analysis.settings;
+    let mut about = vec![
+        vec!["As of".to_string(), settings.as_of.to_string()],
+        vec!["Period".to_string(), analysis.period.label.clone()],
+        vec![
+            "Current snapshot".to_string(),
+            format!(
+                "{} ({} opportunities; {})",
+                inputs.current.as_of,
+                inputs.current.opportunities,
+                inputs.current.source_files.join(", ")
+            ),
+        ],
+        vec![
+            "Snapshots read".to_string(),
+            inputs.snapshots.len().to_string(),
+        ],
+        vec![
+            "History events read".to_string(),
+            inputs.history_events.to_string(),
+        ],
+        vec![
+            "Reporting currency".to_string(),
+            analysis
+                .currency
+                .clone()
+                .unwrap_or_else(|| "(none)".to_string()),
+        ],
+        vec![
+            "Plan".to_string(),
+            settings
+                .plan
+                .map(number)
+                .unwrap_or_else(|| "(not set)".to_string()),
+        ],
+        vec![
+            "Stage age percentile".to_string(),
+            number(settings.stage_age_percentile),
+        ],
+        vec![
+            "No activity days".to_string(),
+            settings.no_activity_days.to_string(),
+        ],
+        vec![
+            "Push count at least".to_string(),
+            settings.push_count_at_least.to_string(),
+        ],
+        vec!["Anomaly k".to_string(), number(settings.anomaly_k)],
+    ];
+    about.push(vec![
+        "Reading".to_string(),
+        "Every value is described with its formula and population; thresholds are the settings above.".to_string(),
+    ]);
+    let mut sheets = vec![ReviewSheet {
+        name: "about".to_string(),
+        header: vec!["item", "value"],
+        rows: about,
+    }];
+    for section in &analysis.sections {
+        let rows = section
+            .insights
+            .iter()
+            .map(|insight| {
+                let left_out = insight
+                    .population
+                    .excluded
+                    .iter()
+                    .map(|e| format!("{} ({})", e.n, e.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                vec![
+                    insight.key.clone(),
+                    measure_words(&insight.measure),
+                    insight.subject.label.clone(),
+                    insight.value.map(|v| v.to_string()).unwrap_or_default(),
+                    value_in_unit(insight.value, &insight.unit),
+                    insight.text.clone(),
+                    insight.formula.clone(),
+                    insight.population.n.to_string(),
+                    insight.population.description.clone(),
+                    left_out,
+                    insight
+                        .reference
+                        .as_ref()
+                        .map(|r| reference(r, &insight.unit))
+                        .unwrap_or_default(),
+                    insight
+                        .period
+                        .as_ref()
+                        .map(|p| p.label.clone())
+                        .unwrap_or_default(),
+                    insight.evidence.len().to_string(),
+                ]
+            })
+            .collect();
+        sheets.push(ReviewSheet {
+            name: section.module.key().to_string(),
+            header: vec![
+                "key",
+                "measure",
+                "subject",
+                "value",
+                "shown as",
+                "text",
+                "formula",
+                "population n",
+                "population",
+                "left out",
+                "held against",
+                "period",
+                "evidence rows",
+            ],
+            rows,
+        });
+    }
+    sheets
+}

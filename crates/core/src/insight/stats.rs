@@ -49,6 +49,28 @@ pub fn median(values: &[f64]) -> Option<f64> {
     quantile(values, 0.5)
 }
 
+/// The 25th, 50th and 75th percentiles of a distribution, with its size: how the coaching,
+/// territory and plays modules show a distribution beside another.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quartiles {
+    pub n: usize,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+}
+
+impl Quartiles {
+    /// The quartiles of `sorted` (ascending); `None` when empty.
+    pub fn of_sorted(sorted: &[f64]) -> Option<Quartiles> {
+        Some(Quartiles {
+            n: sorted.len(),
+            p25: quantile_sorted(sorted, 0.25)?,
+            p50: quantile_sorted(sorted, 0.5)?,
+            p75: quantile_sorted(sorted, 0.75)?,
+        })
+    }
+}
+
 /// The mid-rank percentile (0–100) of `value` within `sorted` (ascending); `None` when empty.
 pub fn percentile_rank_sorted(sorted: &[f64], value: f64) -> Option<f64> {
     if sorted.is_empty() {
@@ -454,6 +476,14 @@ mod tests {
         assert_eq!(percentile_rank_sorted(&sorted, 0.0), Some(0.0));
         assert_eq!(percentile_rank_sorted(&sorted, 9.0), Some(100.0));
         assert_eq!(percentile_rank_sorted(&sorted, 5.0), Some(90.0));
+    }
+
+    #[test]
+    fn quartiles_match_type_7() {
+        // R: quantile(c(1, 2, 3, 4, 10), c(0.25, 0.5, 0.75)) gives 2, 3 and 4.
+        let q = Quartiles::of_sorted(&[1.0, 2.0, 3.0, 4.0, 10.0]).unwrap();
+        assert_eq!((q.n, q.p25, q.p50, q.p75), (5, 2.0, 3.0, 4.0));
+        assert_eq!(Quartiles::of_sorted(&[]), None);
     }
 
     #[test]

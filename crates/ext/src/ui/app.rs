@@ -53,6 +53,9 @@ fn short_title(module: Module) -> &'static str {
         Module::Renewals => "Renewals",
         Module::Poc => "POC",
         Module::Program => "Program",
+        Module::Coaching => "Coaching",
+        Module::Territory => "Territory",
+        Module::Plays => "Plays",
     }
 }
 
