@@ -28,7 +28,7 @@ struct Cli {
 enum Command {
     /// Read export files and report, per file, the format, the as-of date and the rows stored and rejected.
     Import(ImportArgs),
-    /// Describe the pipeline as of a date: cockpit, forecast, hygiene, evidence, patterns, each number with its formula, population and rows.
+    /// Describe the pipeline as of a date: cockpit, forecast, hygiene, evidence, patterns, POC, program, renewals, coaching, territory, plays; each number with its formula, population and rows.
     Analyze(AnalyzeArgs),
     /// Write the review pack into a folder: review.md, one CSV per module and review.xlsx (one sheet per module), every number with its formula and population.
     Review(ReviewArgs),

@@ -179,7 +179,19 @@ fn analyze_json_carries_formula_population_and_rows_for_every_number() {
         .collect();
     assert_eq!(
         modules,
-        ["cockpit", "forecast", "hygiene", "evidence", "patterns"]
+        [
+            "cockpit",
+            "forecast",
+            "hygiene",
+            "evidence",
+            "patterns",
+            "poc",
+            "program",
+            "renewals",
+            "coaching",
+            "territory",
+            "plays"
+        ]
     );
     let mut n_insights = 0;
     for section in json["sections"].as_array().unwrap() {
