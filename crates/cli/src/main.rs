@@ -75,6 +75,11 @@ struct AnalyzeArgs {
     /// A TOML column mapping for exports Lens does not recognise (see docs/mapping.md).
     #[arg(long)]
     mapping: Option<PathBuf>,
+    /// A JSON file of further settings, named as in docs/analysis-json.md (program targets,
+    /// experiment conditions, renewal window, change-point parameters, segment targets, …); the
+    /// options above are applied first, the file's values over them.
+    #[arg(long)]
+    settings: Option<PathBuf>,
     /// Day/month order of dates like 03/04/2025.
     #[arg(long, value_enum, default_value_t = DateOrderArg::Auto)]
     date_order: DateOrderArg,
@@ -307,10 +312,40 @@ fn analysis_of(args: &AnalyzeArgs) -> Result<insight::Analysis, ExitCode> {
         anomaly_k: args.anomaly_k,
         ..Settings::new(args.as_of)
     };
+    let settings = match &args.settings {
+        Some(path) => settings_from_file(settings, path).map_err(|message| {
+            eprintln!("lens: {}: {message}", path.display());
+            ExitCode::FAILURE
+        })?,
+        None => settings,
+    };
     analyze(&dataset, &settings).map_err(|error| {
         eprintln!("lens: {error}");
         ExitCode::FAILURE
     })
+}
+
+/// Lays the JSON object in `path` over `settings`: each key it names replaces that setting.
+fn settings_from_file(settings: Settings, path: &Path) -> Result<Settings, String> {
+    let text = std::fs::read_to_string(path).map_err(|error| error.to_string())?;
+    let overlay: serde_json::Value =
+        serde_json::from_str(&text).map_err(|error| format!("not JSON ({error})"))?;
+    let serde_json::Value::Object(overlay) = overlay else {
+        return Err("the settings file must hold one JSON object".to_string());
+    };
+    let mut merged = serde_json::to_value(&settings).map_err(|error| error.to_string())?;
+    if let serde_json::Value::Object(fields) = &mut merged {
+        for (name, value) in overlay {
+            if !fields.contains_key(&name) {
+                return Err(format!(
+                    "\"{name}\" is not a setting (see docs/analysis-json.md)"
+                ));
+            }
+            fields.insert(name, value);
+        }
+    }
+    serde_json::from_value(merged)
+        .map_err(|error| format!("a setting has the wrong shape ({error})"))
 }
 
 fn run_import(args: &ImportArgs) -> ExitCode {

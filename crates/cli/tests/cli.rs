@@ -336,3 +336,56 @@ fn review_writes_markdown_csv_and_xlsx_that_agree_with_the_json() {
     assert_eq!(row[3], calamine::Data::Float(expected_value));
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[test]
+fn a_settings_file_sets_what_no_option_reaches_and_names_an_unknown_key() {
+    let opportunities = data("salesforce-devorg-data-export/opportunity.csv");
+    let dir = std::env::temp_dir().join(format!("lens-settings-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("settings.json");
+    std::fs::write(
+        &good,
+        r#"{"control_arm": "baseline", "renewal_window_days": 30,
+            "program_targets": [{"metric": "pilot_to_production", "baseline": 0.19, "target": 0.30}]}"#,
+    )
+    .unwrap();
+    let output = lens(&[
+        "analyze",
+        "--json",
+        "--as-of",
+        "2023-10-28",
+        "--plan",
+        "1000",
+        "--settings",
+        good.to_str().unwrap(),
+        opportunities.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["settings"]["control_arm"], "baseline");
+    assert_eq!(json["settings"]["renewal_window_days"], 30);
+    assert_eq!(json["settings"]["plan"], 1000.0);
+    assert_eq!(json["settings"]["program_targets"][0]["target"], 0.30);
+
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"renewal_window": 30}"#).unwrap();
+    let output = lens(&[
+        "analyze",
+        "--as-of",
+        "2023-10-28",
+        "--settings",
+        bad.to_str().unwrap(),
+        opportunities.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bad.json: \"renewal_window\" is not a setting"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
