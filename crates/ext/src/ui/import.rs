@@ -99,7 +99,7 @@ pub fn ImportScreen() -> impl IntoView {
                         .get()
                         .into_iter()
                         .enumerate()
-                        .map(|(index, entry)| entry_view(lens, entries, pending, index, entry))
+                        .map(|(index, entry)| entry_view(lens, entries, pending, as_of, index, entry))
                         .collect_view()
                 }}
             </ol>
@@ -263,6 +263,7 @@ fn entry_view(
     lens: Lens,
     entries: RwSignal<Vec<Entry>>,
     pending: StoredValue<Vec<Option<File>>, LocalStorage>,
+    as_of: RwSignal<NaiveDate>,
     index: usize,
     entry: Entry,
 ) -> AnyView {
@@ -286,7 +287,7 @@ fn entry_view(
             let retry = move |order: DateOrder| {
                 let file = pending.with_value(|pending| pending.get(index).cloned().flatten());
                 if let Some(file) = file {
-                    run_imports(lens, entries, pending, vec![file], browser::today(), Some((index, order)));
+                    run_imports(lens, entries, pending, vec![file], as_of.get_untracked(), Some((index, order)));
                 }
             };
             view! {
