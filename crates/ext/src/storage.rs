@@ -89,9 +89,7 @@ impl Storage {
         stored: &StoredImport,
         chunks: &[Vec<u8>],
     ) -> Result<u32, ExtError> {
-        let fail = |error: indexed_db_futures::error::Error| {
-            ExtError::new(CONTEXT_SAVE, error.to_string())
-        };
+        let fail = failed(CONTEXT_SAVE);
         let transaction = self
             .db
             .transaction([IMPORTS, CHUNKS])
@@ -120,9 +118,7 @@ impl Storage {
 
     /// Every stored import's description, oldest first.
     pub async fn list_imports(&self) -> Result<Vec<ImportEntry>, ExtError> {
-        let fail = |error: indexed_db_futures::error::Error| {
-            ExtError::new(CONTEXT_LIST, error.to_string())
-        };
+        let fail = failed(CONTEXT_LIST);
         let transaction = self.db.transaction(IMPORTS).build().map_err(fail)?;
         let imports = transaction.object_store(IMPORTS).map_err(fail)?;
         let keys: Vec<u32> = imports
@@ -153,9 +149,7 @@ impl Storage {
         &self,
         entry: &ImportEntry,
     ) -> Result<Result<ImportReport, StoreError>, ExtError> {
-        let fail = |error: indexed_db_futures::error::Error| {
-            ExtError::new(CONTEXT_LOAD, error.to_string())
-        };
+        let fail = failed(CONTEXT_LOAD);
         let transaction = self.db.transaction(CHUNKS).build().map_err(fail)?;
         let chunk_store = transaction.object_store(CHUNKS).map_err(fail)?;
         let chunks: Vec<Vec<u8>> = chunk_store
@@ -173,9 +167,7 @@ impl Storage {
 
     /// Deletes one import and its chunks in one transaction.
     pub async fn delete_import(&self, id: u32) -> Result<(), ExtError> {
-        let fail = |error: indexed_db_futures::error::Error| {
-            ExtError::new(CONTEXT_DELETE, error.to_string())
-        };
+        let fail = failed(CONTEXT_DELETE);
         let transaction = self
             .db
             .transaction([IMPORTS, CHUNKS])
@@ -199,9 +191,7 @@ impl Storage {
 
     /// Deletes every import, chunk, setting and mapping in one transaction.
     pub async fn wipe(&self) -> Result<(), ExtError> {
-        let fail = |error: indexed_db_futures::error::Error| {
-            ExtError::new(CONTEXT_WIPE, error.to_string())
-        };
+        let fail = failed(CONTEXT_WIPE);
         let transaction = self
             .db
             .transaction([IMPORTS, CHUNKS, SETTINGS])
@@ -220,9 +210,7 @@ impl Storage {
 
     /// A stored setting, or `None` when it was never saved.
     pub async fn setting<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, ExtError> {
-        let fail = |error: indexed_db_futures::error::Error| {
-            ExtError::new(CONTEXT_SETTING, error.to_string())
-        };
+        let fail = failed(CONTEXT_SETTING);
         let transaction = self.db.transaction(SETTINGS).build().map_err(fail)?;
         let store = transaction.object_store(SETTINGS).map_err(fail)?;
         store
@@ -235,9 +223,7 @@ impl Storage {
 
     /// Saves a setting under its name, replacing what was there.
     pub async fn save_setting<T: Serialize>(&self, name: &str, value: &T) -> Result<(), ExtError> {
-        let fail = |error: indexed_db_futures::error::Error| {
-            ExtError::new(CONTEXT_SETTING, error.to_string())
-        };
+        let fail = failed(CONTEXT_SETTING);
         let transaction = self
             .db
             .transaction(SETTINGS)
@@ -267,6 +253,11 @@ fn upgrade(event: VersionChangeEvent, db: Database) -> indexed_db_futures::Resul
         db.create_object_store(SETTINGS).build()?;
     }
     Ok(())
+}
+
+/// Turns a failed IndexedDB request into an [`ExtError`] saying what the panel was doing.
+fn failed(context: &'static str) -> impl Fn(indexed_db_futures::error::Error) -> ExtError + Copy {
+    move |error| ExtError::new(context, error.to_string())
 }
 
 fn chunk_key(import_id: u32, chunk: usize) -> String {

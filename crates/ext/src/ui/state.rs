@@ -69,6 +69,16 @@ pub struct Unreadable {
     pub reason: String,
 }
 
+impl Unreadable {
+    fn of(entry: &ImportEntry, reason: String) -> Unreadable {
+        Unreadable {
+            id: entry.id,
+            file_name: entry.stored.file_name.clone(),
+            reason,
+        }
+    }
+}
+
 /// The shared state, handed to every screen through Leptos context. All fields are signals, so
 /// the struct is `Copy`.
 #[derive(Clone, Copy)]
@@ -184,16 +194,8 @@ impl Lens {
                 Ok(Ok(report)) => {
                     add_to(&mut dataset, report);
                 }
-                Ok(Err(error)) => unreadable.push(Unreadable {
-                    id: entry.id,
-                    file_name: entry.stored.file_name.clone(),
-                    reason: error.to_string(),
-                }),
-                Err(error) => unreadable.push(Unreadable {
-                    id: entry.id,
-                    file_name: entry.stored.file_name.clone(),
-                    reason: error.to_string(),
-                }),
+                Ok(Err(error)) => unreadable.push(Unreadable::of(entry, error.to_string())),
+                Err(error) => unreadable.push(Unreadable::of(entry, error.to_string())),
             }
             self.load.set(LoadState::Loading {
                 done: done + 1,
