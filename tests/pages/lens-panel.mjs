@@ -32,7 +32,9 @@ export class LensPanel {
 
   /** Opens a tab by its label's test id suffix: record, cockpit, forecast, hygiene, import, settings, data… */
   async openTab(name) {
-    await this.frame.getByTestId(`tab-${name}`).click();
+    const tab = this.frame.getByTestId(`tab-${name}`);
+    await tab.click();
+    await this.frame.locator(`[data-testid="tab-${name}"][aria-selected="true"]`).waitFor();
   }
 
   /** Sets the as-of date used for opportunity lists that state none (YYYY-MM-DD). */
@@ -54,6 +56,13 @@ export class LensPanel {
   /** The file names the Data screen lists, in order. */
   async storedFiles() {
     await this.openTab('data');
+    // The list is only complete once storage has been read back.
+    try {
+      await this.frame.locator('[data-testid="data-screen"][data-load="ready"]').waitFor({ timeout: 15_000 });
+    } catch (error) {
+      const state = await this.frame.getByTestId('data-load-state').allTextContents();
+      throw new Error(`the Data screen did not finish loading (${state.join(' ') || 'no load state shown'})`, { cause: error });
+    }
     const rows = this.frame.getByTestId('data-import');
     return rows.evaluateAll((nodes) => nodes.map((node) => node.dataset.file));
   }
@@ -89,6 +98,35 @@ export class LensPanel {
       rejected: Number(await text('import-rejected')),
       reasons: (await reasons.allTextContents()).map((reason) => reason.trim()),
     };
+  }
+
+  /** The notes under an imported file's summary (footer stripped, mapping used, …). */
+  async notes(fileName) {
+    return (await this.result(fileName).locator('.lens-notes li').allTextContents()).map((note) => note.trim());
+  }
+
+  /**
+   * Fills the column-mapping form of a file whose header the panel did not recognise:
+   * `columns` maps a field key (close_date) to the header of the column that holds it.
+   */
+  async chooseColumns(fileName, columns) {
+    const result = this.result(fileName);
+    for (const [field, header] of Object.entries(columns)) {
+      await result
+        .locator(`[data-testid="mapping-field"][data-field="${field}"]`)
+        .getByTestId('mapping-column')
+        .selectOption({ label: header });
+    }
+  }
+
+  /** Presses "Import with this mapping"; returns once the file is read again (or the form objects). */
+  async applyMapping(fileName) {
+    const result = this.result(fileName);
+    await result.getByTestId('mapping-apply').click();
+    await this.frame
+      .locator(`[data-testid="import-result"][data-file="${fileName}"]:not([data-state="ask-mapping"]), [data-testid="import-result"][data-file="${fileName}"] [data-testid="mapping-problem"]`)
+      .first()
+      .waitFor();
   }
 
   /** The one line the panel shows for a file it could not import. */

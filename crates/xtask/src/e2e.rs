@@ -4,7 +4,7 @@
 //! (`playwright-core`, which never downloads a browser) into `tests/node_modules` when missing,
 //! serves the demo CRM page on 127.0.0.1 and runs `node --test tests/e2e/`. The tests read where
 //! things are from the environment: `LENS_EXTENSION_DIR`, `LENS_CHROMIUM`, `LENS_REPO_ROOT` and
-//! `LENS_BASE_URL`.
+//! `LENS_BASE_URL`. `cargo xtask e2e tests/e2e/import.test.mjs …` runs only the specs named.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,7 +14,7 @@ use crate::dist::{self, DemoServer, Variant};
 /// Where Debian's `chromium` package puts the browser; `LENS_CHROMIUM` overrides it.
 const DEFAULT_CHROMIUM: &str = "/usr/bin/chromium";
 
-pub fn run_e2e() -> Result<(), String> {
+pub fn run_e2e(specs: &[String]) -> Result<(), String> {
     let root = dist::repo_root();
     let chromium = chromium_path()?;
     let built = dist::build_extension(Variant::Demo)?;
@@ -27,8 +27,14 @@ pub fn run_e2e() -> Result<(), String> {
         server.base_url(),
         built.dir.display()
     );
+    let specs: Vec<&str> = if specs.is_empty() {
+        vec!["tests/e2e/"]
+    } else {
+        specs.iter().map(String::as_str).collect()
+    };
     let status = Command::new("node")
-        .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+        .args(["--test", "--test-concurrency=1"])
+        .args(&specs)
         .current_dir(&root)
         .env("LENS_EXTENSION_DIR", &built.dir)
         .env("LENS_CHROMIUM", &chromium)

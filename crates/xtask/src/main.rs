@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         "dist" => dist::run(rest),
         "test" => test::run(rest),
         "setup" => setup::run(rest),
-        "e2e" => e2e::run_e2e(),
+        "e2e" => e2e::run_e2e(rest),
         other => Err(format!(
             "unknown task `{other}` (tasks: gen, demo, test, dist, setup, e2e, bench)"
         )),

@@ -88,7 +88,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
             return Err(format!("panel storage tests failed ({status})"));
         }
         println!("==> end-to-end (builds the panel for wasm32)");
-        crate::e2e::run_e2e()?;
+        crate::e2e::run_e2e(&[])?;
     } else {
         crate::dist::run(&[])?;
     }

@@ -161,6 +161,73 @@ impl Mapping {
     }
 }
 
+impl Mapping {
+    /// The mapping as a mapping file, which [`Mapping::from_toml`] reads back to an equal mapping.
+    pub fn to_toml(&self) -> String {
+        let mut text = String::new();
+        if let Some(kind) = self.kind {
+            text.push_str(&format!("kind = {}\n", toml_string(kind.key())));
+        }
+        match self.date_order {
+            Some(DateOrder::DayFirst) => text.push_str("date_order = \"dmy\"\n"),
+            Some(DateOrder::MonthFirst) => text.push_str("date_order = \"mdy\"\n"),
+            Some(DateOrder::Auto) | None => {}
+        }
+        write_table(&mut text, "columns", &self.columns);
+        write_table(&mut text, "evidence", &self.evidence);
+        if !(self.stage_order.is_empty()
+            && self.won_stages.is_empty()
+            && self.lost_stages.is_empty())
+        {
+            text.push_str("\n[stages]\n");
+            for (name, stages) in [
+                ("order", &self.stage_order),
+                ("won", &self.won_stages),
+                ("lost", &self.lost_stages),
+            ] {
+                let items: Vec<String> = stages.iter().map(|stage| toml_string(stage)).collect();
+                text.push_str(&format!("{name} = [{}]\n", items.join(", ")));
+            }
+        }
+        let categories: Vec<(String, String)> = self
+            .forecast_categories
+            .iter()
+            .map(|(value, category)| (value.clone(), category.label().to_string()))
+            .collect();
+        write_table(&mut text, "forecast_categories", &categories);
+        text
+    }
+}
+
+fn write_table(text: &mut String, name: &str, pairs: &[(String, String)]) {
+    if pairs.is_empty() {
+        return;
+    }
+    text.push_str(&format!("\n[{name}]\n"));
+    for (key, value) in pairs {
+        text.push_str(&format!("{} = {}\n", toml_string(key), toml_string(value)));
+    }
+}
+
+/// A TOML basic string: quotes, backslashes and control characters escaped.
+fn toml_string(value: &str) -> String {
+    let mut quoted = String::with_capacity(value.len() + 2);
+    quoted.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\t' => quoted.push_str("\\t"),
+            '\r' => quoted.push_str("\\r"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", c as u32)),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
 fn parse_category_name(name: &str) -> Option<ForecastCategory> {
     match name.trim().to_lowercase().as_str() {
         "pipeline" => Some(ForecastCategory::Pipeline),
@@ -227,6 +294,25 @@ lost = ["Dead"]
             mapping.forecast_categories,
             vec![("upside".into(), ForecastCategory::BestCase)]
         );
+    }
+
+    #[test]
+    fn a_mapping_written_out_reads_back_equal() {
+        let mapping = Mapping {
+            kind: Some(TableKind::Opportunities),
+            date_order: Some(DateOrder::MonthFirst),
+            columns: vec![
+                ("amount".into(), "Value \"net\"".into()),
+                ("name".into(), "Deal\\Name\t\u{202e}".into()),
+            ],
+            evidence: vec![("Economic Buyer".into(), "EB [x]".into())],
+            stage_order: vec!["Lead".into(), "Won".into()],
+            won_stages: vec!["Won".into()],
+            lost_stages: vec![],
+            forecast_categories: vec![("upside".into(), ForecastCategory::BestCase)],
+        };
+        let text = mapping.to_toml();
+        assert_eq!(Mapping::from_toml(&text).unwrap(), mapping, "{text}");
     }
 
     #[test]

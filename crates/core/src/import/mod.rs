@@ -18,6 +18,7 @@
 mod dates;
 mod decode;
 mod detect;
+mod draft;
 pub(crate) mod fields;
 mod footer;
 mod history;
@@ -36,6 +37,9 @@ use crate::model::{
 };
 
 pub use decode::{Cell, GridRow, read_rows};
+pub use draft::{
+    DraftField, MappingDraft, RememberedMapping, RememberedMappings, header_signature,
+};
 pub use fields::TableKind;
 pub use mapping::{Mapping, MappingError};
 
@@ -234,6 +238,8 @@ pub enum ImportError {
     MissingColumn {
         kind: TableKind,
         fields: Vec<String>,
+        /// The file's header, for a mapping that names the missing column.
+        headers: Vec<String>,
     },
     Mapping {
         detail: String,
@@ -284,7 +290,7 @@ impl fmt::Display for ImportError {
                  {month_first} only month first"
             ),
             ImportError::NoDataRows => write!(f, "the file has a header but no data rows"),
-            ImportError::MissingColumn { kind, fields } => write!(
+            ImportError::MissingColumn { kind, fields, .. } => write!(
                 f,
                 "the {} table has no {} column; a mapping file can name it (see docs/mapping.md)",
                 kind.label(),

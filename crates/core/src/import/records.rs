@@ -92,6 +92,7 @@ pub(crate) fn import_grid(
             return Err(ImportError::MissingColumn {
                 kind: format.kind,
                 fields: alternatives.iter().map(|key| (*key).to_string()).collect(),
+                headers: headers.clone(),
             });
         }
     }

@@ -111,20 +111,20 @@ pub fn App() -> impl IntoView {
                 <span class="lens-bar-note">"Runs in this browser; nothing is sent anywhere"</span>
             </header>
             <nav class="lens-tabs" role="tablist">
-                {move || tabs.get().into_iter().map(|t| {
-                    view! {
-                        <button
-                            role="tab"
-                            class="lens-tab"
-                            class:lens-tab-active=move || tab.get() == t
-                            aria-selected=move || (tab.get() == t).to_string()
-                            data-testid=t.test_id()
-                            on:click=move |_| picked.set(Some(t))
-                        >
-                            {t.label()}
-                        </button>
-                    }
-                }).collect_view()}
+                // Keyed, so a tab that stays when the analysis changes keeps its button (a click
+                // landing while the list refreshes is not lost).
+                <For each=move || tabs.get() key=|t| t.test_id() let:t>
+                    <button
+                        role="tab"
+                        class="lens-tab"
+                        class:lens-tab-active=move || tab.get() == t
+                        aria-selected=move || (tab.get() == t).to_string()
+                        data-testid=t.test_id()
+                        on:click=move |_| picked.set(Some(t))
+                    >
+                        {t.label()}
+                    </button>
+                </For>
             </nav>
             {move || match lens.load.get() {
                 LoadState::Loading { done, total } => Some(view! {

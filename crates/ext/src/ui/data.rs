@@ -49,7 +49,11 @@ pub fn DataScreen() -> impl IntoView {
     };
 
     view! {
-        <section class="lens-data" data-testid="data-screen">
+        <section
+            class="lens-data"
+            data-testid="data-screen"
+            data-load=move || if lens.load.get() == LoadState::Ready { "ready" } else { "loading" }
+        >
             <h2 class="lens-section-title">"Stored data"</h2>
             <p class="lens-small lens-muted">
                 "Kept in this browser's storage for the Lens extension only; the CRM page cannot read it."
@@ -94,6 +98,31 @@ pub fn DataScreen() -> impl IntoView {
                     {format!("{} (import {}) could not be read back: {}", unreadable.file_name, unreadable.id, unreadable.reason)}
                 </p>
             }).collect_view()}
+            {move || (!lens.mappings.with(|m| m.entries.is_empty())).then(|| view! {
+                <h3 class="lens-subtitle">"Column mappings"</h3>
+                <p class="lens-small lens-muted">
+                    "Used again for files with the same header. Forgetting one makes the Import screen ask again."
+                </p>
+                <ul class="lens-mappings" data-testid="data-mappings">
+                    {lens.mappings.get().entries.into_iter().map(|entry| {
+                        let signature = entry.signature.clone();
+                        let forget = move |_| {
+                            let signature = signature.clone();
+                            spawn_local(async move {
+                                if let Err(error) = lens.forget_mapping(&signature).await {
+                                    note.set(format!("Forgetting the mapping failed: {error}"));
+                                }
+                            });
+                        };
+                        view! {
+                            <li data-testid="data-mapping" data-file=entry.file_name.clone()>
+                                {format!("{} ({}), made for {} ", entry.kind.label(), columns_named(&entry.mapping_toml), entry.file_name)}
+                                <button class="lens-link" data-testid="data-mapping-forget" on:click=forget>"Forget"</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })}
             <p class="lens-small" data-testid="data-summary">
                 {move || {
                     let n = lens.imports.with(Vec::len);
@@ -120,6 +149,14 @@ struct Export<'a> {
     /// Every record of every import, by table (snapshots, history, users, accounts, renewals,
     /// program data), each with its source file.
     data: &'a lens_core::insight::Dataset,
+}
+
+/// "4 columns named", from a remembered mapping file.
+fn columns_named(mapping_toml: &str) -> String {
+    match lens_core::import::Mapping::from_toml(mapping_toml) {
+        Ok(mapping) => format!("{} columns named", mapping.columns.len()),
+        Err(error) => format!("unreadable: {error}"),
+    }
 }
 
 fn kilobytes(bytes: u64) -> String {

@@ -6,10 +6,14 @@
 //! format, the as-of date, data rows, stored and rejected rows with the first reasons and a
 //! download of every rejected row. A file that cannot be imported stores nothing and gets one
 //! line naming the file and the reason; when its slash dates leave the day/month order open, the
-//! user picks the order and the file is read again.
+//! user picks the order and the file is read again. When its header is not one Lens recognises,
+//! a form asks which column holds which field; the mapping is remembered, and a later file with
+//! the same header is read with it without asking.
 
 use chrono::NaiveDate;
-use lens_core::import::{DateOrder, ImportError, ImportOptions, import_file};
+use lens_core::import::{
+    DateOrder, DraftField, ImportError, ImportOptions, MappingDraft, TableKind, import_file,
+};
 use lens_core::insight::render::rejections_csv;
 use lens_core::store::{StoredImport, date_undated_snapshot};
 use leptos::ev::{DragEvent, Event};
@@ -33,6 +37,12 @@ pub fn ImportScreen() -> impl IntoView {
 
     let start = move |files: Vec<File>| {
         run_imports(lens, entries, pending, files, as_of.get_untracked(), None)
+    };
+    let context = ImportContext {
+        lens,
+        entries,
+        pending,
+        as_of,
     };
     let on_pick = move |event: Event| {
         let input = event_target::<HtmlInputElement>(&event);
@@ -99,7 +109,7 @@ pub fn ImportScreen() -> impl IntoView {
                         .get()
                         .into_iter()
                         .enumerate()
-                        .map(|(index, entry)| entry_view(lens, entries, pending, as_of, index, entry))
+                        .map(|(index, entry)| entry_view(context, index, entry))
                         .collect_view()
                 }}
             </ol>
@@ -112,6 +122,45 @@ pub fn ImportScreen() -> impl IntoView {
 struct Entry {
     file_name: String,
     state: State,
+    /// The options it was last read with (a mapping, a date order), kept for a retry.
+    options: ImportOptions,
+}
+
+/// What a file's summary needs to read the file again.
+#[derive(Clone, Copy)]
+struct ImportContext {
+    lens: Lens,
+    entries: RwSignal<Vec<Entry>>,
+    pending: StoredValue<Vec<Option<File>>, LocalStorage>,
+    as_of: RwSignal<NaiveDate>,
+}
+
+impl ImportContext {
+    /// Reads the file of entry `index` again with `options`.
+    fn retry(self, index: usize, options: ImportOptions) {
+        let file = self
+            .pending
+            .with_value(|pending| pending.get(index).cloned().flatten());
+        if let Some(file) = file {
+            run_imports(
+                self.lens,
+                self.entries,
+                self.pending,
+                vec![file],
+                self.as_of.get_untracked(),
+                Some((index, options)),
+            );
+        }
+    }
+
+    fn options(self, index: usize) -> ImportOptions {
+        self.entries.with_untracked(|entries| {
+            entries
+                .get(index)
+                .map(|entry| entry.options.clone())
+                .unwrap_or_default()
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -125,37 +174,41 @@ enum State {
     Failed(String),
     /// The slash dates leave the day/month order open: the user is asked.
     AskDateOrder(String),
+    /// The header is not one Lens recognises: the user maps its columns.
+    AskMapping(Box<MappingDraft>),
 }
 
 impl State {
     fn is_done(&self) -> bool {
         matches!(
             self,
-            State::Stored(_) | State::Failed(_) | State::AskDateOrder(_)
+            State::Stored(_) | State::Failed(_) | State::AskDateOrder(_) | State::AskMapping(_)
         )
     }
 }
 
-/// Imports the files one after the other. `retry` re-reads one earlier entry with a date order.
+/// Imports the files one after the other. `retry` re-reads one earlier entry with other options
+/// (a date order, a column mapping).
 fn run_imports(
     lens: Lens,
     entries: RwSignal<Vec<Entry>>,
     pending: StoredValue<Vec<Option<File>>, LocalStorage>,
     files: Vec<File>,
     as_of: NaiveDate,
-    retry: Option<(usize, DateOrder)>,
+    retry: Option<(usize, ImportOptions)>,
 ) {
     if files.is_empty() {
         return;
     }
-    let first_index = match retry {
-        Some((index, _)) => index,
+    let first_index = match &retry {
+        Some((index, _)) => *index,
         None => {
             let first = entries.with_untracked(Vec::len);
             entries.update(|entries| {
                 entries.extend(files.iter().map(|file| Entry {
                     file_name: file.name(),
                     state: State::Waiting,
+                    options: ImportOptions::default(),
                 }));
             });
             pending.update_value(|pending| pending.extend(files.iter().cloned().map(Some)));
@@ -169,6 +222,14 @@ fn run_imports(
             }
         });
     };
+    let keep_options = move |index: usize, options: &ImportOptions| {
+        entries.update_untracked(|entries| {
+            if let Some(entry) = entries.get_mut(index) {
+                entry.options = options.clone();
+            }
+        });
+    };
+    let retry_options = retry.map(|(_, options)| options);
     spawn_local(async move {
         let mut stored_reports = Vec::new();
         for (offset, file) in files.iter().enumerate() {
@@ -188,14 +249,42 @@ fn run_imports(
             };
             set(index, State::Parsing);
             browser::yield_to_browser().await;
-            let options = ImportOptions {
-                date_order: retry.map(|(_, order)| order).unwrap_or_default(),
-                ..ImportOptions::default()
+            let mut options = retry_options.clone().unwrap_or_default();
+            // A header Lens does not know is read with the mapping remembered for it, if any.
+            let mut remembered_from = None;
+            let outcome = loop {
+                match import_file(&file_name, &bytes, &options) {
+                    Err(error) if options.mapping.is_none() => {
+                        let Some(headers) = error.unmapped_headers() else {
+                            break Err(error);
+                        };
+                        let found = lens.mappings.with_untracked(|mappings| {
+                            mappings.find(headers).and_then(|(entry, mapping)| {
+                                Some((entry.file_name.clone(), mapping.ok()?))
+                            })
+                        });
+                        match found {
+                            Some((origin, mapping)) => {
+                                remembered_from = Some(origin);
+                                options.mapping = Some(mapping);
+                            }
+                            None => break Err(error),
+                        }
+                    }
+                    outcome => break outcome,
+                }
             };
-            let mut report = match import_file(&file_name, &bytes, &options) {
+            keep_options(index, &options);
+            let mut report = match outcome {
                 Ok(report) => report,
                 Err(error @ ImportError::AmbiguousDates { .. }) => {
                     set(index, State::AskDateOrder(format!("{file_name}: {error}")));
+                    continue;
+                }
+                Err(error) if options.mapping.is_none() && error.unmapped_headers().is_some() => {
+                    let headers = error.unmapped_headers().unwrap_or_default();
+                    let draft = MappingDraft::new(headers, None);
+                    set(index, State::AskMapping(Box::new(draft)));
                     continue;
                 }
                 Err(error) => {
@@ -206,6 +295,11 @@ fn run_imports(
                     continue;
                 }
             };
+            if let Some(origin) = remembered_from {
+                report.notes.push(format!(
+                    "columns read with the mapping remembered from {origin} (same header)"
+                ));
+            }
             date_undated_snapshot(&mut report, as_of);
             set(index, State::Storing);
             browser::yield_to_browser().await;
@@ -259,14 +353,7 @@ fn progress_view(entries: &[Entry]) -> impl IntoView + use<> {
     })
 }
 
-fn entry_view(
-    lens: Lens,
-    entries: RwSignal<Vec<Entry>>,
-    pending: StoredValue<Vec<Option<File>>, LocalStorage>,
-    as_of: RwSignal<NaiveDate>,
-    index: usize,
-    entry: Entry,
-) -> AnyView {
+fn entry_view(context: ImportContext, index: usize, entry: Entry) -> AnyView {
     let file_name = entry.file_name.clone();
     match entry.state {
         State::Waiting | State::Reading | State::Parsing | State::Storing => view! {
@@ -285,10 +372,8 @@ fn entry_view(
         .into_any(),
         State::AskDateOrder(line) => {
             let retry = move |order: DateOrder| {
-                let file = pending.with_value(|pending| pending.get(index).cloned().flatten());
-                if let Some(file) = file {
-                    run_imports(lens, entries, pending, vec![file], as_of.get_untracked(), Some((index, order)));
-                }
+                let options = ImportOptions { date_order: order, ..context.options(index) };
+                context.retry(index, options);
             };
             view! {
                 <li class="lens-result lens-result-failed" data-testid="import-result" data-file=file_name data-state="ask-date-order">
@@ -302,6 +387,186 @@ fn entry_view(
             }
             .into_any()
         }
+        State::AskMapping(draft) => mapping_form(context, index, file_name, *draft).into_any(),
+    }
+}
+
+/// The form that maps an unrecognised header's columns to Lens's fields.
+fn mapping_form(
+    context: ImportContext,
+    index: usize,
+    file_name: String,
+    draft: MappingDraft,
+) -> impl IntoView {
+    let headers = draft.headers.clone();
+    let draft = RwSignal::new(draft);
+    let problem = RwSignal::new(None::<String>);
+    let apply = {
+        let file_name = file_name.clone();
+        move |_| {
+            let current = draft.get_untracked();
+            let mapping = match current.to_mapping() {
+                Ok(mapping) => mapping,
+                Err(error) => {
+                    problem.set(Some(error.to_string()));
+                    return;
+                }
+            };
+            let file_name = file_name.clone();
+            let remembered = mapping.clone();
+            spawn_local(async move {
+                // Not being able to keep the mapping does not stop this import.
+                let _ = context
+                    .lens
+                    .remember_mapping(&current.headers, &file_name, current.kind, &remembered)
+                    .await;
+            });
+            let options = ImportOptions {
+                mapping: Some(mapping),
+                ..context.options(index)
+            };
+            context.retry(index, options);
+        }
+    };
+    let download = {
+        let file_name = file_name.clone();
+        move |_| match draft.get_untracked().to_mapping() {
+            Ok(mapping) => {
+                let name = format!("{file_name}.mapping.toml");
+                if let Err(error) =
+                    browser::download_text(&name, "application/toml", &mapping.to_toml())
+                {
+                    problem.set(Some(error.to_string()));
+                }
+            }
+            Err(error) => problem.set(Some(error.to_string())),
+        }
+    };
+    let kind_headers = headers.clone();
+    let on_kind = move |event: Event| {
+        if let Some(kind) = TableKind::from_key(&event_target_value(&event)) {
+            draft.set(MappingDraft::new(&kind_headers, Some(kind)));
+            problem.set(None);
+        }
+    };
+    let rows = move || {
+        draft.with(|draft| {
+            draft
+                .fields
+                .iter()
+                .map(|field| (draft.kind, field.key, need_label(field)))
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <li class="lens-result lens-result-failed" data-testid="import-result" data-file=file_name.clone() data-state="ask-mapping">
+            <p class="lens-error-line" data-testid="import-error">
+                {format!("{file_name}: Lens does not recognise these columns.")}
+            </p>
+            <p class="lens-small">
+                "Choose the column that holds each field. The mapping is kept in this browser and "
+                "used again for files with the same header."
+            </p>
+            <label class="lens-field">
+                <span>"Kind of table"</span>
+                <select data-testid="mapping-kind" on:change=on_kind>
+                    {TableKind::ALL.map(|kind| view! {
+                        <option value=kind.key() prop:selected=move || draft.with(|draft| draft.kind == kind)>
+                            {kind.label()}
+                        </option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <table class="lens-table lens-mapping" data-testid="mapping-fields">
+                <thead><tr><th>"Field"</th><th>"Column"</th></tr></thead>
+                <tbody>
+                    <For each=rows key=|row| (row.0.key(), row.1) let:row>
+                        {mapping_row(draft, headers.clone(), row.1, row.2.clone())}
+                    </For>
+                </tbody>
+            </table>
+            <p class="lens-small" data-testid="mapping-missing">
+                {move || {
+                    let missing = draft.with(MappingDraft::missing);
+                    if missing.is_empty() {
+                        "Every needed field has a column.".to_string()
+                    } else {
+                        format!("Still needed: {}.", missing.join("; "))
+                    }
+                }}
+            </p>
+            {move || problem.get().map(|text| view! {
+                <p class="lens-error-line" data-testid="mapping-problem">{text}</p>
+            })}
+            <div class="lens-buttons">
+                <button data-testid="mapping-apply" on:click=apply>"Import with this mapping"</button>
+                <button class="lens-link" data-testid="mapping-download" on:click=download>
+                    "Download as a mapping file"
+                </button>
+            </div>
+        </li>
+    }
+}
+
+/// " (needed)", " (needed, or name)", or nothing for a field a row can do without.
+fn need_label(field: &DraftField) -> Option<String> {
+    match (field.required, field.alternatives.as_slice()) {
+        (false, _) => None,
+        (true, []) => Some(" (needed)".to_string()),
+        (true, others) => Some(format!(
+            " (needed, or {})",
+            others.join(" or ").replace('_', " ")
+        )),
+    }
+}
+
+/// One field of the mapping form: its name and a choice of the file's columns.
+fn mapping_row(
+    draft: RwSignal<MappingDraft>,
+    headers: Vec<String>,
+    key: &'static str,
+    need: Option<String>,
+) -> impl IntoView {
+    let chosen = move || {
+        draft.with(|draft| {
+            draft
+                .fields
+                .iter()
+                .find(|field| field.key == key)
+                .and_then(|field| field.header.clone())
+        })
+    };
+    let choices = headers.clone();
+    let on_change = move |event: Event| {
+        let header = event_target_value(&event)
+            .parse::<usize>()
+            .ok()
+            .and_then(|column| choices.get(column).cloned());
+        draft.update(|draft| draft.choose(key, header));
+    };
+    view! {
+        <tr data-testid="mapping-field" data-field=key>
+            <th scope="row">
+                {key.replace('_', " ")}
+                {need}
+            </th>
+            <td>
+                <select data-testid="mapping-column" on:change=on_change>
+                    <option value="" prop:selected=move || chosen().is_none()>"not read"</option>
+                    {headers.into_iter().enumerate().map(|(column, header)| {
+                        let label = header.clone();
+                        view! {
+                            <option
+                                value=column.to_string()
+                                prop:selected=move || chosen().as_deref() == Some(header.as_str())
+                            >
+                                {label}
+                            </option>
+                        }
+                    }).collect_view()}
+                </select>
+            </td>
+        </tr>
     }
 }
 

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use lens_core::import::ImportReport;
+use lens_core::import::{ImportReport, Mapping, RememberedMappings, TableKind};
 use lens_core::insight::{
     Analysis, Dataset, Index, PageField, PageRecord, RecordView, Settings, analyze_indexed,
     record_view,
@@ -23,6 +23,8 @@ use crate::storage::{ImportEntry, Storage};
 
 /// The name the settings are stored under.
 const SETTINGS_KEY: &str = "analysis-settings";
+/// The name the column mappings the user made are stored under.
+const MAPPINGS_KEY: &str = "column-mappings";
 
 /// The settings the user edits; the as-of date follows the newest snapshot unless pinned.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +91,8 @@ pub struct Lens {
     pub unreadable: RwSignal<Vec<Unreadable>>,
     pub dataset: RwSignal<Dataset>,
     pub settings: RwSignal<PanelSettings>,
+    /// Column mappings made on the Import screen, applied again to files with the same header.
+    pub mappings: RwSignal<RememberedMappings>,
     pub analysis: RwSignal<Option<Result<Arc<Analysis>, String>>>,
     pub page: RwSignal<Result<PageState, ExtError>>,
     pub record: RwSignal<Option<Result<RecordView, String>>>,
@@ -105,6 +109,7 @@ impl Lens {
             unreadable: RwSignal::new(Vec::new()),
             dataset: RwSignal::new(Dataset::default()),
             settings: RwSignal::new(PanelSettings::default()),
+            mappings: RwSignal::new(RememberedMappings::default()),
             analysis: RwSignal::new(None),
             page: RwSignal::new(Ok(PageState::Waiting)),
             record: RwSignal::new(None),
@@ -115,6 +120,11 @@ impl Lens {
                     if let Ok(Some(settings)) = storage.setting::<PanelSettings>(SETTINGS_KEY).await
                     {
                         lens.settings.set(settings);
+                    }
+                    if let Ok(Some(mappings)) =
+                        storage.setting::<RememberedMappings>(MAPPINGS_KEY).await
+                    {
+                        lens.mappings.set(mappings);
                     }
                     lens.storage.set_value(Some(storage));
                     lens.reload().await;
@@ -263,7 +273,36 @@ impl Lens {
         };
         storage.wipe().await?;
         self.settings.set(PanelSettings::default());
+        self.mappings.set(RememberedMappings::default());
         self.reload().await;
+        Ok(())
+    }
+
+    /// Keeps a column mapping for files with this header (replacing one kept for it).
+    pub async fn remember_mapping(
+        self,
+        headers: &[String],
+        file_name: &str,
+        kind: TableKind,
+        mapping: &Mapping,
+    ) -> Result<(), ExtError> {
+        let mut mappings = self.mappings.get_untracked();
+        mappings.remember(headers, file_name, kind, mapping);
+        self.save_mappings(mappings).await
+    }
+
+    /// Forgets the column mapping kept for a header signature.
+    pub async fn forget_mapping(self, signature: &str) -> Result<(), ExtError> {
+        let mut mappings = self.mappings.get_untracked();
+        mappings.forget(signature);
+        self.save_mappings(mappings).await
+    }
+
+    async fn save_mappings(self, mappings: RememberedMappings) -> Result<(), ExtError> {
+        if let Some(storage) = self.storage.get_value() {
+            storage.save_setting(MAPPINGS_KEY, &mappings).await?;
+        }
+        self.mappings.set(mappings);
         Ok(())
     }
 
