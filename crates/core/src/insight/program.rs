@@ -1382,6 +1382,85 @@ fn no_control_arm(
     }
 }
 
+impl ConditionTest {
+    /// The kinds of test, by the key settings files use, with the words the Settings screen shows.
+    pub const KINDS: [(&'static str, &'static str); 7] = [
+        (
+            "relative_lift_at_least",
+            "relative lift at least (share: 0.15 = +15%)",
+        ),
+        (
+            "relative_lift_at_most",
+            "relative lift at most (share: -0.15 = −15%)",
+        ),
+        (
+            "sample_at_least_per_arm",
+            "at least this many accounts in each arm",
+        ),
+        (
+            "difference_lower_bound_above",
+            "interval of treatment − control lies above",
+        ),
+        (
+            "difference_upper_bound_below",
+            "interval of treatment − control lies below",
+        ),
+        (
+            "relative_lift_lower_bound_above",
+            "interval of the relative lift lies above",
+        ),
+        (
+            "relative_lift_upper_bound_below",
+            "interval of the relative lift lies below",
+        ),
+    ];
+
+    /// The key of this test's kind (one of [`ConditionTest::KINDS`]).
+    pub fn kind_key(&self) -> &'static str {
+        match self {
+            ConditionTest::RelativeLiftAtLeast { .. } => "relative_lift_at_least",
+            ConditionTest::RelativeLiftAtMost { .. } => "relative_lift_at_most",
+            ConditionTest::SampleAtLeastPerArm { .. } => "sample_at_least_per_arm",
+            ConditionTest::DifferenceLowerBoundAbove { .. } => "difference_lower_bound_above",
+            ConditionTest::DifferenceUpperBoundBelow { .. } => "difference_upper_bound_below",
+            ConditionTest::RelativeLiftLowerBoundAbove { .. } => "relative_lift_lower_bound_above",
+            ConditionTest::RelativeLiftUpperBoundBelow { .. } => "relative_lift_upper_bound_below",
+        }
+    }
+
+    /// The number the test compares with (a sample size as a number).
+    pub fn threshold(&self) -> f64 {
+        condition_threshold(self)
+    }
+
+    /// The test of kind `key` with `threshold`; `None` for an unknown kind, or a sample size that
+    /// is not a whole number of zero or more.
+    pub fn from_kind(key: &str, threshold: f64) -> Option<ConditionTest> {
+        let value = threshold;
+        Some(match key {
+            "relative_lift_at_least" => ConditionTest::RelativeLiftAtLeast { value },
+            "relative_lift_at_most" => ConditionTest::RelativeLiftAtMost { value },
+            "sample_at_least_per_arm" => {
+                if !(threshold >= 0.0 && threshold.fract() == 0.0 && threshold <= 1e12) {
+                    return None;
+                }
+                ConditionTest::SampleAtLeastPerArm {
+                    n: threshold as usize,
+                }
+            }
+            "difference_lower_bound_above" => ConditionTest::DifferenceLowerBoundAbove { value },
+            "difference_upper_bound_below" => ConditionTest::DifferenceUpperBoundBelow { value },
+            "relative_lift_lower_bound_above" => {
+                ConditionTest::RelativeLiftLowerBoundAbove { value }
+            }
+            "relative_lift_upper_bound_below" => {
+                ConditionTest::RelativeLiftUpperBoundBelow { value }
+            }
+            _ => return None,
+        })
+    }
+}
+
 /// The number a condition compares with (a sample size as a number).
 fn condition_threshold(test: &ConditionTest) -> f64 {
     match test {
@@ -1650,6 +1729,32 @@ mod tests {
 
     fn date(text: &str) -> NaiveDate {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn every_condition_kind_round_trips_through_its_key_and_threshold() {
+        for (key, _) in ConditionTest::KINDS {
+            let test = ConditionTest::from_kind(key, 12.0).unwrap();
+            assert_eq!(test.kind_key(), key);
+            assert_eq!(test.threshold(), 12.0);
+            // The key is the one settings files use.
+            let json = serde_json::to_value(ExperimentCondition {
+                experiment: None,
+                metric: ProgramMetric::PilotStartRate,
+                test,
+            })
+            .unwrap();
+            assert_eq!(json["kind"], key);
+        }
+        assert_eq!(
+            ConditionTest::from_kind("sample_at_least_per_arm", 2.5),
+            None
+        );
+        assert_eq!(
+            ConditionTest::from_kind("sample_at_least_per_arm", -1.0),
+            None
+        );
+        assert_eq!(ConditionTest::from_kind("lift", 0.1), None);
     }
 
     #[test]
