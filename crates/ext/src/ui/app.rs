@@ -1,7 +1,8 @@
 //! The panel shell: the title bar, the tabs, and the screen of the chosen tab.
 //!
 //! Tabs: Record (the default on a record page), one per module the analysis returned (Cockpit,
-//! Forecast, Hygiene, Evidence, Patterns and those that follow), then Import, Settings and Data.
+//! Forecast, Hygiene, Evidence, Patterns and those that follow), then Review, Import, Settings and
+//! Data.
 
 use lens_core::insight::Module;
 use leptos::prelude::*;
@@ -11,6 +12,7 @@ use crate::ui::data::DataScreen;
 use crate::ui::import::ImportScreen;
 use crate::ui::module::ModuleScreen;
 use crate::ui::record::RecordScreen;
+use crate::ui::review::ReviewScreen;
 use crate::ui::settings::SettingsScreen;
 use crate::ui::state::{Lens, LoadState};
 
@@ -18,6 +20,7 @@ use crate::ui::state::{Lens, LoadState};
 enum Tab {
     Record,
     Module(Module),
+    Review,
     Import,
     Settings,
     Data,
@@ -28,6 +31,7 @@ impl Tab {
         match self {
             Tab::Record => "Record",
             Tab::Module(module) => short_title(module),
+            Tab::Review => "Review",
             Tab::Import => "Import",
             Tab::Settings => "Settings",
             Tab::Data => "Data",
@@ -95,7 +99,7 @@ pub fn App() -> impl IntoView {
                 .map(Tab::Module),
             ),
         }
-        tabs.extend([Tab::Import, Tab::Settings, Tab::Data]);
+        tabs.extend([Tab::Review, Tab::Import, Tab::Settings, Tab::Data]);
         tabs
     });
 
@@ -142,6 +146,7 @@ pub fn App() -> impl IntoView {
                 {move || match tab.get() {
                     Tab::Record => view! { <RecordScreen /> }.into_any(),
                     Tab::Module(module) => view! { <ModuleScreen module=module /> }.into_any(),
+                    Tab::Review => view! { <ReviewScreen /> }.into_any(),
                     Tab::Import => ().into_any(),
                     Tab::Settings => view! { <SettingsScreen /> }.into_any(),
                     Tab::Data => view! { <DataScreen /> }.into_any(),

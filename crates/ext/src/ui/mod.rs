@@ -10,5 +10,6 @@ pub mod import;
 pub mod insights;
 pub mod module;
 pub mod record;
+pub mod review;
 pub mod settings;
 pub mod state;
