@@ -164,7 +164,8 @@ pub struct RememberedMappings {
     pub entries: Vec<RememberedMapping>,
 }
 
-/// One remembered mapping, kept as the mapping file it would be.
+/// One remembered mapping. It is kept as the structure itself rather than as mapping-file text,
+/// so the panel never needs the TOML reader.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RememberedMapping {
     /// [`header_signature`] of the header it was made for.
@@ -172,22 +173,16 @@ pub struct RememberedMapping {
     pub kind: TableKind,
     /// The file it was made for, to tell the user where it came from.
     pub file_name: String,
-    /// The mapping in mapping-file form ([`Mapping::to_toml`]).
-    pub mapping_toml: String,
+    pub mapping: Mapping,
 }
 
 impl RememberedMappings {
-    /// The mapping remembered for this header, if any; an entry that no longer reads as a
-    /// mapping is reported rather than skipped.
-    pub fn find(
-        &self,
-        headers: &[String],
-    ) -> Option<(&RememberedMapping, Result<Mapping, MappingError>)> {
+    /// The mapping remembered for this header, if any.
+    pub fn find(&self, headers: &[String]) -> Option<&RememberedMapping> {
         let signature = header_signature(headers);
         self.entries
             .iter()
             .find(|entry| entry.signature == signature)
-            .map(|entry| (entry, Mapping::from_toml(&entry.mapping_toml)))
     }
 
     /// Keeps `mapping` for files with this header, replacing one kept for the same header.
@@ -204,7 +199,7 @@ impl RememberedMappings {
             signature,
             kind,
             file_name: file_name.to_string(),
-            mapping_toml: mapping.to_toml(),
+            mapping: mapping.clone(),
         });
     }
 
@@ -374,11 +369,11 @@ mod tests {
         remembered.remember(&headers, "q2.csv", TableKind::Opportunities, &mapping);
         assert_eq!(remembered.entries.len(), 1, "the same header is kept once");
 
-        let (entry, found) = remembered
+        let entry = remembered
             .find(&strings(&["engagement", "MILESTONE"]))
             .unwrap();
         assert_eq!(entry.file_name, "q2.csv");
-        assert_eq!(found.unwrap(), mapping);
+        assert_eq!(entry.mapping, mapping);
         assert!(
             remembered
                 .find(&strings(&["Milestone", "Engagement"]))

@@ -25,14 +25,14 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::DateOrder;
 use super::fields::{TableKind, field_spec};
 use crate::model::ForecastCategory;
 
 /// A parsed, validated mapping.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Mapping {
     pub kind: Option<TableKind>,
     pub date_order: Option<DateOrder>,

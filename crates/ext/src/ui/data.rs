@@ -2,6 +2,7 @@
 //! everything as JSON, or wipe all of Lens's storage in this browser.
 
 use lens_core::import::TableKind;
+use lens_core::insight::render::count;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Serialize;
@@ -116,7 +117,7 @@ pub fn DataScreen() -> impl IntoView {
                         };
                         view! {
                             <li data-testid="data-mapping" data-file=entry.file_name.clone()>
-                                {format!("{} ({}), made for {} ", entry.kind.label(), columns_named(&entry.mapping_toml), entry.file_name)}
+                                {format!("{} ({}), made for {} ", entry.kind.label(), count(entry.mapping.columns.len(), "column named", "columns named"), entry.file_name)}
                                 <button class="lens-link" data-testid="data-mapping-forget" on:click=forget>"Forget"</button>
                             </li>
                         }
@@ -149,14 +150,6 @@ struct Export<'a> {
     /// Every record of every import, by table (snapshots, history, users, accounts, renewals,
     /// program data), each with its source file.
     data: &'a lens_core::insight::Dataset,
-}
-
-/// "4 columns named", from a remembered mapping file.
-fn columns_named(mapping_toml: &str) -> String {
-    match lens_core::import::Mapping::from_toml(mapping_toml) {
-        Ok(mapping) => format!("{} columns named", mapping.columns.len()),
-        Err(error) => format!("unreadable: {error}"),
-    }
 }
 
 fn kilobytes(bytes: u64) -> String {

@@ -259,9 +259,9 @@ fn run_imports(
                             break Err(error);
                         };
                         let found = lens.mappings.with_untracked(|mappings| {
-                            mappings.find(headers).and_then(|(entry, mapping)| {
-                                Some((entry.file_name.clone(), mapping.ok()?))
-                            })
+                            mappings
+                                .find(headers)
+                                .map(|entry| (entry.file_name.clone(), entry.mapping.clone()))
                         });
                         match found {
                             Some((origin, mapping)) => {
