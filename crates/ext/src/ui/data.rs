@@ -65,35 +65,37 @@ pub fn DataScreen() -> impl IntoView {
                 LoadState::Failed(error) => Some(format!("Storage unavailable: {error}")),
                 LoadState::Ready => None,
             }.map(|text| view! { <p class="lens-small" data-testid="data-load-state">{text}</p> })}
-            <table class="lens-table" data-testid="data-imports">
-                <thead>
-                    <tr><th>"File"</th><th>"Kind"</th><th>"As of"</th><th>"Rows"</th><th>"Size"</th><th></th></tr>
-                </thead>
-                <tbody>
-                    {move || lens.imports.get().into_iter().map(|entry| {
-                        let id = entry.id;
-                        let stored = entry.stored;
-                        let kind = if stored.format.kind == TableKind::Opportunities { "snapshot".to_string() } else { stored.format.kind.label().to_string() };
-                        let delete = move |_| {
-                            spawn_local(async move {
-                                if let Err(error) = lens.delete(id).await {
-                                    note.set(format!("Delete failed: {error}; nothing was deleted"));
-                                }
-                            });
-                        };
-                        view! {
-                            <tr data-testid="data-import" data-file=stored.file_name.clone()>
-                                <td title=format!("imported {}", stored.imported_at)>{stored.file_name.clone()}</td>
-                                <td>{kind}</td>
-                                <td>{stored.as_of.map(|d| d.to_string()).unwrap_or_default()}</td>
-                                <td class="lens-num">{format!("{} of {}", stored.stored_rows, stored.data_rows)}</td>
-                                <td class="lens-num">{kilobytes(stored.file_bytes)}</td>
-                                <td><button class="lens-link" data-testid="data-delete" on:click=delete>"Delete"</button></td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
+            <ul class="lens-imports" data-testid="data-imports">
+                {move || lens.imports.get().into_iter().map(|entry| {
+                    let id = entry.id;
+                    let stored = entry.stored;
+                    let kind = if stored.format.kind == TableKind::Opportunities { "snapshot".to_string() } else { stored.format.kind.label().to_string() };
+                    let as_of = stored.as_of.map(|date| format!(" · as of {date}")).unwrap_or_default();
+                    let facts = format!(
+                        "{kind}{as_of} · {} of {} rows stored · {} · imported {}",
+                        stored.stored_rows,
+                        stored.data_rows,
+                        kilobytes(stored.file_bytes),
+                        stored.imported_at.get(..10).unwrap_or(&stored.imported_at),
+                    );
+                    let delete = move |_| {
+                        spawn_local(async move {
+                            if let Err(error) = lens.delete(id).await {
+                                note.set(format!("Delete failed: {error}; nothing was deleted"));
+                            }
+                        });
+                    };
+                    view! {
+                        <li class="lens-import-entry" data-testid="data-import" data-file=stored.file_name.clone()>
+                            <div class="lens-import-name">
+                                <span>{stored.file_name.clone()}</span>
+                                <button class="lens-link" data-testid="data-delete" on:click=delete>"Delete"</button>
+                            </div>
+                            <div class="lens-small lens-muted">{facts}</div>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
             {move || lens.unreadable.get().into_iter().map(|unreadable| view! {
                 <p class="lens-error-line" data-testid="data-unreadable">
                     {format!("{} (import {}) could not be read back: {}", unreadable.file_name, unreadable.id, unreadable.reason)}
