@@ -57,6 +57,14 @@ export class CrmRecordPage {
     return this.page.locator(`[data-record-id="${id}"]`).isVisible();
   }
 
+  /** The panel's frame itself (for evaluating script in the panel's document). */
+  async panelFrame() {
+    const handle = await this.panelFrameElement.elementHandle();
+    const frame = await handle.contentFrame();
+    await handle.dispose();
+    return frame;
+  }
+
   async panelFrameSrc() {
     return this.panelFrameElement.getAttribute('src');
   }

@@ -129,8 +129,28 @@ export class LensPanel {
       .waitFor();
   }
 
+  /**
+   * The summary of one imported file, by file name, for any name a file system allows (quotes,
+   * backslashes and markup included); the last one when the file was imported more than once.
+   */
+  resultNamed(fileName) {
+    return this.frame.locator(`[data-testid="import-result"][data-file=${cssString(fileName)}]`).last();
+  }
+
+  /** {@link waitForResult} for {@link resultNamed}: "imported" or "failed". */
+  async waitForResultNamed(fileName, timeout = 30_000) {
+    const result = this.resultNamed(fileName);
+    await result.and(this.frame.locator(':not([data-state="reading"])')).waitFor({ timeout });
+    return result.getAttribute('data-state');
+  }
+
   /** The one line the panel shows for a file it could not import. */
   errorLines(fileName) {
     return this.result(fileName).getByTestId('import-error');
   }
+}
+
+/** `text` as a quoted CSS string, for attribute selectors on any text. */
+export function cssString(text) {
+  return `"${text.replace(/[\\"]/g, '\\$&').replace(/[\n\r\f]/g, (c) => `\\${c.charCodeAt(0).toString(16)} `)}"`;
 }

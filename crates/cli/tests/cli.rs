@@ -337,6 +337,126 @@ fn review_writes_markdown_csv_and_xlsx_that_agree_with_the_json() {
     std::fs::remove_dir_all(&out).unwrap();
 }
 
+/// Issue 7: CRM text that is markup or a spreadsheet formula stays text in every file of the
+/// review pack: escaped in the Markdown, behind an apostrophe in the CSVs, a string cell (never a
+/// formula) in the XLSX.
+#[test]
+fn r7_review_pack_keeps_markup_and_formulas_as_text() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+
+    let dir = std::env::temp_dir().join(format!("lens-review-r7-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = "<img src=x onerror=alert(1)>[pay](javascript:alert(2))";
+    let owner = "=HYPERLINK(\"https://sink.test/\",\"x\")";
+    let input = dir.join("<svg onload=alert(3)>.csv");
+    std::fs::write(
+        &input,
+        format!(
+            "\"Opportunity ID\",\"Opportunity Name\",\"Opportunity Owner\",\"Stage\",\"Amount\",\"Close Date\"\n\
+             \"006Lq00000XSS01AAA\",\"{name}\",\"{owner}\",\"Prospecting\",\"1000\",\"2026-01-05\"\n\
+             \"006Lq00000XSS02AAA\",\"Plain deal\",\"Riley Jensen\",\"Prospecting\",\"2000\",\"2026-03-05\"\n",
+            owner = owner.replace('"', "\"\"")
+        ),
+    )
+    .unwrap();
+    let out = dir.join("pack");
+    let output = lens(&[
+        "review",
+        "--as-of",
+        "2026-01-30",
+        "--out",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let markdown = std::fs::read_to_string(out.join("review.md")).unwrap();
+    assert!(
+        markdown.contains("\\<img src=x onerror=alert(1)\\>\\[pay\\](javascript:alert(2))"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("(\\<svg onload=alert(3)\\>.csv, 2 opportunities)"));
+    assert!(markdown.contains("=HYPERLINK(\"https\\://sink.test/\",\"x\")"));
+    for (at, c) in markdown.match_indices(['<', '>', '[', ']']) {
+        assert!(
+            markdown[..at].ends_with('\\'),
+            "{c} at byte {at} left unescaped"
+        );
+    }
+
+    // Every CSV: no cell starts as a formula would; the owner's cell keeps its text after "'".
+    let mut neutralised = 0;
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|extension| extension != "csv") {
+            continue;
+        }
+        for cell in csv_cells(&std::fs::read_to_string(&path).unwrap()) {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{}: {cell:?}",
+                path.display()
+            );
+            neutralised += usize::from(cell == format!("'{owner}"));
+        }
+    }
+    assert!(neutralised > 0, "the owner's name appears, neutralised");
+
+    // The XLSX holds the owner's name as a string cell, and no formula at all.
+    let mut workbook: Xlsx<_> = open_workbook(out.join("review.xlsx")).unwrap();
+    let mut as_text = 0;
+    for sheet in workbook.sheet_names() {
+        let range = workbook.worksheet_range(&sheet).unwrap();
+        as_text += range
+            .used_cells()
+            .filter(|(_, _, cell)| **cell == Data::String(owner.to_string()))
+            .count();
+        let formulas = workbook.worksheet_formula(&sheet).unwrap();
+        assert!(
+            formulas
+                .used_cells()
+                .all(|(_, _, formula)| formula.is_empty()),
+            "{sheet} has a formula"
+        );
+    }
+    assert!(
+        as_text > 0,
+        "the owner's name appears as text in the workbook"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The cells of an RFC 4180 text (quoted cells unquoted), all rows together.
+fn csv_cells(text: &str) -> Vec<String> {
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => cells.push(std::mem::take(&mut cell)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {
+                chars.next();
+                cells.push(std::mem::take(&mut cell));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    cells
+}
+
 #[test]
 fn a_settings_file_sets_what_no_option_reaches_and_names_an_unknown_key() {
     let opportunities = data("salesforce-devorg-data-export/opportunity.csv");

@@ -234,7 +234,7 @@ pub fn markdown(analysis: &Analysis) -> String {
         out,
         "- Current snapshot: {} ({}, {} opportunities)",
         inputs.current.as_of,
-        inputs.current.source_files.join(", "),
+        escape(&inputs.current.source_files.join(", ")),
         inputs.current.opportunities
     )
     .unwrap();
@@ -254,7 +254,7 @@ pub fn markdown(analysis: &Analysis) -> String {
     )
     .unwrap();
     if let Some(currency) = &analysis.currency {
-        writeln!(out, "- Reporting currency: {currency}").unwrap();
+        writeln!(out, "- Reporting currency: {}", escape(currency)).unwrap();
     }
     for section in &analysis.sections {
         writeln!(out, "\n## {}\n", section.title).unwrap();
@@ -426,16 +426,73 @@ fn write_insight(out: &mut String, insight: &Insight) {
     .unwrap();
 }
 
-/// Escapes what Markdown would render as markup, links or HTML, so CRM text stays text.
+/// Escapes what Markdown (CommonMark and GitHub's extensions) would render as markup, links or
+/// HTML, so CRM text stays text wherever it sits on a line:
+/// - a backslash before `\\`, `` ` ``, `*`, `_`, `~`, `[`, `]`, `!`, `<`, `>`, `|` and `&` (code spans,
+///   emphasis, strikethrough, links and images, raw HTML and autolinks, table cells, entities such
+///   as `&lt;` that would show as another character), and before a `#` that starts the text;
+/// - a line break becomes a space: the text stays one list item, and what follows a break cannot
+///   start a heading, a quote, a list or an HTML block;
+/// - bare web addresses (`https://…`, `www.…`) and e-mail addresses, which GitHub turns into
+///   links, get a backslash before the `:` of `://`, the `.` of `www.` and every `@`.
+///
+/// `(` and `)` are left as they are: they make a link only after a `]`, and every `]` is escaped.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|') {
-            out.push('\\');
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    let mut chars = text.chars().peekable();
+    let mut previous: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                // CRLF is one break.
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push(' ');
+            }
+            '\n' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '~' | '[' | ']' | '!' | '<' | '>' | '|' | '&' | '@' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' if previous.is_none() => out.push_str("\\#"),
+            ':' if starts_with(&chars, "//") => out.push_str("\\:"),
+            'w' | 'W'
+                if !previous.is_some_and(char::is_alphanumeric)
+                    && starts_with_ignoring_case(&chars, "ww.") =>
+            {
+                // "www." → "www\." (the first two w's, then the escaped dot).
+                out.push(c);
+                for _ in 0..2 {
+                    if let Some(w) = chars.next() {
+                        out.push(w);
+                    }
+                }
+                chars.next();
+                out.push_str("\\.");
+                previous = Some('.');
+                continue;
+            }
+            _ => out.push(c),
         }
-        out.push(c);
+        previous = Some(c);
     }
     out
+}
+
+fn starts_with(chars: &std::iter::Peekable<std::str::Chars<'_>>, prefix: &str) -> bool {
+    chars.clone().take(prefix.len()).eq(prefix.chars())
+}
+
+fn starts_with_ignoring_case(
+    chars: &std::iter::Peekable<std::str::Chars<'_>>,
+    prefix: &str,
+) -> bool {
+    chars
+        .clone()
+        .take(prefix.len())
+        .map(|c| c.to_ascii_lowercase())
+        .eq(prefix.chars())
 }
 
 #[cfg(test)]
@@ -453,6 +510,90 @@ mod tests {
         assert_eq!(number(41.0), "41");
         assert_eq!(number(2.25), "2.2");
         assert_eq!(escape("<b>[x](y)</b>"), "\\<b\\>\\[x\\](y)\\</b\\>");
+    }
+
+    #[track_caller]
+    fn check_escape(text: &str, expected: &str) {
+        assert_eq!(escape(text), expected, "escape({text:?})");
+    }
+
+    #[test]
+    fn markdown_escape_leaves_no_html_link_or_markup() {
+        check_escape(
+            "<script>alert(1)</script>",
+            "\\<script\\>alert(1)\\</script\\>",
+        );
+        check_escape(
+            "<img src=x onerror=alert(1)>",
+            "\\<img src=x onerror=alert(1)\\>",
+        );
+        check_escape(
+            "[click](javascript:alert(1))",
+            "\\[click\\](javascript:alert(1))",
+        );
+        check_escape(
+            "![x](https://sink.test/x.png)",
+            "\\!\\[x\\](https\\://sink.test/x.png)",
+        );
+        check_escape("<https://sink.test>", "\\<https\\://sink.test\\>");
+        check_escape(
+            "see https://sink.test and WWW.sink.test, not awww.x",
+            "see https\\://sink.test and WWW\\.sink.test, not awww.x",
+        );
+        check_escape("[x]: https://sink.test", "\\[x\\]: https\\://sink.test");
+        check_escape(
+            "champion@sink.test, mailto:a@sink.test",
+            "champion\\@sink.test, mailto:a\\@sink.test",
+        );
+        check_escape(
+            "**b** _i_ `c` ~~s~~ | t",
+            "\\*\\*b\\*\\* \\_i\\_ \\`c\\` \\~\\~s\\~\\~ \\| t",
+        );
+        check_escape("&lt;img&gt; &#106;", "\\&lt;img\\&gt; \\&#106;");
+        check_escape("a\\b", "a\\\\b");
+        // A leading # would make a heading; elsewhere it is text.
+        check_escape("# Heading", "\\# Heading");
+        check_escape("Deal #4", "Deal #4");
+        // Line breaks end a list item; the text stays on its line.
+        check_escape("one\n# two\r\n> three\rfour", "one # two \\> three four");
+        check_escape("=1+1", "=1+1");
+        check_escape("O'Brien (EMEA): 50% off", "O'Brien (EMEA): 50% off");
+    }
+
+    /// A deal whose name and file name are markup: the Markdown of its analysis shows both as
+    /// escaped text, never as a tag or a link.
+    #[test]
+    fn r7_markup_in_a_deal_name_is_escaped_in_the_markdown() {
+        use crate::import::{ImportOptions, import_file};
+        use crate::insight::{Dataset, Settings, analyze};
+
+        let name = "<img src=x onerror=alert(1)>[pay](javascript:alert(2))";
+        let file = "<svg onload=alert(3)>.csv";
+        let csv = format!(
+            "\"Opportunity ID\",\"Opportunity Name\",\"Opportunity Owner\",\"Stage\",\"Amount\",\"Close Date\"\n\
+             \"006Lq00000XSS01AAA\",\"{name}\",\"Riley Jensen\",\"Prospecting\",\"1000\",\"2026-01-05\"\n\
+             \"006Lq00000XSS02AAA\",\"Plain deal\",\"Riley Jensen\",\"Prospecting\",\"2000\",\"2026-03-05\"\n"
+        );
+        let as_of = "2026-01-30".parse().unwrap();
+        let report = import_file(file, csv.as_bytes(), &ImportOptions::default()).unwrap();
+        assert_eq!(report.rejected.len(), 0);
+        let mut dataset = Dataset::default();
+        dataset.add(report, as_of);
+        let text = markdown(&analyze(&dataset, &Settings::new(as_of)).unwrap());
+
+        let escaped_name = "\\<img src=x onerror=alert(1)\\>\\[pay\\](javascript:alert(2))";
+        assert!(
+            text.contains(&format!("- **{escaped_name}**: ")),
+            "the deal is listed under its escaped name:\n{text}"
+        );
+        assert!(text.contains("(\\<svg onload=alert(3)\\>.csv, 2 opportunities)"));
+        // Every `<`, `>`, `[` and `]` in the whole text is escaped.
+        for (at, c) in text.match_indices(['<', '>', '[', ']']) {
+            assert!(
+                text[..at].ends_with('\\'),
+                "{c} at byte {at} left unescaped:\n{text}"
+            );
+        }
     }
 }
 
