@@ -79,3 +79,31 @@ test('a PDF renamed .csv, imported with a good file, gets one line naming the fi
   await crmPage.panel.frame.locator('[data-testid="import-result"][data-file="opportunity.csv"][data-state="imported"]').nth(1).waitFor();
   await crmPage.screenshot(join(screenshotDir, 'import-broken-file.png'));
 });
+
+test('slash dates no value settles are asked about; the chosen order reads the file', async () => {
+  // 03/04/2026 and 05/06/2026 read either way; nothing in the file has a part above 12.
+  const path = join(scratchDir, 'slash-dates.csv');
+  await writeFile(
+    path,
+    [
+      'Opportunity Name,Account Name,Stage,Amount,Close Date',
+      'Alpha,Acme,Proposal,1000,03/04/2026',
+      'Beta,Beta Ltd,Qualification,2000,05/06/2026',
+    ].join('\n'),
+  );
+  const { panel } = crmPage;
+  await panel.importFiles([path]);
+  assert.equal(await panel.waitForResult('slash-dates.csv'), 'ask-date-order');
+  assert.match(await panel.errorLines('slash-dates.csv').textContent(), /03\/04\/2026/);
+
+  await panel.result('slash-dates.csv').getByTestId('date-order-dmy').click();
+  await panel.frame
+    .locator('[data-testid="import-result"][data-file="slash-dates.csv"][data-state="imported"]')
+    .waitFor();
+  const summary = await panel.summary('slash-dates.csv');
+  assert.equal(summary.stored, 2);
+  assert.equal(
+    (await panel.result('slash-dates.csv').getByTestId('import-date-order').textContent()).trim(),
+    'day first (31/12/2026)',
+  );
+});

@@ -575,6 +575,11 @@ fn report_view(stored: StoredImport) -> impl IntoView {
         Some(date) => date.to_string(),
         None => "not stated in the file".to_string(),
     };
+    let date_order = match stored.date_order {
+        Some(DateOrder::DayFirst) => Some("day first (31/12/2026)"),
+        Some(DateOrder::MonthFirst) => Some("month first (12/31/2026)"),
+        Some(DateOrder::Auto) | None => None,
+    };
     let n_rejected = stored.rejected.len();
     let shown_reasons: Vec<String> = stored
         .rejected
@@ -596,6 +601,10 @@ fn report_view(stored: StoredImport) -> impl IntoView {
                 <dd data-testid="import-format">{stored.format.to_string()}</dd>
                 <dt>"As of"</dt>
                 <dd data-testid="import-as-of">{as_of}</dd>
+                {date_order.map(|order| view! {
+                    <dt>"Slash dates"</dt>
+                    <dd data-testid="import-date-order">{order}</dd>
+                })}
             </dl>
             <div class="lens-counts">
                 {count_view("Data rows", stored.data_rows, "import-data-rows")}
