@@ -180,7 +180,7 @@ fn number_property(object: &JsValue, name: &str) -> Option<f64> {
     js_sys::Reflect::get(object, &name.into()).ok()?.as_f64()
 }
 
-fn js_error(context: &'static str, value: JsValue) -> ExtError {
+pub(crate) fn js_error(context: &'static str, value: JsValue) -> ExtError {
     let detail = match value.dyn_ref::<js_sys::Error>() {
         Some(error) => String::from(error.message()),
         None => value.as_string().unwrap_or_else(|| format!("{value:?}")),

@@ -10,17 +10,21 @@
 //! - [`ui`]: one component per screen.
 //! - [`browser`]: the only module that touches `chrome.*` and `js_sys`.
 //! - [`error`]: [`error::ExtError`], a failed browser call with its context.
+//! - [`storage`]: IndexedDB.
+//! - [`worker`]: imports in a Web Worker (the worker side and the panel's client of it).
 
 pub mod browser;
 pub mod error;
 pub mod storage;
 pub mod ui;
+pub mod worker;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
-/// Entry point: wasm-bindgen runs this when `panel.js` initialises the module.
-#[wasm_bindgen(start)]
-pub fn start() {
+/// Entry point of the panel, called by `panel.js` once the module is loaded. (Not a wasm-bindgen
+/// start function: the import worker loads the same module and mounts nothing.)
+#[wasm_bindgen]
+pub fn start_panel() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(ui::app::App);
 }

@@ -10,8 +10,8 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader};
 
-use super::ImportError;
 use super::values::format_number;
+use super::{ImportError, ImportProgress, ImportStep};
 
 /// One cell of text; spreadsheets' typed cells arrive here already rendered as text
 /// (dates as `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`, numbers without grouping).
@@ -84,6 +84,14 @@ const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 /// Reads any supported file into a grid of text rows.
 pub(crate) fn read_grid(bytes: &[u8]) -> Result<Grid, ImportError> {
+    read_grid_reporting(bytes, &mut |_| {})
+}
+
+/// [`read_grid`], telling `progress` how many bytes of a CSV are split into rows so far.
+pub(crate) fn read_grid_reporting(
+    bytes: &[u8],
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<Grid, ImportError> {
     if bytes.is_empty() {
         return Err(ImportError::Empty);
     }
@@ -102,7 +110,7 @@ pub(crate) fn read_grid(bytes: &[u8]) -> Result<Grid, ImportError> {
     if delimiter != b',' {
         notes.push(format!("fields separated by {}", delimiter_name(delimiter)));
     }
-    let rows = split_csv(&text, delimiter)?;
+    let rows = split_csv(&text, delimiter, progress)?;
     Ok(Grid { rows, notes })
 }
 
@@ -113,7 +121,14 @@ pub fn read_rows(bytes: &[u8]) -> Result<Vec<GridRow>, ImportError> {
     read_grid(bytes).map(|grid| grid.rows)
 }
 
-fn split_csv(text: &str, delimiter: u8) -> Result<Vec<GridRow>, ImportError> {
+/// Records between two progress reports while splitting.
+const SPLIT_REPORT_EVERY: usize = 8192;
+
+fn split_csv(
+    text: &str,
+    delimiter: u8,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<Vec<GridRow>, ImportError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -126,6 +141,13 @@ fn split_csv(text: &str, delimiter: u8) -> Result<Vec<GridRow>, ImportError> {
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
+                if rows.len() % SPLIT_REPORT_EVERY == 0 {
+                    progress(ImportProgress {
+                        step: ImportStep::Splitting,
+                        done: record.position().map_or(0, |position| position.byte()),
+                        total: text.len() as u64,
+                    });
+                }
                 let line = lines.line_of(text.as_bytes(), record.position());
                 rows.push(GridRow {
                     line,
@@ -478,7 +500,7 @@ mod tests {
     #[test]
     fn lines_are_counted_across_blank_lines_and_lone_carriage_returns() {
         let lines = |text: &str| -> Vec<u64> {
-            split_csv(text, b',')
+            split_csv(text, b',', &mut |_| {})
                 .unwrap()
                 .iter()
                 .map(|row| row.line)

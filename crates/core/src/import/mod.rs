@@ -56,7 +56,7 @@ pub enum DateOrder {
 }
 
 /// What the caller knows that the file may not say.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ImportOptions {
     pub date_order: DateOrder,
     /// The as-of date of the snapshot, overriding what the file says.
@@ -311,6 +311,79 @@ pub fn import_file(
     bytes: &[u8],
     options: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
-    let grid = decode::read_grid(bytes)?;
-    records::import_grid(file_name, grid, options)
+    import_file_reporting(file_name, bytes, options, &mut |_| {})
+}
+
+/// [`import_file`], telling `progress` how far it has come: bytes of a CSV split into rows, then
+/// rows built into records (every few thousand, and at the start of each step).
+pub fn import_file_reporting(
+    file_name: &str,
+    bytes: &[u8],
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<ImportReport, ImportError> {
+    let grid = decode::read_grid_reporting(bytes, progress)?;
+    records::import_grid(file_name, grid, options, progress)
+}
+
+/// How far an import has come, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportProgress {
+    pub step: ImportStep,
+    pub done: u64,
+    pub total: u64,
+}
+
+/// The steps of an import that take time in proportion to the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImportStep {
+    /// Splitting the text into rows; counted in bytes.
+    Splitting,
+    /// Building one typed record (or rejection) per row; counted in rows.
+    Building,
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::*;
+
+    #[test]
+    fn an_import_reports_its_progress_through_both_steps() {
+        let mut csv = String::from("Opportunity Name,Stage,Amount,Close Date\n");
+        for row in 0..10_000 {
+            csv.push_str(&format!("Deal {row},Proposal,{row},2026-03-01\n"));
+        }
+        let mut seen = Vec::new();
+        let report = import_file_reporting(
+            "big.csv",
+            csv.as_bytes(),
+            &ImportOptions::default(),
+            &mut |progress| seen.push(progress),
+        )
+        .unwrap();
+        assert_eq!(report.stored_rows, 10_000);
+
+        let splitting: Vec<&ImportProgress> = seen
+            .iter()
+            .filter(|progress| progress.step == ImportStep::Splitting)
+            .collect();
+        // Rows 0 and 8192 of the 10,001 (header included), counted in bytes of the text.
+        assert_eq!(splitting.len(), 2);
+        assert_eq!(splitting[0].done, 0);
+        assert!(splitting[1].done > 0 && splitting[1].done < csv.len() as u64);
+        assert!(
+            splitting
+                .iter()
+                .all(|progress| progress.total == csv.len() as u64)
+        );
+
+        let building: Vec<(u64, u64)> = seen
+            .iter()
+            .filter(|progress| progress.step == ImportStep::Building)
+            .map(|progress| (progress.done, progress.total))
+            .collect();
+        assert_eq!(building, vec![(0, 10_000), (4096, 10_000), (8192, 10_000)]);
+        // Splitting comes first.
+        assert_eq!(seen[0].step, ImportStep::Splitting);
+    }
 }

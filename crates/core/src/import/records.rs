@@ -5,6 +5,7 @@
 //! builder that reads one row through a [`RowReader`]. Builders return `Err(Rejection)` for a row
 //! they cannot store; nothing here panics on any cell.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -17,8 +18,8 @@ use super::history::{self, HistoryRow};
 use super::mapping::Mapping;
 use super::values::{self, SlashDate, SlashOrder};
 use super::{
-    AsOfSource, DateOrder, GridRow, ImportError, ImportOptions, ImportReport, ImportedData,
-    Rejection, TableKind,
+    AsOfSource, DateOrder, GridRow, ImportError, ImportOptions, ImportProgress, ImportReport,
+    ImportStep, ImportedData, Rejection, TableKind,
 };
 use crate::model::{
     Account, ChurnEvent, DealStatus, ExperimentAssignment, ForecastCategory, HistoryEvent,
@@ -32,6 +33,7 @@ pub(crate) fn import_grid(
     file_name: &str,
     grid: Grid,
     options: &ImportOptions,
+    progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportReport, ImportError> {
     let mapping = options.mapping.as_ref();
     let mut notes = grid.notes;
@@ -176,6 +178,7 @@ pub(crate) fn import_grid(
         order: slash_order,
         mapping,
         columns: &columns,
+        progress: RefCell::new(progress),
     };
     let mut built = Built::default();
     let n_data_rows = data_rows.len();
@@ -259,7 +262,12 @@ struct Context<'a> {
     order: Option<SlashOrder>,
     mapping: Option<&'a Mapping>,
     columns: &'a ColumnMap,
+    /// Told how many rows are built so far (the builders borrow the context immutably).
+    progress: RefCell<&'a mut dyn FnMut(ImportProgress)>,
 }
+
+/// Rows between two progress reports while building records.
+const BUILD_REPORT_EVERY: usize = 4096;
 
 #[derive(Default)]
 struct Built {
@@ -393,7 +401,15 @@ impl Built {
         mut build_row: impl FnMut(&RowReader) -> Result<T, Rejection>,
     ) -> Vec<T> {
         let mut records = Vec::with_capacity(rows.len());
-        for row in rows {
+        let total = rows.len() as u64;
+        for (index, row) in rows.iter().enumerate() {
+            if index % BUILD_REPORT_EVERY == 0 {
+                (context.progress.borrow_mut())(ImportProgress {
+                    step: ImportStep::Building,
+                    done: index as u64,
+                    total,
+                });
+            }
             let reader = RowReader {
                 row,
                 headers: context.headers,

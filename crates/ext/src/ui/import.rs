@@ -12,10 +12,11 @@
 
 use chrono::NaiveDate;
 use lens_core::import::{
-    DateOrder, DraftField, ImportError, ImportOptions, MappingDraft, TableKind, import_file,
+    DateOrder, DraftField, ImportError, ImportOptions, ImportProgress, ImportStep, MappingDraft,
+    TableKind, import_file,
 };
 use lens_core::insight::render::rejections_csv;
-use lens_core::store::{StoredImport, date_undated_snapshot};
+use lens_core::store::{StoredImport, date_undated_snapshot, encode};
 use leptos::ev::{DragEvent, Event};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -23,6 +24,7 @@ use web_sys::{File, HtmlInputElement};
 
 use crate::browser;
 use crate::ui::state::Lens;
+use crate::worker::{ImportWorker, WorkerOutcome, WorkerProgress, WorkerRequest};
 
 /// How many rejection reasons a file's summary lists before saying how many more there are.
 const SHOWN_REJECTIONS: usize = 5;
@@ -166,9 +168,11 @@ impl ImportContext {
 #[derive(Debug, Clone)]
 enum State {
     Waiting,
-    Reading,
-    Parsing,
-    Storing,
+    /// Being read, imported or stored: the step, and the share of it done when known.
+    Working {
+        step: &'static str,
+        share: Option<f64>,
+    },
     Stored(Box<StoredImport>),
     /// Not an export Lens can import, or the browser refused it; nothing was stored.
     Failed(String),
@@ -231,79 +235,97 @@ fn run_imports(
     };
     let retry_options = retry.map(|(_, options)| options);
     spawn_local(async move {
+        // Without a worker (the browser refused to start one) files are read in the panel itself.
+        let worker = ImportWorker::start().ok();
         let mut stored_reports = Vec::new();
         for (offset, file) in files.iter().enumerate() {
             let index = first_index + offset;
             let file_name = file.name();
-            set(index, State::Reading);
-            browser::yield_to_browser().await;
-            let bytes = match browser::read_file_bytes(file).await {
-                Ok(bytes) => bytes,
-                Err(error) => {
-                    set(
-                        index,
-                        State::Failed(format!("{file_name} was not imported: {error}")),
-                    );
-                    continue;
-                }
-            };
-            set(index, State::Parsing);
+            set(
+                index,
+                State::Working {
+                    step: "reading the file",
+                    share: None,
+                },
+            );
             browser::yield_to_browser().await;
             let mut options = retry_options.clone().unwrap_or_default();
             // A header Lens does not know is read with the mapping remembered for it, if any.
             let mut remembered_from = None;
-            let outcome = loop {
-                match import_file(&file_name, &bytes, &options) {
-                    Err(error) if options.mapping.is_none() => {
-                        let Some(headers) = error.unmapped_headers() else {
-                            break Err(error);
-                        };
-                        let found = lens.mappings.with_untracked(|mappings| {
-                            mappings
-                                .find(headers)
-                                .map(|entry| (entry.file_name.clone(), entry.mapping.clone()))
+            let read = loop {
+                let request = WorkerRequest {
+                    options: options.clone(),
+                    as_of,
+                    imported_at: browser::now_iso(),
+                };
+                let progress = move |progress: WorkerProgress| {
+                    let (step, share) = progress_step(progress);
+                    set(index, State::Working { step, share });
+                };
+                match read_one(worker.as_ref(), file, &request, progress).await {
+                    Read::Refused(error) if options.mapping.is_none() => {
+                        let found = error.unmapped_headers().and_then(|headers| {
+                            lens.mappings.with_untracked(|mappings| {
+                                mappings
+                                    .find(headers)
+                                    .map(|entry| (entry.file_name.clone(), entry.mapping.clone()))
+                            })
                         });
                         match found {
                             Some((origin, mapping)) => {
                                 remembered_from = Some(origin);
                                 options.mapping = Some(mapping);
                             }
-                            None => break Err(error),
+                            None => break Read::Refused(error),
                         }
                     }
-                    outcome => break outcome,
+                    read => break read,
                 }
             };
             keep_options(index, &options);
-            let mut report = match outcome {
-                Ok(report) => report,
-                Err(error @ ImportError::AmbiguousDates { .. }) => {
+            let (mut stored, chunks) = match read {
+                Read::Imported { stored, chunks } => (stored, chunks),
+                Read::Refused(error @ ImportError::AmbiguousDates { .. }) => {
                     set(index, State::AskDateOrder(format!("{file_name}: {error}")));
                     continue;
                 }
-                Err(error) if options.mapping.is_none() && error.unmapped_headers().is_some() => {
+                Read::Refused(error)
+                    if options.mapping.is_none() && error.unmapped_headers().is_some() =>
+                {
                     let headers = error.unmapped_headers().unwrap_or_default();
                     let draft = MappingDraft::new(headers, None);
                     set(index, State::AskMapping(Box::new(draft)));
                     continue;
                 }
-                Err(error) => {
+                Read::Refused(error) => {
                     set(
                         index,
                         State::Failed(format!("{file_name} was not imported: {error}")),
                     );
                     continue;
                 }
+                Read::Failed(detail) => {
+                    set(
+                        index,
+                        State::Failed(format!("{file_name} was not imported: {detail}")),
+                    );
+                    continue;
+                }
             };
             if let Some(origin) = remembered_from {
-                report.notes.push(format!(
+                stored.notes.push(format!(
                     "columns read with the mapping remembered from {origin} (same header)"
                 ));
             }
-            date_undated_snapshot(&mut report, as_of);
-            set(index, State::Storing);
+            set(
+                index,
+                State::Working {
+                    step: "storing",
+                    share: None,
+                },
+            );
             browser::yield_to_browser().await;
-            match lens.store(report, bytes.len() as u64).await {
+            match lens.store(stored, chunks).await {
                 Ok((stored, report)) => {
                     stored_reports.push(report);
                     set(index, State::Stored(Box::new(stored)));
@@ -321,8 +343,67 @@ fn run_imports(
                 ),
             }
         }
+        drop(worker);
         lens.add_reports(stored_reports);
     });
+}
+
+/// One file read and imported, ready to store, or why not.
+enum Read {
+    Imported {
+        stored: StoredImport,
+        chunks: Vec<Vec<u8>>,
+    },
+    /// The importer refused the file as it stands (the user may be asked something).
+    Refused(ImportError),
+    /// The browser or the worker failed.
+    Failed(String),
+}
+
+/// Reads and imports one file: in the worker when there is one, else in the panel.
+async fn read_one(
+    worker: Option<&ImportWorker>,
+    file: &File,
+    request: &WorkerRequest,
+    progress: impl Fn(WorkerProgress) + 'static,
+) -> Read {
+    if let Some(worker) = worker {
+        return match worker.import(file, request, progress).await {
+            Ok(WorkerOutcome::Imported { stored, chunks }) => Read::Imported { stored, chunks },
+            Ok(WorkerOutcome::Refused(error)) => Read::Refused(error),
+            Err(error) => Read::Failed(error.to_string()),
+        };
+    }
+    let bytes = match browser::read_file_bytes(file).await {
+        Ok(bytes) => bytes,
+        Err(error) => return Read::Failed(error.to_string()),
+    };
+    match import_file(&file.name(), &bytes, &request.options) {
+        Ok(mut report) => {
+            date_undated_snapshot(&mut report, request.as_of);
+            let (stored, chunks) = encode(report, bytes.len() as u64, &request.imported_at);
+            Read::Imported { stored, chunks }
+        }
+        Err(error) => Read::Refused(error),
+    }
+}
+
+/// The words and the share done of a worker's progress report.
+fn progress_step(progress: WorkerProgress) -> (&'static str, Option<f64>) {
+    let share = |done: u64, total: u64| (total > 0).then(|| done as f64 / total as f64);
+    match progress {
+        WorkerProgress::Reading { done, total } => ("reading the file", share(done, total)),
+        WorkerProgress::Importing(ImportProgress {
+            step: ImportStep::Splitting,
+            done,
+            total,
+        }) => ("splitting rows", share(done, total)),
+        WorkerProgress::Importing(ImportProgress {
+            step: ImportStep::Building,
+            done,
+            total,
+        }) => ("reading rows", share(done, total)),
+    }
 }
 
 fn progress_view(entries: &[Entry]) -> impl IntoView + use<> {
@@ -332,11 +413,15 @@ fn progress_view(entries: &[Entry]) -> impl IntoView + use<> {
         .iter()
         .find(|entry| !entry.state.is_done())
         .map(|entry| {
-            let phase = match entry.state {
-                State::Reading => "reading",
-                State::Parsing => "reading rows",
-                State::Storing => "storing",
-                _ => "waiting",
+            let phase = match &entry.state {
+                State::Working {
+                    step,
+                    share: Some(share),
+                } => {
+                    format!("{step} {:.0}%", share * 100.0)
+                }
+                State::Working { step, share: None } => (*step).to_string(),
+                _ => "waiting".to_string(),
             };
             format!("{}: {phase}", entry.file_name)
         });
@@ -356,10 +441,23 @@ fn progress_view(entries: &[Entry]) -> impl IntoView + use<> {
 fn entry_view(context: ImportContext, index: usize, entry: Entry) -> AnyView {
     let file_name = entry.file_name.clone();
     match entry.state {
-        State::Waiting | State::Reading | State::Parsing | State::Storing => view! {
+        State::Waiting => view! {
             <li class="lens-result" data-testid="import-result" data-file=entry.file_name.clone() data-state="reading">
                 <div class="lens-result-name">{file_name}</div>
-                <p class="lens-muted">"Reading…"</p>
+                <p class="lens-muted">"Waiting…"</p>
+            </li>
+        }
+        .into_any(),
+        State::Working { step, share } => view! {
+            <li class="lens-result" data-testid="import-result" data-file=entry.file_name.clone() data-state="reading">
+                <div class="lens-result-name">{file_name}</div>
+                <div class="lens-progress lens-file-progress" data-testid="import-file-progress">
+                    {match share {
+                        Some(share) => view! { <progress max="1" value=share></progress> }.into_any(),
+                        None => view! { <progress></progress> }.into_any(),
+                    }}
+                    <span class="lens-small lens-muted">{step}</span>
+                </div>
             </li>
         }
         .into_any(),

@@ -12,7 +12,7 @@ use lens_core::insight::{
     Analysis, Dataset, Index, PageField, PageRecord, RecordView, Settings, analyze_indexed,
     record_view,
 };
-use lens_core::store::{StoredImport, encode};
+use lens_core::store::{StoredImport, decode};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
@@ -218,13 +218,14 @@ impl Lens {
         self.load.set(LoadState::Ready);
     }
 
-    /// Stores one import; on failure nothing is stored. The caller adds the returned report to the
-    /// data set with [`Lens::add_reports`] once its batch of files is done, so the analysis runs
-    /// once per batch rather than once per file.
+    /// Stores one import (its description and encoded chunks) in one transaction, and reads the
+    /// chunks back into the report the data set needs; on failure nothing is stored. The caller
+    /// adds the returned report with [`Lens::add_reports`] once its batch of files is done, so the
+    /// analysis runs once per batch rather than once per file.
     pub async fn store(
         self,
-        report: ImportReport,
-        file_bytes: u64,
+        stored: StoredImport,
+        chunks: Vec<Vec<u8>>,
     ) -> Result<(StoredImport, ImportReport), ExtError> {
         let Some(storage) = self.storage.get_value() else {
             return Err(ExtError::new(
@@ -232,8 +233,8 @@ impl Lens {
                 "Lens's storage is not open in this panel",
             ));
         };
-        let kept = report.clone();
-        let (stored, chunks) = encode(report, file_bytes, &browser::now_iso());
+        let report = decode(&stored, &chunks)
+            .map_err(|error| ExtError::new("reading the imported records", error.to_string()))?;
         let id = storage.save_import(&stored, &chunks).await?;
         self.imports.update(|entries| {
             entries.push(ImportEntry {
@@ -241,7 +242,7 @@ impl Lens {
                 stored: stored.clone(),
             })
         });
-        Ok((stored, kept))
+        Ok((stored, report))
     }
 
     /// Adds stored reports to the data set (the analysis then runs once).
