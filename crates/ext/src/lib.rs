@@ -8,10 +8,11 @@
 //!
 //! Code map:
 //! - [`ui`]: one component per screen.
-//! - [`browser`]: the only module that touches `chrome.*` and `js_sys`.
+//! - [`browser`]: the only module that touches `chrome.*`; with [`storage`] and [`worker`], the
+//!   only ones that call browser APIs.
 //! - [`error`]: [`error::ExtError`], a failed browser call with its context.
-//! - [`storage`]: IndexedDB.
-//! - [`worker`]: imports in a Web Worker (the worker side and the panel's client of it).
+//! - [`storage`]: the IndexedDB stores.
+//! - [`worker`]: imports in a Web Worker, both sides.
 
 pub mod browser;
 pub mod error;
