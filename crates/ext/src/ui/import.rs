@@ -236,7 +236,7 @@ fn run_imports(
     let retry_options = retry.map(|(_, options)| options);
     spawn_local(async move {
         // Without a worker (the browser refused to start one) files are read in the panel itself.
-        let worker = ImportWorker::start().ok();
+        let mut worker = ImportWorker::start().ok();
         let mut stored_reports = Vec::new();
         for (offset, file) in files.iter().enumerate() {
             let index = first_index + offset;
@@ -309,6 +309,10 @@ fn run_imports(
                         index,
                         State::Failed(format!("{file_name} was not imported: {detail}")),
                     );
+                    // A worker that failed may be left in any state: the next file gets a new one.
+                    if worker.is_some() {
+                        worker = ImportWorker::start().ok();
+                    }
                     continue;
                 }
             };
