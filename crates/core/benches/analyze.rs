@@ -3,40 +3,60 @@
 //!
 //! Prints the import time and the index time (`Index::new`, once per load), then analyze's minimum, median and maximum over N runs after one
 //! warm-up run, on one thread. `cargo xtask bench` generates the data sets and calls this.
+//!
+//! `cargo bench -p lens-core --bench analyze -- --file FILE [--runs N] [--steps csv,parse,import]`:
+//! the native reading of one CSV export, each step over N runs after one warm-up: `csv` (the `csv`
+//! crate alone splitting the bytes into records, the ceiling any CSV reading in Rust starts from),
+//! `parse` (the import's decoding and splitting, `import::read_rows`) and `import` (the whole
+//! `import_file`: decode, split, detect, type every row). Prints milliseconds and MB/s (10^6 bytes
+//! per second of file), the figures the browser benchmark holds its wasm numbers against.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use lens_core::import::{ImportOptions, import_file};
+use lens_core::import::{ImportOptions, import_file, read_rows};
 use lens_core::insight::{Dataset, Index, Settings, analyze_indexed};
 
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let mut dir = None;
+    let mut file = None;
+    let mut steps = vec![Step::Csv, Step::Parse, Step::Import];
     let mut runs = 5;
     let mut as_of = "2026-11-13".to_string();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
             "--as-of" => as_of = args.next().expect("--as-of YYYY-MM-DD"),
+            "--file" => {
+                file = Some(from_workspace(PathBuf::from(
+                    args.next().expect("--file FILE"),
+                )))
+            }
+            "--steps" => {
+                steps = args
+                    .next()
+                    .expect("--steps csv,parse,import")
+                    .split(',')
+                    .map(|step| Step::parse(step).expect("--steps takes csv, parse and import"))
+                    .collect()
+            }
             _ => dir = Some(PathBuf::from(arg)),
         }
     }
+    if let Some(file) = file {
+        read_one_file(&file, &steps, runs);
+        return;
+    }
     let Some(dir) = dir else {
         eprintln!(
-            "usage: cargo bench -p lens-core --bench analyze -- DIR [--runs N] [--as-of DATE]"
+            "usage: cargo bench -p lens-core --bench analyze -- DIR [--runs N] [--as-of DATE]\n       \
+             cargo bench -p lens-core --bench analyze -- --file FILE [--runs N] [--steps csv,parse,import]"
         );
         std::process::exit(2);
     };
     let as_of = as_of.parse().expect("--as-of takes YYYY-MM-DD");
-    // `cargo bench` runs in the package folder; a relative path is meant from the workspace root.
-    let dir = if dir.is_relative() && !dir.exists() {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(dir)
-    } else {
-        dir
-    };
+    let dir = from_workspace(dir);
 
     let started = Instant::now();
     let mut dataset = Dataset::default();
@@ -105,6 +125,111 @@ fn main() {
 
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
+}
+
+/// `cargo bench` runs in the package folder; a relative path is meant from the workspace root.
+fn from_workspace(path: PathBuf) -> PathBuf {
+    if path.is_relative() && !path.exists() {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(path)
+    } else {
+        path
+    }
+}
+
+/// One step of reading a file natively (`--file`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// The `csv` crate alone: records split from the bytes, nothing decoded or typed.
+    Csv,
+    /// The import's decoding and splitting into rows of text cells (`import::read_rows`).
+    Parse,
+    /// The whole import (`import_file`).
+    Import,
+}
+
+impl Step {
+    fn parse(name: &str) -> Option<Step> {
+        match name {
+            "csv" => Some(Step::Csv),
+            "parse" => Some(Step::Parse),
+            "import" => Some(Step::Import),
+            _ => None,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Step::Csv => "csv crate (ByteRecord, no typing)",
+            Step::Parse => "lens parse (import::read_rows)",
+            Step::Import => "lens import (import_file)",
+        }
+    }
+
+    /// Runs the step once; returns a count that depends on all the work (so none is optimised away).
+    fn run(self, name: &str, bytes: &[u8]) -> u64 {
+        match self {
+            Step::Csv => {
+                let mut reader = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(bytes);
+                let mut record = csv::ByteRecord::new();
+                let mut fields = 0u64;
+                while reader
+                    .read_byte_record(&mut record)
+                    .expect("a readable CSV")
+                {
+                    fields += record.len() as u64;
+                }
+                fields
+            }
+            Step::Parse => read_rows(bytes).expect("a readable CSV").len() as u64,
+            Step::Import => {
+                let report = import_file(name, bytes, &ImportOptions::default())
+                    .expect("an importable file");
+                report.data_rows as u64
+            }
+        }
+    }
+}
+
+/// Times each step on one file and prints milliseconds and MB/s.
+fn read_one_file(path: &Path, steps: &[Step], runs: usize) {
+    let bytes = std::fs::read(path).expect("a readable file");
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let megabytes = bytes.len() as f64 / 1e6;
+    println!(
+        "{}: {:.1} MB, {runs} runs after 1 warm-up, one thread",
+        path.display(),
+        megabytes
+    );
+    for &step in steps {
+        let count = step.run(&name, &bytes);
+        let mut times: Vec<Duration> = (0..runs)
+            .map(|_| {
+                let started = Instant::now();
+                std::hint::black_box(step.run(&name, std::hint::black_box(&bytes)));
+                started.elapsed()
+            })
+            .collect();
+        times.sort();
+        let median = times[times.len() / 2];
+        println!(
+            "{:<36} {:>8.1} ms median (min {:.1}, max {:.1})  {:>6.1} MB/s  ({count} {})",
+            step.label(),
+            ms(median),
+            ms(times[0]),
+            ms(times[times.len() - 1]),
+            megabytes / median.as_secs_f64(),
+            match step {
+                Step::Csv => "fields",
+                Step::Parse => "rows",
+                Step::Import => "data rows",
+            }
+        );
+    }
 }
 
 /// Every CSV under `dir` (one level of subfolders), sorted by path.
