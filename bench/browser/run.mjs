@@ -163,8 +163,8 @@ async function panelImport(csvPath) {
         runs.push({
           ms: timing.shown,
           parts: {
-            'panel-read': timing['reading rows'],
-            'panel-import': timing.storing - timing['reading rows'],
+            'panel-read': timing['splitting rows'],
+            'panel-import': timing.storing - timing['splitting rows'],
             'panel-store': timing.shown - timing.storing,
             'panel-tabs': timing.tabs,
             'panel-frame': timing.frame,
@@ -202,8 +202,8 @@ async function clickTab(frame, name) {
 
 /**
  * Runs in the panel: times from the file input's change event to the file's result row leaving
- * "reading", with the phases the progress line names on the way ("reading rows" starts the
- * import, "storing" the encoding and the IndexedDB write) and the moment the tab bar changes
+ * "reading", with the phases the progress line names on the way (the import worker's "splitting
+ * rows" starts the import once the file is read, "storing" the IndexedDB write and decoding) and the moment the tab bar changes
  * (the analysis of the new data set has arrived).
  */
 function installImportTimer(fileName) {
@@ -217,7 +217,7 @@ function installImportTimer(fileName) {
       if (started === null) return;
       const at = performance.now() - started;
       const progress = document.querySelector('[data-testid="import-progress"]')?.textContent ?? '';
-      for (const phase of ['reading rows', 'storing']) {
+      for (const phase of ['splitting rows', 'storing']) {
         if (progress.includes(`: ${phase}`)) phases[phase] ??= at;
       }
       if (tabCount() !== tabsBefore) phases.tabs ??= at;
@@ -315,9 +315,9 @@ function printFileTable(measured, megabytes) {
           encode: '  encode (copy, postcard chunks)',
           idb: '  IndexedDB write (1 transaction)',
           analyze: '  then (not in the total) index + every module',
-          'panel-read': '  change → "reading rows" (file read)',
-          'panel-import': '  "reading rows" → "storing" (import)',
-          'panel-store': '  "storing" → "imported" (encode, write, …)',
+          'panel-read': '  change → "splitting rows" (file read in the worker)',
+          'panel-import': '  "splitting rows" → "storing" (import and encoding in the worker)',
+          'panel-store': '  "storing" → "imported" (decode, IndexedDB write, analysis)',
           'panel-tabs': '  change → tab bar updated (analysis)',
           'panel-frame': '  change → next frame after "imported"',
         }[part] ?? part;
