@@ -281,3 +281,38 @@ const CONTEXT_LOAD: &str = "reading a stored import";
 const CONTEXT_DELETE: &str = "deleting the import";
 const CONTEXT_WIPE: &str = "wiping Lens's storage";
 const CONTEXT_SETTING: &str = "reading or saving a setting";
+
+/// The name of the channel through which panels in other tabs hear that the storage changed.
+const CHANGES_CHANNEL: &str = "lens-storage-changes";
+
+/// Tells Lens's panels in other tabs that the stored data changed, and hears when they change it.
+/// (A `BroadcastChannel` in the extension's origin: the CRM page cannot join it.)
+pub struct ChangeChannel {
+    channel: web_sys::BroadcastChannel,
+    // Kept alive as long as the channel listens.
+    _listener: wasm_bindgen::closure::Closure<dyn FnMut(web_sys::MessageEvent)>,
+}
+
+impl ChangeChannel {
+    /// Joins the channel; `on_change` runs when another panel announces a change.
+    pub fn open(on_change: impl Fn() + 'static) -> Result<ChangeChannel, ExtError> {
+        use wasm_bindgen::JsCast;
+        let channel = web_sys::BroadcastChannel::new(CHANGES_CHANNEL)
+            .map_err(|error| ExtError::new("listening for other panels", format!("{error:?}")))?;
+        let listener = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+            move |_event: web_sys::MessageEvent| on_change(),
+        );
+        channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+        Ok(ChangeChannel {
+            channel,
+            _listener: listener,
+        })
+    }
+
+    /// Tells the other panels that this one changed the stored data.
+    pub fn announce(&self) {
+        let _ = self
+            .channel
+            .post_message(&wasm_bindgen::JsValue::from_str("changed"));
+    }
+}

@@ -237,6 +237,7 @@ fn run_imports(
     spawn_local(async move {
         // Without a worker (the browser refused to start one) files are read in the panel itself.
         let mut worker = ImportWorker::start().ok();
+        let reloads_before = lens.reload_count();
         let mut stored_reports = Vec::new();
         for (offset, file) in files.iter().enumerate() {
             let index = first_index + offset;
@@ -348,7 +349,7 @@ fn run_imports(
             }
         }
         drop(worker);
-        lens.add_reports(stored_reports);
+        lens.add_reports(stored_reports, reloads_before);
     });
 }
 

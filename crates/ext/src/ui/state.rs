@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::browser::{self, PageState};
 use crate::error::ExtError;
-use crate::storage::{ImportEntry, Storage};
+use crate::storage::{ChangeChannel, ImportEntry, Storage};
 
 /// The name the settings are stored under.
 const SETTINGS_KEY: &str = "analysis-settings";
@@ -96,6 +96,11 @@ pub struct Lens {
     pub analysis: RwSignal<Option<Result<Arc<Analysis>, String>>>,
     pub page: RwSignal<Result<PageState, ExtError>>,
     pub record: RwSignal<Option<Result<RecordView, String>>>,
+    /// Lens's panels in other tabs: told when this one changes the storage, and heard from.
+    changes: StoredValue<Option<ChangeChannel>, LocalStorage>,
+    /// How many times the data set was rebuilt from storage (an import batch that saw a rebuild
+    /// reloads at its end rather than adding its reports twice).
+    reloads: StoredValue<u64>,
 }
 
 impl Lens {
@@ -113,21 +118,17 @@ impl Lens {
             analysis: RwSignal::new(None),
             page: RwSignal::new(Ok(PageState::Waiting)),
             record: RwSignal::new(None),
+            changes: StoredValue::new_local(None),
+            reloads: StoredValue::new(0),
         };
         spawn_local(async move {
             match Storage::open().await {
                 Ok(storage) => {
-                    if let Ok(Some(settings)) = storage.setting::<PanelSettings>(SETTINGS_KEY).await
-                    {
-                        lens.settings.set(settings);
-                    }
-                    if let Ok(Some(mappings)) =
-                        storage.setting::<RememberedMappings>(MAPPINGS_KEY).await
-                    {
-                        lens.mappings.set(mappings);
-                    }
                     lens.storage.set_value(Some(storage));
-                    lens.reload().await;
+                    lens.load_everything().await;
+                    // Another tab's panel imported, deleted or changed a setting: read it all again.
+                    let channel = ChangeChannel::open(move || spawn_local(lens.load_everything()));
+                    lens.changes.set_value(channel.ok());
                 }
                 Err(error) => lens.load.set(LoadState::Failed(error.to_string())),
             }
@@ -183,8 +184,37 @@ impl Lens {
         lens
     }
 
+    /// Reads the settings, the column mappings and every stored import.
+    async fn load_everything(self) {
+        let Some(storage) = self.storage.get_value() else {
+            return;
+        };
+        let settings = storage.setting::<PanelSettings>(SETTINGS_KEY).await;
+        self.settings
+            .set(settings.ok().flatten().unwrap_or_default());
+        let mappings = storage.setting::<RememberedMappings>(MAPPINGS_KEY).await;
+        self.mappings
+            .set(mappings.ok().flatten().unwrap_or_default());
+        self.reload().await;
+    }
+
+    /// Tells Lens's panels in other tabs that the stored data changed.
+    fn announce(self) {
+        self.changes.with_value(|changes| {
+            if let Some(changes) = changes {
+                changes.announce();
+            }
+        });
+    }
+
+    /// How many times the data set has been rebuilt from storage so far.
+    pub fn reload_count(self) -> u64 {
+        self.reloads.get_value()
+    }
+
     /// Reads every stored import back and rebuilds the data set, reporting progress.
     pub async fn reload(self) {
+        self.reloads.update_value(|reloads| *reloads += 1);
         let Some(storage) = self.storage.get_value() else {
             return;
         };
@@ -236,6 +266,7 @@ impl Lens {
         let report = decode(&stored, &chunks)
             .map_err(|error| ExtError::new("reading the imported records", error.to_string()))?;
         let id = storage.save_import(&stored, &chunks).await?;
+        self.announce();
         self.imports.update(|entries| {
             entries.push(ImportEntry {
                 id,
@@ -245,9 +276,15 @@ impl Lens {
         Ok((stored, report))
     }
 
-    /// Adds stored reports to the data set (the analysis then runs once).
-    pub fn add_reports(self, reports: Vec<ImportReport>) {
+    /// Adds stored reports to the data set (the analysis then runs once). When the data set was
+    /// rebuilt from storage since `reload_count` was `since` (another tab's panel changed the
+    /// storage), it already holds some of them: it is rebuilt again instead.
+    pub fn add_reports(self, reports: Vec<ImportReport>, since: u64) {
         if reports.is_empty() {
+            return;
+        }
+        if self.reload_count() != since {
+            spawn_local(self.reload());
             return;
         }
         self.dataset.update(|dataset| {
@@ -263,6 +300,7 @@ impl Lens {
             return Ok(());
         };
         storage.delete_import(id).await?;
+        self.announce();
         self.reload().await;
         Ok(())
     }
@@ -273,6 +311,7 @@ impl Lens {
             return Ok(());
         };
         storage.wipe().await?;
+        self.announce();
         self.settings.set(PanelSettings::default());
         self.mappings.set(RememberedMappings::default());
         self.reload().await;
@@ -302,6 +341,7 @@ impl Lens {
     async fn save_mappings(self, mappings: RememberedMappings) -> Result<(), ExtError> {
         if let Some(storage) = self.storage.get_value() {
             storage.save_setting(MAPPINGS_KEY, &mappings).await?;
+            self.announce();
         }
         self.mappings.set(mappings);
         Ok(())
@@ -311,6 +351,7 @@ impl Lens {
     pub async fn save_settings(self, settings: PanelSettings) -> Result<(), ExtError> {
         if let Some(storage) = self.storage.get_value() {
             storage.save_setting(SETTINGS_KEY, &settings).await?;
+            self.announce();
         }
         self.settings.set(settings);
         Ok(())
