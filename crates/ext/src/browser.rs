@@ -160,17 +160,40 @@ struct TypeOnlyMessage {
     kind: &'static str,
 }
 
+/// The most fields a record message may carry, and the most characters of any of its texts: the
+/// content script sends at most 200 fields and cuts values to 500 characters (`MAX_FIELDS`,
+/// `MAX_VALUE_CHARS` in content.js). The page shapes what the content script reads, so the panel
+/// checks these bounds again before it interprets anything.
+pub const MAX_PAGE_FIELDS: usize = 200;
+pub const MAX_PAGE_TEXT_CHARS: usize = 500;
+
+/// Reads a message from the content script.
+///
 /// `None` for any message that is not a record message (other extension messages, malformed
-/// ones), so that a stray message never clears what the panel shows.
-fn page_state_from_message(message: JsValue) -> Option<PageState> {
+/// ones), so that a stray message never clears what the panel shows. A record message whose record
+/// is over the bounds above is read as a page without a record Lens reads.
+pub fn page_state_from_message(message: JsValue) -> Option<PageState> {
     let message: RecordMessage = serde_wasm_bindgen::from_value(message).ok()?;
     if message.kind != RECORD_MESSAGE {
         return None;
     }
     Some(match message.record {
-        Some(record) => PageState::Record(record),
-        None => PageState::NoRecord,
+        Some(record) if within_bounds(&record) => PageState::Record(record),
+        _ => PageState::NoRecord,
     })
+}
+
+fn within_bounds(record: &PageRecord) -> bool {
+    let short = |text: &str| text.chars().count() <= MAX_PAGE_TEXT_CHARS;
+    record.fields.len() <= MAX_PAGE_FIELDS
+        && [&record.crm, &record.object, &record.id]
+            .into_iter()
+            .chain(&record.name)
+            .all(|text| short(text))
+        && record
+            .fields
+            .iter()
+            .all(|field| short(&field.label) && short(&field.value))
 }
 
 fn number_property(object: &JsValue, name: &str) -> Option<f64> {
