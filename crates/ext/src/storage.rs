@@ -298,7 +298,7 @@ impl ChangeChannel {
     pub fn open(on_change: impl Fn() + 'static) -> Result<ChangeChannel, ExtError> {
         use wasm_bindgen::JsCast;
         let channel = web_sys::BroadcastChannel::new(CHANGES_CHANNEL)
-            .map_err(|error| ExtError::new("listening for other panels", format!("{error:?}")))?;
+            .map_err(|error| crate::browser::js_error("listening for other panels", error))?;
         let listener = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
             move |_event: web_sys::MessageEvent| on_change(),
         );

@@ -89,15 +89,13 @@ pub async fn import_in_worker(
         report_progress(WorkerProgress::Reading { done, total })
     })
     .await?;
-    let result = import_file_reporting(&file.name(), &bytes, &request.options, &mut |progress| {
+    let result = import_and_encode(&file.name(), &bytes, &request, &mut |progress| {
         report_progress(WorkerProgress::Importing(progress))
     });
     let outcome = Object::new();
     match result {
         Err(error) => set(&outcome, "error", &serde_wasm_bindgen::to_value(&error)?)?,
-        Ok(mut report) => {
-            date_undated_snapshot(&mut report, request.as_of);
-            let (stored, chunks) = encode(report, bytes.len() as u64, &request.imported_at);
+        Ok((stored, chunks)) => {
             set(&outcome, "stored", &serde_wasm_bindgen::to_value(&stored)?)?;
             let buffers: Array = chunks
                 .iter()
@@ -107,6 +105,19 @@ pub async fn import_in_worker(
         }
     }
     Ok(outcome.into())
+}
+
+/// Imports one file's bytes as `request` says, dates an undated snapshot and encodes the records
+/// into storage chunks: what the worker does, and what the panel does itself when no worker starts.
+pub fn import_and_encode(
+    file_name: &str,
+    bytes: &[u8],
+    request: &WorkerRequest,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<(StoredImport, Vec<Vec<u8>>), ImportError> {
+    let mut report = import_file_reporting(file_name, bytes, &request.options, progress)?;
+    date_undated_snapshot(&mut report, request.as_of);
+    Ok(encode(report, bytes.len() as u64, &request.imported_at))
 }
 
 /// Reads a file slice by slice (`Blob.slice`), calling `on_read` after each.

@@ -13,10 +13,10 @@
 use chrono::NaiveDate;
 use lens_core::import::{
     DateOrder, DraftField, ImportError, ImportOptions, ImportProgress, ImportStep, MappingDraft,
-    TableKind, import_file,
+    TableKind,
 };
 use lens_core::insight::render::rejections_csv;
-use lens_core::store::{StoredImport, date_undated_snapshot, encode};
+use lens_core::store::StoredImport;
 use leptos::ev::{DragEvent, Event};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -24,7 +24,9 @@ use web_sys::{File, HtmlInputElement};
 
 use crate::browser;
 use crate::ui::state::Lens;
-use crate::worker::{ImportWorker, WorkerOutcome, WorkerProgress, WorkerRequest};
+use crate::worker::{
+    ImportWorker, WorkerOutcome, WorkerProgress, WorkerRequest, import_and_encode,
+};
 
 /// How many rejection reasons a file's summary lists before saying how many more there are.
 const SHOWN_REJECTIONS: usize = 5;
@@ -383,12 +385,8 @@ async fn read_one(
         Ok(bytes) => bytes,
         Err(error) => return Read::Failed(error.to_string()),
     };
-    match import_file(&file.name(), &bytes, &request.options) {
-        Ok(mut report) => {
-            date_undated_snapshot(&mut report, request.as_of);
-            let (stored, chunks) = encode(report, bytes.len() as u64, &request.imported_at);
-            Read::Imported { stored, chunks }
-        }
+    match import_and_encode(&file.name(), &bytes, request, &mut |_| {}) {
+        Ok((stored, chunks)) => Read::Imported { stored, chunks },
         Err(error) => Read::Refused(error),
     }
 }
