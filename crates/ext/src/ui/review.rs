@@ -12,6 +12,7 @@ use lens_core::insight::render::{csv_text, markdown, review_sheets};
 use leptos::prelude::*;
 
 use crate::browser;
+use crate::ui::module::analysis_or_reason;
 use crate::ui::state::Lens;
 
 #[component]
@@ -20,16 +21,7 @@ pub fn ReviewScreen() -> impl IntoView {
     view! {
         <section class="lens-review" data-testid="review-screen">
             <h2 class="lens-section-title">"Review pack"</h2>
-            {move || match lens.analysis.get() {
-                None => view! {
-                    <p class="lens-muted" data-testid="review-no-data">
-                        "No opportunity snapshot imported yet: import a report on the Import tab."
-                    </p>
-                }
-                .into_any(),
-                Some(Err(error)) => view! { <p class="lens-error-line">{error}</p> }.into_any(),
-                Some(Ok(analysis)) => pack_view(analysis).into_any(),
-            }}
+            {analysis_or_reason(lens, "review-no-data", |analysis| pack_view(analysis).into_any())}
         </section>
     }
 }
