@@ -4,10 +4,15 @@
 //! number computed later can point back at the rows behind it.
 //! These types hold values only: no parsing and no analytics live here.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use serde::{Deserialize, Serialize};
+use rustc_hash::FxHashSet;
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Where a record came from: the 1-based line of a CSV file (the line on which the record starts)
 /// or the 1-based row of a spreadsheet.
@@ -99,7 +104,7 @@ pub struct Opportunity {
     /// Evidence fields present in the export (MEDDPICC, paper process, security review, …), by
     /// canonical name. A key is present when the export has the column; the value is `None` when the
     /// cell is empty.
-    pub evidence: BTreeMap<String, Option<String>>,
+    pub evidence: EvidenceFields,
     pub source: SourceRef,
 }
 
@@ -261,4 +266,193 @@ pub struct ExperimentAssignment {
     pub arm: String,
     pub assigned_on: Option<NaiveDate>,
     pub source: SourceRef,
+}
+
+/// The evidence fields of one opportunity: (canonical name, cell text) pairs sorted by name.
+///
+/// A small sorted list rather than a map: an export has a handful of evidence columns, the same
+/// for every row, so the names are shared (`Arc<str>`) by every record of an import and of every
+/// decoded import, and building a row costs one allocation for the list. It serialises as a map
+/// (name → value), the same bytes and JSON a `BTreeMap<String, Option<String>>` gives.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EvidenceFields(Vec<(Arc<str>, Option<String>)>);
+
+impl EvidenceFields {
+    /// Builds the list from pairs already sorted by name, each name once (as
+    /// [`EvidenceFields::sorted_names`] gives them).
+    pub fn from_sorted(entries: Vec<(Arc<str>, Option<String>)>) -> EvidenceFields {
+        debug_assert!(entries.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        EvidenceFields(entries)
+    }
+
+    /// Sorts names and drops repeats, keeping the first value of each.
+    pub fn sorted_names<T>(mut entries: Vec<(Arc<str>, T)>) -> Vec<(Arc<str>, T)> {
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, earlier| later.0 == earlier.0);
+        entries
+    }
+
+    /// The value of a field: `None` when the export has no such column, `Some(None)` when the
+    /// cell is empty.
+    pub fn get(&self, key: &str) -> Option<&Option<String>> {
+        self.position(key).ok().map(|index| &self.0[index].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_ok()
+    }
+
+    /// Sets a field's value, adding the field if the export had no such column.
+    pub fn insert(&mut self, key: &str, value: Option<String>) {
+        match self.position(key) {
+            Ok(index) => self.0[index].1 = value,
+            Err(index) => self.0.insert(index, (intern(key), value)),
+        }
+    }
+
+    /// The field names, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.0.iter().map(|(key, _)| &**key)
+    }
+
+    /// (name, value) pairs, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Option<String>)> + '_ {
+        self.0.iter().map(|(key, value)| (&**key, value))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(entry, _)| (**entry).cmp(key))
+    }
+}
+
+impl<K: AsRef<str>> FromIterator<(K, Option<String>)> for EvidenceFields {
+    fn from_iter<I: IntoIterator<Item = (K, Option<String>)>>(iter: I) -> Self {
+        let entries = iter
+            .into_iter()
+            .map(|(key, value)| (intern(key.as_ref()), value))
+            .collect();
+        EvidenceFields(EvidenceFields::sorted_names(entries))
+    }
+}
+
+thread_local! {
+    /// Evidence field names seen on this thread: a decoded import shares them instead of holding
+    /// one copy per record (a region holds millions of records and a few dozen names).
+    static FIELD_NAMES: RefCell<FxHashSet<Arc<str>>> = RefCell::new(FxHashSet::default());
+}
+
+/// The shared copy of an evidence field name.
+pub fn intern(name: &str) -> Arc<str> {
+    FIELD_NAMES.with(|names| {
+        let mut names = names.borrow_mut();
+        if let Some(shared) = names.get(name) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(name);
+        names.insert(Arc::clone(&shared));
+        shared
+    })
+}
+
+impl Serialize for EvidenceFields {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(&**key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for EvidenceFields {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldsVisitor;
+
+        impl<'de> Visitor<'de> for FieldsVisitor {
+            type Value = EvidenceFields;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a map of evidence field names to values")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(256));
+                while let Some((key, value)) = access.next_entry::<String, Option<String>>()? {
+                    entries.push((intern(&key), value));
+                }
+                Ok(EvidenceFields(EvidenceFields::sorted_names(entries)))
+            }
+        }
+
+        deserializer.deserialize_map(FieldsVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn as_map(fields: &[(&str, Option<&str>)]) -> BTreeMap<String, Option<String>> {
+        fields
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.map(str::to_string)))
+            .collect()
+    }
+
+    #[test]
+    fn evidence_fields_are_encoded_like_the_map_they_replace() {
+        let pairs = [
+            ("Paper Process", None),
+            ("Champion", Some("Dana Ruiz")),
+            ("Economic Buyer", Some("CFO")),
+        ];
+        let fields: EvidenceFields = pairs
+            .iter()
+            .map(|(key, value)| (*key, value.map(str::to_string)))
+            .collect();
+        let map = as_map(&pairs);
+        // Imports stored before the list replaced the map decode unchanged, and the JSON is the same.
+        let stored = postcard::to_allocvec(&map).unwrap();
+        assert_eq!(postcard::to_allocvec(&fields).unwrap(), stored);
+        assert_eq!(
+            postcard::from_bytes::<EvidenceFields>(&stored).unwrap(),
+            fields
+        );
+        assert_eq!(
+            serde_json::to_string(&fields).unwrap(),
+            serde_json::to_string(&map).unwrap()
+        );
+        assert_eq!(
+            fields.keys().collect::<Vec<_>>(),
+            ["Champion", "Economic Buyer", "Paper Process"]
+        );
+    }
+
+    #[test]
+    fn evidence_fields_answer_like_a_map() {
+        let mut fields = EvidenceFields::default();
+        fields.insert("Metrics", Some("ROI model".into()));
+        fields.insert("Champion", None);
+        fields.insert("Metrics", None);
+        assert_eq!(fields.len(), 2);
+        assert_eq!(fields.get("Champion"), Some(&None));
+        assert_eq!(fields.get("Metrics"), Some(&None));
+        assert_eq!(fields.get("Competition"), None);
+        assert!(fields.contains_key("Champion"));
+        assert!(!fields.contains_key("champion"));
+        // A name decoded twice is one shared string.
+        let decoded: EvidenceFields =
+            postcard::from_bytes(&postcard::to_allocvec(&fields).unwrap()).unwrap();
+        assert!(Arc::ptr_eq(&decoded.0[0].0, &fields.0[0].0));
+    }
 }

@@ -35,8 +35,7 @@ fn opp(id: &str, stage: &str, line: u64) -> Opportunity {
 
 fn with_evidence(mut opp: Opportunity, fields: &[(&str, Option<&str>)]) -> Opportunity {
     for (key, value) in fields {
-        opp.evidence
-            .insert(key.to_string(), value.map(str::to_string));
+        opp.evidence.insert(key, value.map(str::to_string));
     }
     opp
 }

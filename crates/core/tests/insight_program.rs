@@ -64,7 +64,7 @@ fn deal(id: &str, account: &str, line: u64) -> Opportunity {
 
 fn with_criteria(mut opp: Opportunity, criteria: Option<&str>) -> Opportunity {
     opp.evidence
-        .insert("POC Success Criteria".into(), criteria.map(str::to_string));
+        .insert("POC Success Criteria", criteria.map(str::to_string));
     opp
 }
 

@@ -46,8 +46,8 @@ fn one_snapshot() -> Dataset {
     let mut record = opp(ID, "Acme - Expansion", "Proposal/Price Quote", 485_000.0, 2);
     record
         .evidence
-        .insert("Economic Buyer".into(), Some("Dana CFO".into()));
-    record.evidence.insert("Champion".into(), None);
+        .insert("Economic Buyer", Some("Dana CFO".into()));
+    record.evidence.insert("Champion", None);
     record.last_activity_date = Some(date("2026-11-03"));
     let mut others = vec![
         opp("006A", "Globex - New", "Proposal/Price Quote", 100_000.0, 3),
@@ -236,11 +236,11 @@ fn a_deal_with_no_history() {
 #[test]
 fn history_rows_and_snapshot_changes_oldest_first() {
     let mut october = opp(ID, "Acme - Expansion", "Qualification", 400_000.0, 7);
-    october.evidence.insert("Economic Buyer".into(), None);
+    october.evidence.insert("Economic Buyer", None);
     let mut november = opp(ID, "Acme - Expansion", "Proposal/Price Quote", 485_000.0, 2);
     november
         .evidence
-        .insert("Economic Buyer".into(), Some("Dana CFO".into()));
+        .insert("Economic Buyer", Some("Dana CFO".into()));
     let dataset = Dataset {
         snapshots: vec![
             Snapshot {

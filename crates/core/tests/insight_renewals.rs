@@ -515,8 +515,8 @@ fn table_set() -> Dataset {
         ..Default::default()
     };
     acme.evidence
-        .insert("Economic Buyer".into(), Some("Pat Lee".into()));
-    acme.evidence.insert("Champion".into(), None);
+        .insert("Economic Buyer", Some("Pat Lee".into()));
+    acme.evidence.insert("Champion", None);
     let globex = Opportunity {
         id: "D-2".into(),
         name: "Globex renewal".into(),

@@ -135,13 +135,16 @@ fn split_csv(
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut lines = LineCounter::default();
-    let mut rows = Vec::new();
+    let mut rows: Vec<GridRow> = Vec::new();
+    // Each record is sized like the one before it (rows of one export are alike), so reading a
+    // row does not grow its buffers field by field.
+    let mut capacity = (0, 0);
     loop {
-        let mut record = csv::StringRecord::new();
+        let mut record = csv::StringRecord::with_capacity(capacity.0, capacity.1);
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                if rows.len() % SPLIT_REPORT_EVERY == 0 {
+                if rows.len().is_multiple_of(SPLIT_REPORT_EVERY) {
                     progress(ImportProgress {
                         step: ImportStep::Splitting,
                         done: record.position().map_or(0, |position| position.byte()),
@@ -149,6 +152,13 @@ fn split_csv(
                     });
                 }
                 let line = lines.line_of(text.as_bytes(), record.position());
+                capacity = (record.as_slice().len(), record.len());
+                if rows.is_empty() {
+                    // Room for as many rows as the file holds if they are like the first.
+                    let row_bytes = record.position().map_or(0, |position| position.byte());
+                    let first_bytes = reader.position().byte().saturating_sub(row_bytes).max(1);
+                    rows.reserve((text.len() as u64 / first_bytes).min(1 << 20) as usize);
+                }
                 rows.push(GridRow {
                     line,
                     cells: record,

@@ -6,17 +6,21 @@
 //! then Lens's own shapes; then synonyms alone. A [`Mapping`] can name the kind and any column.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use super::fields::{self, TableKind, ValueType, evidence_for_header, field_for_header, normalize};
 use super::mapping::Mapping;
 use super::{Format, ImportError, Source};
+use crate::model::{EvidenceFields, intern};
 
 /// Which column holds which field, for one file.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ColumnMap {
-    by_key: HashMap<&'static str, usize>,
-    /// Evidence fields: (canonical name, column).
-    pub evidence: Vec<(String, usize)>,
+    by_key: FxHashMap<&'static str, usize>,
+    /// Evidence fields: (canonical name, column); sorted by name once detection is done.
+    pub evidence: Vec<(Arc<str>, usize)>,
     /// HubSpot "Date entered <stage>" / "Date exited <stage>" columns.
     pub stage_dates: Vec<StageDateColumn>,
     /// A "<Label> Currency" column that carries the currency of the amount column.
@@ -238,7 +242,7 @@ fn map_columns(
                         "the column \"{header}\" named for evidence \"{name}\" is not in the header"
                     ),
                 })?;
-            columns.evidence.push((name.clone(), column));
+            columns.evidence.push((intern(name), column));
             assigned[column] = Some(format!("evidence: {name}"));
         }
     }
@@ -274,9 +278,9 @@ fn map_columns(
                 && !columns
                     .evidence
                     .iter()
-                    .any(|(existing, _)| existing == evidence)
+                    .any(|(existing, _)| &**existing == evidence)
             {
-                columns.evidence.push((evidence.to_string(), column));
+                columns.evidence.push((intern(evidence), column));
                 assigned[column] = Some(format!("evidence: {evidence}"));
                 continue;
             }
@@ -313,6 +317,7 @@ fn map_columns(
             None => {}
         }
     }
+    columns.evidence = EvidenceFields::sorted_names(std::mem::take(&mut columns.evidence));
     Ok(columns)
 }
 

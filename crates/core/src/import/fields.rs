@@ -161,8 +161,22 @@ use ValueType::{Bool, Date, DateTime, Money, Number, Percent, Text};
 /// Lower-cases a header and keeps letters and digits only; drops a Salesforce custom field's
 /// `__c` suffix and a leading byte-order mark.
 pub fn normalize(header: &str) -> String {
+    normalized_chars(header).collect()
+}
+
+/// Whether [`normalize`] would turn `text` into `normalized`, without building the string (a
+/// stage name is compared on every row of an export).
+pub fn normalizes_to(text: &str, normalized: &str) -> bool {
+    normalized_chars(text).eq(normalized.chars())
+}
+
+fn normalized_chars(header: &str) -> impl Iterator<Item = char> + '_ {
     let trimmed = header.trim().trim_start_matches('\u{feff}');
-    let without_suffix = if trimmed.len() > 3 && trimmed.to_ascii_lowercase().ends_with("__c") {
+    let has_suffix = trimmed.len() > 3
+        && trimmed
+            .get(trimmed.len() - 3..)
+            .is_some_and(|suffix| suffix.eq_ignore_ascii_case("__c"));
+    let without_suffix = if has_suffix {
         &trimmed[..trimmed.len() - 3]
     } else {
         trimmed
@@ -171,7 +185,6 @@ pub fn normalize(header: &str) -> String {
         .chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// Finds the field of `kind` that a normalised header names.
@@ -717,6 +730,30 @@ const ASSIGNMENT_FIELDS: &[FieldSpec] = &[
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn normalizes_to_agrees_with_normalize() {
+        for text in [
+            "Closed Won",
+            "closed_won",
+            " CLOSED-WON ",
+            "Closed Won__c",
+            "\u{feff}Won",
+            "Clôturée gagnée",
+            "Closed Won.",
+            "__c",
+            "Clo__C",
+            "",
+        ] {
+            let normalized = normalize(text);
+            assert!(
+                normalizes_to(text, &normalized),
+                "{text:?} → {normalized:?}"
+            );
+            assert!(!normalizes_to(text, &format!("{normalized}x")), "{text:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -6,7 +6,9 @@
 //! they cannot store; nothing here panics on any cell.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -22,8 +24,9 @@ use super::{
     ImportStep, ImportedData, Rejection, TableKind,
 };
 use crate::model::{
-    Account, ChurnEvent, DealStatus, ExperimentAssignment, ForecastCategory, HistoryEvent,
-    Opportunity, ProgramMilestones, Role, SourceRef, Subscription, Ticket, UsagePoint, User,
+    Account, ChurnEvent, DealStatus, EvidenceFields, ExperimentAssignment, ForecastCategory,
+    HistoryEvent, Opportunity, ProgramMilestones, Role, SourceRef, Subscription, Ticket,
+    UsagePoint, User,
 };
 
 /// How far down a header row is looked for (report exports may carry a title and filters above it).
@@ -186,7 +189,7 @@ pub(crate) fn import_grid(
     let rows = &data_rows;
     match format.kind {
         TableKind::Opportunities => {
-            let mut first_line_of_id: HashMap<String, u64> = HashMap::new();
+            let mut first_line_of_id: FxHashMap<String, u64> = FxHashMap::default();
             let built_rows = built.rows(&context, rows, |reader| {
                 opportunity_with_stage_events(reader, &context, &mut first_line_of_id)
             });
@@ -433,7 +436,7 @@ impl Built {
 fn opportunity_with_stage_events(
     reader: &RowReader,
     context: &Context,
-    first_line_of_id: &mut HashMap<String, u64>,
+    first_line_of_id: &mut FxHashMap<String, u64>,
 ) -> Result<(Opportunity, Vec<HistoryEvent>), Rejection> {
     let columns = context.columns;
     let opportunity = opportunity_row(reader, columns, context.mapping)?;
@@ -523,13 +526,15 @@ fn opportunity_row(
             .as_deref()
             .and_then(|stage| mapped_stage_order(stage, mapping)),
     };
-    let evidence = columns
-        .evidence
-        .iter()
-        .map(|(field_name, evidence_column)| {
-            (field_name.clone(), reader.text(Some(*evidence_column)))
-        })
-        .collect();
+    let evidence = EvidenceFields::from_sorted(
+        columns
+            .evidence
+            .iter()
+            .map(|(field_name, evidence_column)| {
+                (Arc::clone(field_name), reader.text(Some(*evidence_column)))
+            })
+            .collect(),
+    );
     Ok(Opportunity {
         name: name.unwrap_or_else(|| id.clone()),
         id,
@@ -629,10 +634,32 @@ pub(crate) fn status_from_stage(stage: &str, mapping: Option<&Mapping>) -> DealS
             return DealStatus::Lost;
         }
     }
-    match super::fields::normalize(stage).as_str() {
-        "closedwon" | "won" | "dealwon" => DealStatus::Won,
-        "closedlost" | "lost" | "deallost" => DealStatus::Lost,
-        _ => DealStatus::Open,
+    // Every closed-stage name below ends in "won" or "lost" (or carries a custom field's "__c"):
+    // most stages are settled by their last letters.
+    let mut last = stage
+        .trim_end()
+        .chars()
+        .rev()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase);
+    let tail = [last.next(), last.next(), last.next()];
+    if !matches!(
+        tail,
+        [Some('n'), Some('o'), Some('w')] | [Some('t'), Some('s'), Some('o')] | [Some('c'), ..]
+    ) {
+        return DealStatus::Open;
+    }
+    let named = |names: &[&str]| {
+        names
+            .iter()
+            .any(|name| super::fields::normalizes_to(stage, name))
+    };
+    if named(&["closedwon", "won", "dealwon"]) {
+        DealStatus::Won
+    } else if named(&["closedlost", "lost", "deallost"]) {
+        DealStatus::Lost
+    } else {
+        DealStatus::Open
     }
 }
 
@@ -907,4 +934,32 @@ fn assignment_row(
         assigned_on: reader.date(column("assigned_on"))?,
         source: reader.source(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closed_stages_are_read_by_their_normalised_name() {
+        for (stage, status) in [
+            ("Closed Won", DealStatus::Won),
+            ("closed_won", DealStatus::Won),
+            ("Closed Won.", DealStatus::Won),
+            ("closed_won__c", DealStatus::Won),
+            ("Deal WON", DealStatus::Won),
+            ("won", DealStatus::Won),
+            ("Closed Lost", DealStatus::Lost),
+            ("closedlost  ", DealStatus::Lost),
+            ("Deal lost", DealStatus::Lost),
+            ("Negotiation", DealStatus::Open),
+            ("No Decision", DealStatus::Open),
+            ("Almost won", DealStatus::Open),
+            ("Lost", DealStatus::Lost),
+            ("", DealStatus::Open),
+            ("n", DealStatus::Open),
+        ] {
+            assert_eq!(status_from_stage(stage, None), status, "{stage:?}");
+        }
+    }
 }

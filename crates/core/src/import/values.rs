@@ -69,11 +69,15 @@ pub fn percent(raw: &str) -> Result<Option<f64>, String> {
 /// Reads `1`/`0`, `true`/`false`, `yes`/`no` in any case.
 pub fn boolean(raw: &str) -> Result<Option<bool>, String> {
     let trimmed = raw.trim();
-    match trimmed.to_ascii_lowercase().as_str() {
-        "" => Ok(None),
-        "1" | "true" | "t" | "yes" | "y" => Ok(Some(true)),
-        "0" | "false" | "f" | "no" | "n" => Ok(Some(false)),
-        _ => Err(format!("\"{trimmed}\" is not true/false or 1/0")),
+    let is = |words: &[&str]| words.iter().any(|word| trimmed.eq_ignore_ascii_case(word));
+    if trimmed.is_empty() {
+        Ok(None)
+    } else if is(&["1", "true", "t", "yes", "y"]) {
+        Ok(Some(true))
+    } else if is(&["0", "false", "f", "no", "n"]) {
+        Ok(Some(false))
+    } else {
+        Err(format!("\"{trimmed}\" is not true/false or 1/0"))
     }
 }
 
@@ -106,30 +110,33 @@ impl SlashDate {
     /// Reads the shape; `None` for other shapes (ISO dates, dotted dates, which are always day
     /// first, and month names).
     pub fn parse(raw: &str) -> Option<SlashDate> {
-        let date_part = raw.trim().split([' ', 'T']).next()?;
-        let separator = if date_part.contains('/') {
-            '/'
-        } else if date_part.contains('-') {
-            '-'
-        } else {
-            return None;
-        };
-        let mut parts = date_part.split(separator);
-        let (first, second, year) = (parts.next()?, parts.next()?, parts.next()?);
-        let is_number = |part: &str, lengths: &[usize]| {
-            lengths.contains(&part.len()) && part.bytes().all(|byte| byte.is_ascii_digit())
-        };
-        if parts.next().is_some()
-            || !is_number(first, &[1, 2])
-            || !is_number(second, &[1, 2])
-            || !is_number(year, &[2, 4])
-        {
+        let trimmed = raw.trim().as_bytes();
+        let end = trimmed
+            .iter()
+            .position(|&byte| byte == b' ' || byte == b'T')
+            .unwrap_or(trimmed.len());
+        let date_part = &trimmed[..end];
+        // The separator is the first byte that is not a digit; every part must be digits only.
+        let separator = *date_part.iter().find(|byte| !byte.is_ascii_digit())?;
+        if separator != b'/' && separator != b'-' {
             return None;
         }
+        let mut parts = date_part.split(|&byte| byte == separator);
+        let (first, second, year) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let number = |part: &[u8], lengths: std::ops::RangeInclusive<usize>| {
+            (lengths.contains(&part.len()) && part.iter().all(u8::is_ascii_digit)).then(|| {
+                part.iter()
+                    .fold(0u32, |value, digit| value * 10 + u32::from(digit - b'0'))
+            })
+        };
+        let year_value = number(year, 2..=4).filter(|_| year.len() != 3)?;
         Some(SlashDate {
-            first: first.parse().ok()?,
-            second: second.parse().ok()?,
-            year: expand_year(year)?,
+            first: number(first, 1..=2)?,
+            second: number(second, 1..=2)?,
+            year: year_from(year_value, year.len())?,
         })
     }
 
@@ -236,10 +243,15 @@ fn expand_year(text: &str) -> Option<i32> {
     if !text.bytes().all(|byte| byte.is_ascii_digit()) {
         return None;
     }
-    let year: i32 = text.parse().ok()?;
-    match text.len() {
+    year_from(text.parse().ok()?, text.len())
+}
+
+/// A year written with `digits` digits: four as they are, two as spreadsheets pivot them
+/// (00–69 → 2000s, 70–99 → 1900s).
+fn year_from(value: u32, digits: usize) -> Option<i32> {
+    let year = i32::try_from(value).ok()?;
+    match digits {
         4 => Some(year),
-        // Two-digit years as spreadsheets pivot them: 00–69 → 2000s, 70–99 → 1900s.
         2 if year < 70 => Some(2000 + year),
         2 => Some(1900 + year),
         _ => None,
@@ -342,35 +354,60 @@ fn plain_number(text: &str) -> Option<f64> {
     } else if let Some(rest) = text.strip_prefix('+') {
         text = rest.trim_start();
     }
-    let cleaned: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '’'))
-        .collect();
-    if cleaned.is_empty()
-        || !cleaned
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
-    {
+    // Where the separators stand among the characters that are kept (all ASCII, so one byte
+    // each); spaces and apostrophes group digits and are dropped.
+    let is_grouping = |c: char| matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '’');
+    let (mut len, mut n_dots, mut n_commas) = (0usize, 0usize, 0usize);
+    let (mut last_dot, mut last_comma) = (None, None);
+    for c in text.chars() {
+        match c {
+            '0'..='9' => {}
+            '.' => {
+                n_dots += 1;
+                last_dot = Some(len);
+            }
+            ',' => {
+                n_commas += 1;
+                last_comma = Some(len);
+            }
+            c if is_grouping(c) => continue,
+            _ => return None,
+        }
+        len += 1;
+    }
+    if len == 0 {
         return None;
     }
-    let last_dot = cleaned.rfind('.');
-    let last_comma = cleaned.rfind(',');
-    let normalized = match (last_dot, last_comma) {
-        (Some(dot), Some(comma)) if comma > dot => cleaned.replace('.', "").replace(',', "."),
-        (Some(_), Some(_)) => cleaned.replace(',', ""),
-        (None, Some(_)) => {
-            let n_commas = cleaned.matches(',').count();
-            let digits_after = cleaned.len() - last_comma.unwrap_or(0) - 1;
-            if n_commas == 1 && digits_after != 3 {
-                cleaned.replace(',', ".")
-            } else {
-                cleaned.replace(',', "")
-            }
-        }
-        (Some(_), None) if cleaned.matches('.').count() > 1 => cleaned.replace('.', ""),
-        _ => cleaned,
+    // Which separator is the decimal point; the other one (or both, when `None`) groups digits.
+    let decimal = match (last_dot, last_comma) {
+        (Some(dot), Some(comma)) if comma > dot => Some(','),
+        (Some(_), Some(_)) => Some('.'),
+        (None, Some(comma)) => (n_commas == 1 && len - comma - 1 != 3).then_some(','),
+        (Some(_), None) if n_dots > 1 => None,
+        (Some(_), None) => Some('.'),
+        (None, None) => None,
     };
-    if normalized.starts_with('.') && normalized.len() == 1 {
+    // The number rewritten with a point and no grouping, on the stack for any usual length.
+    let mut stack = [0u8; 64];
+    let mut heap = Vec::new();
+    let out: &mut [u8] = if len <= stack.len() {
+        &mut stack[..len]
+    } else {
+        heap.resize(len, 0);
+        &mut heap
+    };
+    let mut n = 0;
+    for c in text.chars() {
+        let byte = match c {
+            '0'..='9' => c as u8,
+            '.' | ',' if Some(c) == decimal => b'.',
+            _ => continue,
+        };
+        out[n] = byte;
+        n += 1;
+    }
+    let normalized = std::str::from_utf8(&out[..n]).ok()?;
+    if normalized == "." {
         return None;
     }
     let value: f64 = normalized.parse().ok()?;

@@ -212,7 +212,7 @@ impl<'c, 'a> EvidenceReader<'c, 'a> {
         for &field_idx in &self.by_key {
             let key = self.fields[field_idx].key.as_str();
             while let Some((entry_key, value)) = entries.peek() {
-                match entry_key.as_str().cmp(key) {
+                match (*entry_key).cmp(key) {
                     std::cmp::Ordering::Less => {
                         entries.next();
                     }
@@ -420,14 +420,14 @@ impl<'c, 'a> EvidenceReader<'c, 'a> {
 /// when a file of the snapshot has one.
 pub(super) fn analysis_fields(context: &Context, open: &[&Deal]) -> Vec<EvidenceField> {
     let mut keys: Vec<&str> = Vec::new();
-    let mut last_keys: Option<&std::collections::BTreeMap<String, Option<String>>> = None;
+    let mut last_keys: Option<&crate::model::EvidenceFields> = None;
     for deal in open {
         // Rows of one export carry the same keys; compare with the previous row before searching.
         if last_keys.is_some_and(|last| last.keys().eq(deal.opp.evidence.keys())) {
             continue;
         }
         for key in deal.opp.evidence.keys() {
-            if !keys.contains(&key.as_str()) {
+            if !keys.contains(&key) {
                 keys.push(key);
             }
         }

@@ -358,7 +358,7 @@ fn row_fields(opp: &Opportunity) -> Vec<(String, Option<String>)> {
     fields.extend(
         opp.evidence
             .iter()
-            .map(|(key, value)| (key.clone(), value.clone())),
+            .map(|(key, value)| (key.to_string(), value.clone())),
     );
     fields
 }
@@ -415,7 +415,7 @@ fn history_row_key(field: &HistoryField, opp: &Opportunity) -> Option<String> {
     opp.evidence
         .keys()
         .find(|key| normalize(key) == normalized)
-        .cloned()
+        .map(str::to_string)
         .or_else(|| Some(name.clone()))
 }
 
@@ -493,7 +493,7 @@ fn evidence_fields(context: &Context, deal: &Deal) -> Vec<EvidenceFieldStatus> {
         .map(|(label, _)| EvidenceField::evidence(label))
         .collect();
     for key in deal.opp.evidence.keys() {
-        if !fields.iter().any(|f| &f.key == key) {
+        if !fields.iter().any(|f| f.key == key) {
             fields.push(EvidenceField::evidence(key));
         }
     }
@@ -1088,7 +1088,7 @@ fn compare_page(
                             .evidence
                             .keys()
                             .find(|key| normalize(key) == normalized)
-                            .cloned()
+                            .map(str::to_string)
                     })
                 });
             let Some(key) = field_key else {
