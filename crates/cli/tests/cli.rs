@@ -324,10 +324,80 @@ fn review_writes_markdown_csv_and_xlsx_that_agree_with_the_json() {
         .expect("open pipeline row");
     assert!(row.contains(&format!(",{expected_value},")), "{row}");
 
+    // Every module of the analysis has its section in the Markdown, its CSV file and its sheet,
+    // in the analysis's order, after the about sheet.
+    let sections = analysis["sections"].as_array().unwrap();
+    let modules: Vec<&str> = sections
+        .iter()
+        .map(|section| section["module"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        modules,
+        [
+            "cockpit",
+            "forecast",
+            "hygiene",
+            "evidence",
+            "patterns",
+            "poc",
+            "program",
+            "renewals",
+            "coaching",
+            "territory",
+            "plays"
+        ]
+    );
+    let markdown = std::fs::read_to_string(out.join("review.md")).unwrap();
+    for section in sections {
+        let title = section["title"].as_str().unwrap();
+        assert!(
+            markdown.contains(&format!("\n## {title}\n")),
+            "no section {title} in review.md"
+        );
+        let key = section["module"].as_str().unwrap();
+        let csv = std::fs::read_to_string(out.join(format!("review-{key}.csv"))).unwrap();
+        // One row per insight after the header (a text may span lines, so count the keys).
+        let n_insights = section["insights"].as_array().unwrap().len();
+        let n_rows = csv
+            .lines()
+            .filter(|line| line.starts_with(&format!("{key}.")))
+            .count();
+        assert_eq!(n_rows, n_insights, "review-{key}.csv");
+    }
+
+    // The about sheet lists every setting, the modules' own among them.
+    let about = std::fs::read_to_string(out.join("review-about.csv")).unwrap();
+    for item in [
+        "Lookback days,365",
+        "Renewal window days,90",
+        "Change point h,5",
+        "Change point k,0.5",
+        "Change point min weeks,4",
+        "Control arm,control",
+        "Experiment confidence,0.95",
+        "Program targets,(none)",
+        "Ramp months,0 (ramp not applied)",
+    ] {
+        assert!(about.contains(item), "{item} not in {about}");
+    }
+
     // XLSX: a sheet per module; the same row holds the value as a number.
     let mut workbook: Xlsx<_> = open_workbook(out.join("review.xlsx")).unwrap();
     let names = workbook.sheet_names();
-    assert_eq!(&names[..3], ["about", "cockpit", "forecast"]);
+    let mut expected_names = vec!["about"];
+    expected_names.extend(&modules);
+    assert_eq!(names, expected_names);
+    for key in &modules {
+        let sheet = workbook.worksheet_range(key).unwrap();
+        let n_insights = sections
+            .iter()
+            .find(|section| section["module"] == *key)
+            .unwrap()["insights"]
+            .as_array()
+            .unwrap()
+            .len();
+        assert_eq!(sheet.rows().count(), n_insights + 1, "sheet {key}");
+    }
     let sheet = workbook.worksheet_range("cockpit").unwrap();
     let row = sheet
         .rows()

@@ -458,7 +458,7 @@ fn forecast_bias_by_rep_is_the_forecast_modules_with_the_team_pooled() {
     assert_eq!(bob.evidence, forecast.evidence);
     assert_eq!(
         bob.text,
-        "Bob: signed bias of the call (closed won + Commit) +60.0% (Σ(call − actual) 30 ÷ Σ actual 50 over 1 call in 1 quarter); team +20.0% (Σ(call − actual) 30 ÷ Σ actual 150 over 2 calls in 1 quarter)."
+        "Bob: signed bias of the call (closed won + Commit) +60.0% (Σ(call − actual) 30 ÷ Σ actual 50 over 1 call in 1 quarter); per call (call − actual) ÷ actual: median +60.0% (p25 +60.0%, p75 +60.0%; n = 1); team +20.0% (Σ(call − actual) 30 ÷ Σ actual 150 over 2 calls in 1 quarter); per call (call − actual) ÷ actual: median +30.0% (p25 +15.0%, p75 +45.0%; n = 2)."
     );
     assert_value(find(&analysis, "coaching.forecast_bias_commit.Alice"), 0.0);
     let team = find(&analysis, "coaching.forecast_bias_commit.team");
@@ -471,5 +471,96 @@ fn forecast_bias_by_rep_is_the_forecast_modules_with_the_team_pooled() {
             .evidence
             .len()
             + forecast.evidence.len()
+    );
+}
+
+/// Three snapshots: two calls inside Q3 (2026-08-15 and 2026-09-01) and the actual (2026-11-13).
+/// Alice calls X1 (100) twice and wins it: per-call biases 0 and 0. Bob calls Y1 (50) + Y2 (30),
+/// then Y1 + Y2 raised to 70, and wins Y1 only: calls 80 and 120 against 50, per-call biases
+/// +60% and +140%, pooled (30 + 70) ÷ (50 + 50) = +100%. Carol calls C1 (40) twice and loses it:
+/// her actual is 0, so her calls have no per-call bias and her pooled bias is undefined.
+/// Team: pooled (0 + 100 + 80) ÷ (200 + 100 + 0) = +60%; per call [0, 0, 0.6, 1.4]: type 7
+/// p25 0 (rank 0.75), median 0.3 (rank 1.5), p75 0.6 + 0.25 × 0.8 = 0.8 (rank 2.25).
+#[test]
+fn forecast_bias_per_call_is_a_distribution_beside_the_pooled_ratio() {
+    let commit = |id: &str, owner: &str, amount: f64, line: u64| Opportunity {
+        forecast_category: Some(ForecastCategory::Commit),
+        amount: Some(amount),
+        close_date: Some(date("2026-09-20")),
+        ..deal(id, owner, "Proposal", line)
+    };
+    let outcome = |mut opp: Opportunity, won: bool| {
+        opp.status = if won {
+            DealStatus::Won
+        } else {
+            DealStatus::Lost
+        };
+        opp.stage = Some(if won { "Closed Won" } else { "Closed Lost" }.to_string());
+        opp.forecast_category = Some(ForecastCategory::Closed);
+        opp
+    };
+    let snapshot = |as_of: &str, opportunities: Vec<Opportunity>| Snapshot {
+        as_of: date(as_of),
+        source_file: format!("opportunities-{as_of}.csv"),
+        opportunities,
+    };
+    let dataset = Dataset {
+        snapshots: vec![
+            snapshot(
+                "2026-08-15",
+                vec![
+                    commit("X1", "Alice", 100.0, 2),
+                    commit("Y1", "Bob", 50.0, 3),
+                    commit("Y2", "Bob", 30.0, 4),
+                    commit("C1", "Carol", 40.0, 5),
+                ],
+            ),
+            snapshot(
+                "2026-09-01",
+                vec![
+                    commit("X1", "Alice", 100.0, 2),
+                    commit("Y1", "Bob", 50.0, 3),
+                    commit("Y2", "Bob", 70.0, 4),
+                    commit("C1", "Carol", 40.0, 5),
+                ],
+            ),
+            snapshot(
+                "2026-11-13",
+                vec![
+                    outcome(commit("X1", "Alice", 100.0, 2), true),
+                    outcome(commit("Y1", "Bob", 50.0, 3), true),
+                    outcome(commit("Y2", "Bob", 70.0, 4), false),
+                    outcome(commit("C1", "Carol", 40.0, 5), false),
+                ],
+            ),
+        ],
+        ..Default::default()
+    };
+    let analysis = run(&dataset, &Settings::new(date("2026-11-13")));
+    let bob = find(&analysis, "coaching.forecast_bias_commit.Bob");
+    assert_value(bob, 1.0);
+    assert_eq!(bob.population.n, 2);
+    assert_eq!(
+        bob.text,
+        "Bob: signed bias of the call (closed won + Commit) +100.0% (Σ(call − actual) 100 ÷ Σ actual 100 over 2 calls in 1 quarter); per call (call − actual) ÷ actual: median +100.0% (p25 +80.0%, p75 +120.0%; n = 2); team +60.0% (Σ(call − actual) 180 ÷ Σ actual 300 over 6 calls in 1 quarter); per call (call − actual) ÷ actual: median +30.0% (p25 +0.0%, p75 +80.0%; n = 4)."
+    );
+    let carol = find(&analysis, "coaching.forecast_bias_commit.Carol");
+    assert_eq!(carol.value, None);
+    assert!(
+        carol.text.starts_with(
+            "Carol: signed bias of the call (closed won + Commit) undefined: Σ actual is 0 (Σ(call − actual) 80 ÷ Σ actual 0 over 2 calls in 1 quarter); per call (call − actual) ÷ actual: undefined (no call whose actual is other than 0); team +60.0%"
+        ),
+        "{}",
+        carol.text
+    );
+    let team = find(&analysis, "coaching.forecast_bias_commit.team");
+    assert_value(team, 0.6);
+    assert_eq!(team.population.n, 6);
+    assert!(
+        team.text.ends_with(
+            "per call (call − actual) ÷ actual: median +30.0% (p25 +0.0%, p75 +80.0%; n = 4)."
+        ),
+        "{}",
+        team.text
     );
 }

@@ -363,10 +363,25 @@ fn baseline_and_target_are_the_users_and_a_program_entry_comes_first() {
         "{}",
         rate.text
     );
-    // The weekly values carry the same reference.
-    assert_eq!(
-        find(&program, "program.pilot_start_rate.copilot.week-2026-06-30").reference,
-        rate.reference
+    // The weekly values carry the same reference, and each week's text its own distances: the
+    // week to 2026-06-30 counts a6, eligible and without a pilot (0%); the week to 2026-01-06
+    // counts a1 and a2, both with a pilot (100%).
+    let last_week = find(&program, "program.pilot_start_rate.copilot.week-2026-06-30");
+    assert_eq!(last_week.reference, rate.reference);
+    assert!(
+        last_week.text.ends_with(
+            "Baseline 50.0%, target 80.0%: the value lies 50 points below the baseline and 80 points below the target."
+        ),
+        "{}",
+        last_week.text
+    );
+    let first_week = find(&program, "program.pilot_start_rate.copilot.week-2026-01-06");
+    assert!(
+        first_week.text.ends_with(
+            "Baseline 50.0%, target 80.0%: the value lies 50 points above the baseline and 20 points above the target."
+        ),
+        "{}",
+        first_week.text
     );
     let activation = find(&program, "program.time_to_activation.copilot");
     assert_eq!(
@@ -593,6 +608,11 @@ fn conditions_b() -> Vec<ExperimentCondition> {
             TimeToActivation,
             RelativeLiftLowerBoundAbove { value: 0.0 },
         ),
+        condition(
+            None,
+            SecurityReviewCycleTime,
+            RelativeLiftUpperBoundBelow { value: -0.1 },
+        ),
     ]
 }
 
@@ -685,7 +705,7 @@ fn experiment_readout_of_a_rate() {
 }
 
 #[test]
-fn experiment_readout_of_a_duration_uses_welch() {
+fn experiment_readout_of_a_duration_uses_welch_and_fieller() {
     let (_, program, _) = run(&fixture_b(), &settings());
     // Security review days: treatment t1 10, t2 12, t3 14 (mean 12, variance 4); control c1 20,
     // c2 22, c3 24 (mean 22, variance 4). SE = √(4/3 + 4/3) = 1.632993; df = (8/3)² ÷
@@ -701,7 +721,19 @@ fn experiment_readout_of_a_duration_uses_welch() {
     close(difference, -10.0);
     close(low, -14.533_915_87);
     close(high, -5.466_084_13);
-    assert_eq!((lift_low, lift_high), (None, None));
+    // Fieller for 12 ÷ 22 with v₁ = v₂ = 4/3: at the estimate r = 6/11, df = (v₁ + r² v₂)² ÷
+    // (v₁²/2 + r⁴ v₂²/2) = 3.093305, t(0.975; 3.093305) = 3.128824 (worked separately, the t
+    // quantile by bisection on a numerically integrated density); the roots of
+    // (22² − t² v₂) r² − 2·12·22 r + (12² − t² v₁) are 0.370334 and 0.750810, minus 1.
+    close(lift_low, -0.629_665_641);
+    close(lift_high, -0.249_189_762);
+    assert!(
+        readout.text.contains(
+            "Relative lift −45.5% (95% interval −63.0% to −24.9%, Fieller's method, 3.1 degrees of freedom)."
+        ),
+        "{}",
+        readout.text
+    );
     assert!(
         readout.text.contains("Welch's t, 4 degrees of freedom"),
         "{}",
@@ -714,9 +746,16 @@ fn experiment_readout_of_a_duration_uses_welch() {
         "program.experiment_time_to_activation.copilot.exp-1.Treatment",
     );
     close(single.value, -0.5);
-    let (.., [difference, low, high, _, _]) = experiment_reference(single);
+    let (.., [difference, low, high, lift_low, lift_high]) = experiment_reference(single);
     close(difference, -10.0);
-    assert_eq!((low, high), (None, None));
+    assert_eq!((low, high, lift_low, lift_high), (None, None, None, None));
+    assert!(
+        single.text.contains(
+            "(no interval: Fieller's interval needs at least 2 values in each arm and some variation)"
+        ),
+        "{}",
+        single.text
+    );
     assert!(
         single
             .text
@@ -771,12 +810,19 @@ fn pre_registered_conditions_are_reported_as_holding_or_not() {
     let (s, value, text) = status(5);
     assert_eq!((s, value), (ConditionStatus::CannotBeEvaluated, None));
     assert!(text.contains("the control arm's value is 0"), "{text}");
-    // 6 names an experiment no row names; 7 asks for an interval no duration has.
+    // 6 names an experiment no row names; 7 reads the interval of a lift on one activation per arm.
     let unmatched = find(&program, "program.experiment_condition.unmatched.6");
     assert!(unmatched.text.contains("names experiment exp-404"));
     let (s, _, text) = status(7);
     assert_eq!(s, ConditionStatus::CannotBeEvaluated);
-    assert!(text.contains("not computed for a duration"), "{text}");
+    assert!(
+        text.contains("Fieller's interval needs at least 2 values in each arm"),
+        "{text}"
+    );
+    // 8: review days, the upper bound of the relative lift's interval −24.9% < −10%.
+    let (s, value, _) = status(8);
+    assert_eq!(s, ConditionStatus::Holds);
+    close(value, -0.249_189_762);
     // Condition 1 names exp-1 only; none is read on exp-2, which has no control arm.
     assert!(!program.iter().any(|i| i.key.contains("exp-2.")));
 }
@@ -861,6 +907,23 @@ z2,exp-3,control,2026-01-05
     assert_eq!(
         exclusions(readout),
         [(2, "arm control: no milestones row in program copilot")]
+    );
+    // The same on a duration: treatment reviews of 10 and 12 days, no control value, so neither
+    // the lift nor either interval.
+    let duration = find(
+        &program,
+        "program.experiment_security_review_cycle_time.copilot.exp-3.treatment",
+    );
+    assert_eq!(duration.value, None);
+    let (t, n_t, c, n_c, intervals) = experiment_reference(duration);
+    close(t, 11.0);
+    assert_eq!((n_t, c, n_c, intervals), (2, None, 0, [None; 5]));
+    assert!(
+        duration.text.contains(
+            "Relative lift undefined: the control arm counts no account. Difference undefined: the control arm counts no account."
+        ),
+        "{}",
+        duration.text
     );
     let lift = find(
         &program,
@@ -990,6 +1053,60 @@ fn a_single_account_per_arm() {
 }
 
 #[test]
+fn a_control_mean_within_its_own_interval_of_zero_leaves_the_lift_without_an_interval() {
+    // Security reviews: treatment 10 and 12 days; control 1 and 30 days (mean 15.5, standard
+    // error 14.5). At the estimate 11 ÷ 15.5 the degrees of freedom are about 1.02, t is about 12,
+    // and t² × 14.5² exceeds 15.5²: Fieller's set of ratios is unbounded. Welch's interval of the
+    // difference is still defined.
+    let milestones = "\
+account_id,program,eligible_date,security_review_start,security_review_end
+t1,copilot,2026-01-05,2026-01-10,2026-01-20
+t2,copilot,2026-01-05,2026-01-10,2026-01-22
+c1,copilot,2026-01-05,2026-01-10,2026-01-11
+c2,copilot,2026-01-05,2026-01-10,2026-02-09
+";
+    let assignments = "\
+account_id,experiment_id,arm
+t1,exp,treatment
+t2,exp,treatment
+c1,exp,control
+c2,exp,control
+";
+    let mut dataset = fixture_b();
+    dataset.milestones.clear();
+    dataset.assignments.clear();
+    import_into(
+        &mut dataset,
+        "m.csv",
+        milestones,
+        TableKind::ProgramMilestones,
+    );
+    import_into(
+        &mut dataset,
+        "a.csv",
+        assignments,
+        TableKind::ExperimentAssignments,
+    );
+    let (_, program, _) = run(&dataset, &settings());
+    let readout = find(
+        &program,
+        "program.experiment_security_review_cycle_time.copilot.exp.treatment",
+    );
+    close(readout.value, 11.0 / 15.5 - 1.0);
+    let (.., [difference, low, high, lift_low, lift_high]) = experiment_reference(readout);
+    close(difference, -4.5);
+    assert!(low.is_some() && high.is_some());
+    assert_eq!((lift_low, lift_high), (None, None));
+    assert!(
+        readout.text.contains(
+            "Relative lift −29.0% (no interval: the control arm's mean is within its own 95% interval of 0 (or neither arm varies), so Fieller's set of ratios is unbounded)."
+        ),
+        "{}",
+        readout.text
+    );
+}
+
+#[test]
 fn no_experiments_and_no_program_data() {
     // Milestones without assignments: the scorecard, no readout.
     let mut dataset = fixture_a();
@@ -1087,8 +1204,8 @@ fn readout_sentences() {
         [
             "exp-1, pilot start rate: Treatment 75.0% (3 of 4); CONTROL 25.0% (1 of 4). Relative lift +200.0% (95% interval −49.9% to +1695.4%, Katz log method). Difference +50.0 points (95% interval −13.5 points to +78.9 points, Newcombe hybrid score).",
             "exp-1, pilot → production conversion: Treatment 50.0% (1 of 2); CONTROL 100.0% (1 of 1). Relative lift −50.0% (95% interval −87.5% to +99.9%, Katz log method). Difference −50.0 points (95% interval −90.5 points to +39.1 points, Newcombe hybrid score).",
-            "exp-1, time to activation: Treatment mean 10 days (n = 1); CONTROL mean 20 days (n = 1). Relative lift −50.0% (no interval: not computed for a duration). Difference −10.0 days (no interval: Welch's interval needs at least 2 values in each arm and some variation).",
-            "exp-1, security review cycle time: Treatment mean 12 days (n = 3); CONTROL mean 22 days (n = 3). Relative lift −45.5% (no interval: not computed for a duration). Difference −10.0 days (95% interval −14.5 days to −5.5 days, Welch's t, 4 degrees of freedom).",
+            "exp-1, time to activation: Treatment mean 10 days (n = 1); CONTROL mean 20 days (n = 1). Relative lift −50.0% (no interval: Fieller's interval needs at least 2 values in each arm and some variation). Difference −10.0 days (no interval: Welch's interval needs at least 2 values in each arm and some variation).",
+            "exp-1, security review cycle time: Treatment mean 12 days (n = 3); CONTROL mean 22 days (n = 3). Relative lift −45.5% (95% interval −63.0% to −24.9%, Fieller's method, 3.1 degrees of freedom). Difference −10.0 days (95% interval −14.5 days to −5.5 days, Welch's t, 4 degrees of freedom).",
             "exp-1, 90-day logo churn: Treatment 100.0% (1 of 1); CONTROL 0.0% (0 of 1). Relative lift undefined: the control arm's value is 0, so the relative lift divides by zero. Difference +100.0 points (95% interval −12.2 points to +100.0 points, Newcombe hybrid score).",
             "Condition 1 (pilot start rate: relative lift ≥ +15.0%) holds for exp-1: Treatment vs CONTROL: relative lift +200.0%.",
             "Condition 2 (pilot start rate: at least 5 accounts in each arm) does not hold for exp-1: Treatment vs CONTROL: treatment arm 4, control arm 4.",

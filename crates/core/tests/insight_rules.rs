@@ -5,15 +5,21 @@
 //! - every insight has a formula, a population description, and evidence rows whenever it counts
 //!   any record; keys are unique;
 //! - the Markdown rendering of each real export matches its golden file in `tests/golden/`
-//!   (`UPDATE_EXPECT=1 cargo test -p lens-core --test insight_rules` rewrites them after a reviewed change).
+//!   (`UPDATE_EXPECT=1 cargo test -p lens-core --test insight_rules` rewrites them after a reviewed change);
+//! - every cell of the review pack's tables (`render::review_sheets`) is free of the lexicon too.
 //!
 //! Each real export is a Data Export without a report date, so each is analysed as of the date it
 //! was exported (its latest `LastModifiedDate`/`SystemModstamp`), given below.
+//! The RavenStack subscription tables (accounts, subscriptions, usage, tickets, churn events) have
+//! no opportunity list; they are analysed with an empty one, so their golden holds the renewals
+//! watchlist of real data and every other module's reading of an empty pipeline.
 
 use std::path::{Path, PathBuf};
 
 use lens_core::import::{ImportOptions, import_file};
+use lens_core::insight::render::review_sheets;
 use lens_core::insight::{Analysis, Dataset, Settings, analyze, lexicon, markdown};
+use lens_core::model::Snapshot;
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
@@ -70,13 +76,69 @@ fn real_exports_obey_the_rules_and_match_their_goldens() {
             "{}: the analysis surfaced nothing",
             set.name
         );
-        let broken = lexicon::broken_rules(&analysis);
-        assert!(broken.is_empty(), "{}:\n{}", set.name, broken.join("\n"));
-        let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/golden")
-            .join(format!("{}.md", set.name));
-        expect_test::expect_file![golden].assert_eq(&markdown(&analysis));
+        check_rules_and_golden(set.name, &analysis);
     }
+}
+
+/// The rules of the module header on one analysis, and its Markdown against its golden file.
+fn check_rules_and_golden(name: &str, analysis: &Analysis) {
+    let broken = lexicon::broken_rules(analysis);
+    assert!(broken.is_empty(), "{name}:\n{}", broken.join("\n"));
+    for sheet in review_sheets(analysis) {
+        for cell in sheet.rows.iter().flatten() {
+            let found = lexicon::violations(cell);
+            assert!(
+                found.is_empty(),
+                "{name}, sheet {}: {found:?} in {cell}",
+                sheet.name
+            );
+        }
+    }
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.md"));
+    expect_test::expect_file![golden].assert_eq(&markdown(analysis));
+}
+
+#[test]
+fn ravenstack_subscriptions_obey_the_rules_and_match_their_golden() {
+    let as_of = "2024-10-01".parse().unwrap();
+    let mut dataset = Dataset::default();
+    for file in [
+        "ravenstack_accounts.csv",
+        "ravenstack_subscriptions.csv",
+        "ravenstack_feature_usage.csv",
+        "ravenstack_support_tickets.csv",
+        "ravenstack_churn_events.csv",
+    ] {
+        let path = data_dir().join("ravenstack-saas-subscriptions").join(file);
+        let bytes = std::fs::read(path).unwrap();
+        let report = import_file(file, &bytes, &ImportOptions::default()).unwrap();
+        dataset.add(report, as_of);
+    }
+    dataset.snapshots.push(Snapshot {
+        as_of,
+        source_file: "no-opportunities.csv".into(),
+        opportunities: Vec::new(),
+    });
+    let settings = Settings {
+        currency: Some("USD".into()),
+        ..Settings::new(as_of)
+    };
+    let analysis = analyze(&dataset, &settings).unwrap();
+    let renewals = analysis
+        .sections
+        .iter()
+        .find(|section| section.module == lens_core::insight::Module::Renewals)
+        .unwrap();
+    // The watchlist of `insight_renewals::ravenstack_watchlist`: 116 terms and 99 accounts, each
+    // with its insights.
+    assert!(
+        renewals.insights.len() > 116 + 99,
+        "{}",
+        renewals.insights.len()
+    );
+    check_rules_and_golden("ravenstack-saas-subscriptions", &analysis);
 }
 
 #[test]

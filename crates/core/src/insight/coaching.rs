@@ -22,7 +22,9 @@
 //!   open deals. Deals whose export has none of the columns are left out.
 //! - **Forecast bias** = Σ(call − actual) ÷ Σ actual (PRODUCT.md) of the call "closed won + Commit",
 //!   over the (snapshot, quarter) pairs of the forecast module's accuracy; the team's sums every
-//!   rep's pairs.
+//!   rep's pairs. Beside it, its distribution over the calls: each pair's (call − actual) ÷ actual
+//!   (pairs whose actual is 0 have none), 25th, 50th and 75th percentiles and n; the team's pools
+//!   every rep's calls.
 //!
 //! A deal belongs to the rep [`Context::owner`] names; deals without an owner count for the team
 //! only. Percentiles interpolate between order statistics (type 7, [`Quartiles`]).
@@ -746,12 +748,27 @@ fn bias_words(
     }
 }
 
+/// "per call: median +5.0% (p25 −3.0%, p75 +20.0%; n = 4)": the distribution of
+/// (call − actual) ÷ actual over the calls whose actual is not 0.
+fn per_call_words(pair_biases: &[f64]) -> String {
+    format!(
+        "per call (call − actual) ÷ actual: {}",
+        quartiles_or(
+            sorted_quartiles(pair_biases.iter().copied()),
+            signed_percent,
+            "no call whose actual is other than 0"
+        )
+    )
+}
+
 /// The team's bias: every rep's pairs summed.
 struct TeamBias {
     signed_error: f64,
     actual: f64,
     pairs: usize,
     quarters: usize,
+    /// Every rep's per-call biases.
+    pair_biases: Vec<f64>,
 }
 
 impl TeamBias {
@@ -761,12 +778,14 @@ impl TeamBias {
             actual: 0.0,
             pairs: 0,
             quarters: 0,
+            pair_biases: Vec::new(),
         };
         let mut quarters = BTreeSet::new();
         for (_, sums) in accuracy.by_rep(Variant::Commit) {
             bias.signed_error += sums.signed_error;
             bias.actual += sums.actual;
             bias.pairs += sums.pairs;
+            bias.pair_biases.extend_from_slice(&sums.pair_biases);
             quarters.extend(sums.quarters.iter().copied());
         }
         bias.quarters = quarters.len();
@@ -774,17 +793,21 @@ impl TeamBias {
     }
 
     fn words(&self, context: &Context) -> String {
-        bias_words(
-            context,
-            self.signed_error,
-            self.actual,
-            self.pairs,
-            self.quarters,
+        format!(
+            "{}; {}",
+            bias_words(
+                context,
+                self.signed_error,
+                self.actual,
+                self.pairs,
+                self.quarters,
+            ),
+            per_call_words(&self.pair_biases)
         )
     }
 }
 
-const BIAS_FORMULA: &str = "signed bias = Σ(call − actual) ÷ Σ actual over the (snapshot, quarter) pairs; call = closed won + Commit with a close date in the quarter as of the snapshot; actual = closed won with a close date in the quarter in the first snapshot after its end";
+const BIAS_FORMULA: &str = "signed bias = Σ(call − actual) ÷ Σ actual over the (snapshot, quarter) pairs; call = closed won + Commit with a close date in the quarter as of the snapshot; actual = closed won with a close date in the quarter in the first snapshot after its end; per call: (call − actual) ÷ actual of each pair whose actual is not 0, 25th, 50th and 75th percentiles";
 
 fn rep_bias(
     context: &Context,
@@ -795,7 +818,7 @@ fn rep_bias(
 ) -> Insight {
     let who = Who::Rep(name);
     let words = format!(
-        "signed bias of the call ({}) {}",
+        "signed bias of the call ({}) {}; {}",
         Variant::Commit.words(),
         bias_words(
             context,
@@ -803,7 +826,8 @@ fn rep_bias(
             sums.actual,
             sums.pairs,
             sums.quarters.len()
-        )
+        ),
+        per_call_words(&sums.pair_biases)
     );
     Insight {
         key: who.key("forecast_bias_commit", None),

@@ -932,6 +932,9 @@ pub(super) struct Accuracy<'s, 'a> {
     pub(super) signed_error: f64,
     /// Σ actual over the pairs.
     pub(super) actual: f64,
+    /// (call − actual) ÷ actual of each pair whose actual is not 0, in the order added: the
+    /// distribution of the bias over the calls (the coaching view's quartiles).
+    pub(super) pair_biases: Vec<f64>,
     rows: Vec<&'s Deal<'a>>,
     left_out: LeftOut,
 }
@@ -988,6 +991,9 @@ impl<'s, 'a> Accuracy<'s, 'a> {
         self.abs_actual += actual.abs();
         self.signed_error += call - actual;
         self.actual += actual;
+        if actual != 0.0 {
+            self.pair_biases.push((call - actual) / actual);
+        }
     }
 
     /// Adds the actual's rows and exclusions once per quarter.

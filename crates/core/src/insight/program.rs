@@ -36,8 +36,9 @@
 //! the as-of date; weeks without such a row are not listed. The headline value counts every row.
 //!
 //! **Baseline and target**: [`Settings::program_targets`] entries for the metric (an entry naming
-//! the program before one naming none). The text states how far the value lies from each, in
-//! percentage points (rates) or days (durations); without an entry the value stands alone.
+//! the program before one naming none). The headline and each week carry them as their reference,
+//! and their texts state how far the value lies from each, in percentage points (rates) or days
+//! (durations); without an entry the value stands alone.
 //!
 //! **Experiments**: an experiment's control arm is the arm whose name equals
 //! [`Settings::control_arm`] (default `control`), compared without regard to case or surrounding
@@ -48,8 +49,8 @@
 //! - rates: relative lift = p_t ÷ p_c − 1 with the Katz log interval for the ratio (minus 1), and
 //!   the difference p_t − p_c with Newcombe's hybrid score interval (method 10, from Wilson
 //!   intervals);
-//! - durations: relative lift = mean_t ÷ mean_c − 1 (no interval), and the difference of means with
-//!   Welch's t interval;
+//! - durations: relative lift = mean_t ÷ mean_c − 1 with Fieller's interval for the ratio of the
+//!   means (minus 1), and the difference of means with Welch's t interval;
 //!
 //!   all at [`Settings::experiment_confidence`] (methods in [`super::stats`]).
 //!   Each of [`Settings::experiment_conditions`] that applies to the experiment is reported per
@@ -67,7 +68,8 @@ use serde::{Deserialize, Serialize};
 use super::context::{Context, Tally};
 use super::render::{count, number, percent, signed_percent};
 use super::stats::{
-    Interval, katz_ratio_interval, mean, median, newcombe_difference_interval, welch_interval,
+    Interval, fieller_ratio_interval, katz_ratio_interval, mean, median,
+    newcombe_difference_interval, welch_interval,
 };
 use super::{
     AnalyzeError, ConditionStatus, EvidenceRef, FileRows, Insight, Module, Period, Population,
@@ -822,15 +824,32 @@ fn scorecard(
                 metric.formula(),
                 metric.cohort_words()
             ),
-            text: format!(
-                "{}, {} {start} to {end}: {}.",
-                metric.label(),
-                metric.cohort_words(),
-                week.words(metric)
-            ),
+            text: week_text(metric, start, end, &week, target),
             evidence: week.evidence,
         });
     }
+}
+
+/// One week's sentence: its value, and how far it lies from the baseline and the target when the
+/// user entered them.
+fn week_text(
+    metric: ProgramMetric,
+    start: NaiveDate,
+    end: NaiveDate,
+    week: &Measured,
+    target: Option<&ProgramTarget>,
+) -> String {
+    let mut text = format!(
+        "{}, {} {start} to {end}: {}.",
+        metric.label(),
+        metric.cohort_words(),
+        week.words(metric)
+    );
+    if let (Some(value), Some(target)) = (week.value(metric), target) {
+        text.push(' ');
+        text.push_str(&target_words(metric, value, target));
+    }
+    text
 }
 
 /// The experiment assignments read as of the as-of date, grouped by experiment and arm.
@@ -990,8 +1009,10 @@ struct Readout {
     lift_interval: Option<Interval>,
     difference: Option<f64>,
     difference_interval: Option<Interval>,
-    /// Welch's degrees of freedom (durations).
+    /// Welch's degrees of freedom of the difference (durations).
     degrees_of_freedom: Option<f64>,
+    /// The degrees of freedom of Fieller's interval of the relative lift (durations).
+    lift_degrees_of_freedom: Option<f64>,
     /// Why the relative lift, its interval, or the difference's interval is undefined.
     lift_gap: Option<String>,
     lift_interval_gap: Option<String>,
@@ -1047,6 +1068,7 @@ fn readout(metric: ProgramMetric, treatment: &Measured, control: &Measured, leve
             difference,
             difference_interval,
             degrees_of_freedom: None,
+            lift_degrees_of_freedom: None,
             lift_gap,
             lift_interval_gap,
             difference_interval_gap: difference_interval
@@ -1063,18 +1085,36 @@ fn readout(metric: ProgramMetric, treatment: &Measured, control: &Measured, leve
                     .to_string(),
             ),
         };
+        let fieller = fieller_ratio_interval(&treatment.days, &control.days, level);
+        let lift_interval_gap = match (fieller, empty_arm, lift_gap.as_ref()) {
+            (Some(_), _, _) => None,
+            (None, Some(reason), _) => Some(reason.to_string()),
+            (None, None, Some(gap)) => Some(gap.clone()),
+            (None, None, None) if treatment_n < 2 || control_n < 2 => Some(
+                "Fieller's interval needs at least 2 values in each arm and some variation"
+                    .to_string(),
+            ),
+            (None, None, None) => Some(format!(
+                "the control arm's mean is within its own {} interval of 0 (or neither arm varies), so Fieller's set of ratios is unbounded",
+                level_words(level)
+            )),
+        };
         Readout {
             treatment_value,
             control_value,
             treatment_n,
             control_n,
             lift,
-            lift_interval: None,
+            lift_interval: fieller.map(|f| Interval {
+                low: f.interval.low - 1.0,
+                high: f.interval.high - 1.0,
+            }),
             difference,
             difference_interval: welch.map(|w| w.interval),
             degrees_of_freedom: welch.map(|w| w.degrees_of_freedom),
+            lift_degrees_of_freedom: fieller.map(|f| f.degrees_of_freedom),
             lift_gap,
-            lift_interval_gap: Some("not computed for a duration".to_string()),
+            lift_interval_gap,
             difference_interval_gap,
         }
     }
@@ -1123,7 +1163,7 @@ fn lift_method(metric: ProgramMetric) -> &'static str {
     if metric.is_rate() {
         "Katz log interval for the ratio of the rates, minus 1: exp(ln ratio ± z·√(1/events in treatment − 1/accounts in treatment + 1/events in control − 1/accounts in control)) − 1"
     } else {
-        "none: the relative lift of a duration is given without an interval"
+        "Fieller's interval for the ratio of the means, minus 1: the ratios r with (mean in treatment − r × mean in control)² ≤ t² × (variance in treatment ÷ its n + r² × variance in control ÷ its n), t at the Welch–Satterthwaite degrees of freedom of that combination at the estimated ratio"
     }
 }
 
@@ -1289,11 +1329,17 @@ fn readout_text(
         (Some(lift), _) => {
             text.push_str(&format!(" Relative lift {}", signed_percent(lift)));
             match (result.lift_interval, &result.lift_interval_gap) {
-                (Some(interval), _) => text.push_str(&format!(
-                    " ({level_text} interval {} to {}, Katz log method).",
-                    signed_percent(interval.low),
-                    signed_percent(interval.high)
-                )),
+                (Some(interval), _) => {
+                    let method = match result.lift_degrees_of_freedom {
+                        Some(df) => format!("Fieller's method, {} degrees of freedom", number(df)),
+                        None => "Katz log method".to_string(),
+                    };
+                    text.push_str(&format!(
+                        " ({level_text} interval {} to {}, {method}).",
+                        signed_percent(interval.low),
+                        signed_percent(interval.high)
+                    ))
+                }
                 (None, Some(gap)) => text.push_str(&format!(" (no interval: {gap}).")),
                 (None, None) => text.push('.'),
             }

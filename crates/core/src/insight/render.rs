@@ -623,6 +623,110 @@ mod csv_tests {
     }
 }
 
+/// The settings of the about sheet beyond the attention filters: the look-back and the
+/// settings of the program, renewals, territory and plays modules, each as the user set it (shares
+/// and days as stored, so `0.19` stays `0.19`).
+fn module_settings_rows(settings: &super::Settings) -> Vec<Vec<String>> {
+    let or_none = |items: Vec<String>, none: &str| {
+        if items.is_empty() {
+            none.to_string()
+        } else {
+            items.join("; ")
+        }
+    };
+    let program_targets = settings
+        .program_targets
+        .iter()
+        .map(|target| {
+            format!(
+                "{}, {}: baseline {}, target {}",
+                target.program.as_deref().unwrap_or("every program"),
+                target.metric.label().to_lowercase(),
+                target.baseline,
+                target.target
+            )
+        })
+        .collect();
+    let conditions = settings
+        .experiment_conditions
+        .iter()
+        .enumerate()
+        .map(|(i, condition)| {
+            format!(
+                "{}. {}, {}: {} {}",
+                i + 1,
+                condition
+                    .experiment
+                    .as_deref()
+                    .unwrap_or("every experiment"),
+                condition.metric.label().to_lowercase(),
+                condition.test.kind_key(),
+                condition.test.threshold()
+            )
+        })
+        .collect();
+    let segment_targets = settings
+        .segment_targets
+        .iter()
+        .map(|target| format!("{}: {}", target.segment, target.target))
+        .collect();
+    let row = |item: &str, value: String| vec![item.to_string(), value];
+    vec![
+        row(
+            "Fiscal year start month",
+            settings.fiscal_year_start_month.to_string(),
+        ),
+        row(
+            "Anomaly min points",
+            settings.anomaly_min_points.to_string(),
+        ),
+        row("Lookback days", settings.lookback_days.to_string()),
+        row(
+            "Ledger from",
+            settings.ledger_from.map_or_else(
+                || "(not set: the last snapshot on or before the period start)".to_string(),
+                |date| date.to_string(),
+            ),
+        ),
+        row("Program targets", or_none(program_targets, "(none)")),
+        row("Experiment conditions", or_none(conditions, "(none)")),
+        row("Control arm", settings.control_arm.clone()),
+        row(
+            "Experiment confidence",
+            settings.experiment_confidence.to_string(),
+        ),
+        row(
+            "Renewal window days",
+            settings.renewal_window_days.to_string(),
+        ),
+        row(
+            "Renewal series weeks",
+            settings.renewal_series_weeks.to_string(),
+        ),
+        row("Change point h", settings.change_point_h.to_string()),
+        row("Change point k", settings.change_point_k.to_string()),
+        row(
+            "Change point min weeks",
+            settings.change_point_min_weeks.to_string(),
+        ),
+        row(
+            "Ramp months",
+            match settings.ramp_months {
+                0 => "0 (ramp not applied)".to_string(),
+                months => months.to_string(),
+            },
+        ),
+        row("Segment targets", or_none(segment_targets, "(none)")),
+        row(
+            "Partner lead sources",
+            or_none(
+                settings.partner_lead_sources.clone(),
+                "(every lead source containing the word \"partner\")",
+            ),
+        ),
+    ]
+}
+
 /// One sheet (or CSV file) of the review pack: a header and rows of text cells.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReviewSheet {
@@ -686,6 +790,7 @@ pub fn review_sheets(analysis: &Analysis) -> Vec<ReviewSheet> {
         ],
         vec!["Anomaly k".to_string(), number(settings.anomaly_k)],
     ];
+    about.extend(module_settings_rows(settings));
     about.push(vec![
         "Reading".to_string(),
         "Every value is described with its formula and population; thresholds are the settings above.".to_string(),

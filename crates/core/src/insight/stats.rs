@@ -21,7 +21,17 @@
 //!   - the difference of two means: Welch's t interval, `(m₁ − m₂) ± t(df) √(s₁²/n₁ + s₂²/n₂)`
 //!     with the Welch–Satterthwaite degrees of freedom
 //!     `df = (s₁²/n₁ + s₂²/n₂)² ÷ ((s₁²/n₁)²/(n₁ − 1) + (s₂²/n₂)²/(n₂ − 1))`, undefined with fewer
-//!     than 2 values in an arm or no variation in either.
+//!     than 2 values in an arm or no variation in either;
+//!   - the ratio of two means `m₁ ÷ m₂`: Fieller's interval (Fieller 1954) for independent samples
+//!     with unequal variances, `v₁ = s₁²/n₁` and `v₂ = s₂²/n₂`: the values `ρ` for which
+//!     `(m₁ − ρ m₂)² ≤ t² (v₁ + ρ² v₂)`, that is the roots of
+//!     `(m₂² − t² v₂) ρ² − 2 m₁ m₂ ρ + (m₁² − t² v₁) = 0`,
+//!     `ρ = (m₁ m₂ ± t √(m₁² v₂ + m₂² v₁ − t² v₁ v₂)) ÷ (m₂² − t² v₂)`, with `t` the Student quantile
+//!     at the Welch–Satterthwaite degrees of freedom of `m₁ − ρ̂ m₂` at the estimate `ρ̂ = m₁ ÷ m₂`,
+//!     `df = (v₁ + ρ̂² v₂)² ÷ (v₁²/(n₁ − 1) + ρ̂⁴ v₂²/(n₂ − 1))` (the plug-in of Tamhane & Logan
+//!     2004). The set is a bounded interval only when `m₂² > t² v₂`, that is when `m₂`'s own
+//!     t interval excludes 0; otherwise (and with fewer than 2 values in an arm, no variation in
+//!     either, or `m₂` = 0) it is undefined.
 //!
 //!   The normal quantile is Wichura's algorithm AS 241 (as in R's `qnorm`); the Student t quantile
 //!   inverts the t distribution function, computed from the regularised incomplete beta function
@@ -453,6 +463,58 @@ pub fn welch_interval(first: &[f64], second: &[f64], level: f64) -> Option<Welch
     })
 }
 
+/// Fieller's interval for `mean(first) ÷ mean(second)`, with the degrees of freedom its t quantile
+/// was read at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FiellerInterval {
+    pub ratio: f64,
+    pub degrees_of_freedom: f64,
+    pub interval: Interval,
+}
+
+/// [`FiellerInterval`] of two independent samples; `None` when either has fewer than 2 values,
+/// neither varies, the second's mean is 0 or its t interval includes 0 (the set of ratios is then
+/// unbounded), or the level is not between 0 and 1.
+pub fn fieller_ratio_interval(
+    first: &[f64],
+    second: &[f64],
+    level: f64,
+) -> Option<FiellerInterval> {
+    let (n1, n2) = (first.len() as f64, second.len() as f64);
+    let v1 = sample_variance(first)? / n1;
+    let v2 = sample_variance(second)? / n2;
+    let (m1, m2) = (mean(first)?, mean(second)?);
+    if m2 == 0.0 || !(level > 0.0 && level < 1.0) {
+        return None;
+    }
+    let ratio = m1 / m2;
+    let variance_at_ratio = v1 + ratio * ratio * v2;
+    // Written so that a NaN also stops here.
+    let varies = variance_at_ratio > 0.0;
+    if !varies {
+        return None;
+    }
+    let shares = v1 * v1 / (n1 - 1.0) + ratio.powi(4) * v2 * v2 / (n2 - 1.0);
+    let degrees_of_freedom = variance_at_ratio * variance_at_ratio / shares;
+    let t = student_t_quantile(1.0 - (1.0 - level) / 2.0, degrees_of_freedom)?;
+    let t2 = t * t;
+    let leading = m2 * m2 - t2 * v2;
+    let bounded = leading > 0.0;
+    if !bounded {
+        return None;
+    }
+    // m₁² v₂ + v₁ (m₂² − t² v₂) is positive whenever the leading coefficient is.
+    let root = (m1 * m1 * v2 + m2 * m2 * v1 - t2 * v1 * v2).sqrt();
+    Some(FiellerInterval {
+        ratio,
+        degrees_of_freedom,
+        interval: Interval {
+            low: (m1 * m2 - t * root) / leading,
+            high: (m1 * m2 + t * root) / leading,
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -640,5 +702,96 @@ mod tests {
         assert_eq!(welch_interval(&[1.0], &group2, 0.95), None);
         assert_eq!(welch_interval(&[2.0, 2.0], &[3.0, 3.0], 0.95), None);
         assert_eq!(sample_variance(&[1.0, 3.0]), Some(2.0));
+    }
+
+    #[test]
+    fn fieller_interval_with_a_constant_denominator_is_the_t_interval_of_the_numerator_scaled() {
+        // With no variation in the second sample the ratio's interval is the one-sample t interval
+        // of the first mean divided by the second mean. R: t.test(1:5) prints the 95 percent
+        // confidence interval 1.036757 4.963243 (df = 4); divided by mean(c(2, 2)) = 2.
+        let fieller =
+            fieller_ratio_interval(&[1.0, 2.0, 3.0, 4.0, 5.0], &[2.0, 2.0], 0.95).unwrap();
+        assert_eq!(fieller.ratio, 1.5);
+        assert!(close(fieller.degrees_of_freedom, 4.0, 1e-12));
+        assert!(
+            close(fieller.interval.low, 1.036_757 / 2.0, 1e-6),
+            "{fieller:?}"
+        );
+        assert!(
+            close(fieller.interval.high, 4.963_243 / 2.0, 1e-6),
+            "{fieller:?}"
+        );
+    }
+
+    /// A second implementation of Fieller's interval: the confidence set is the ratios `ρ` whose
+    /// t statistic `(m₁ − ρ m₂) ÷ √(v₁ + ρ² v₂)` lies within ±t; its ends are found by stepping out
+    /// from the estimate until the statistic leaves that band, then bisecting.
+    fn fieller_by_test_inversion(first: &[f64], second: &[f64], level: f64) -> (f64, f64) {
+        let moments = |values: &[f64]| {
+            let n = values.len() as f64;
+            let m = values.iter().sum::<f64>() / n;
+            let var = values.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
+            (n, m, var / n)
+        };
+        let ((n1, m1, v1), (n2, m2, v2)) = (moments(first), moments(second));
+        let estimate = m1 / m2;
+        let df = (v1 + estimate * estimate * v2).powi(2)
+            / (v1 * v1 / (n1 - 1.0) + estimate.powi(4) * v2 * v2 / (n2 - 1.0));
+        let t = student_t_quantile(1.0 - (1.0 - level) / 2.0, df).unwrap();
+        let inside = |rho: f64| (m1 - rho * m2).abs() <= t * (v1 + rho * rho * v2).sqrt();
+        let end = |direction: f64| {
+            let mut step = 1e-3 * estimate.abs().max(1.0);
+            while inside(estimate + direction * step) {
+                step *= 2.0;
+                assert!(step < 1e9, "unbounded");
+            }
+            let (mut inner, mut outer) = (estimate, estimate + direction * step);
+            for _ in 0..200 {
+                let middle = 0.5 * (inner + outer);
+                if inside(middle) {
+                    inner = middle;
+                } else {
+                    outer = middle;
+                }
+            }
+            0.5 * (inner + outer)
+        };
+        (end(-1.0), end(1.0))
+    }
+
+    #[test]
+    fn fieller_interval_matches_a_test_inversion() {
+        let sleep1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0];
+        let sleep2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4];
+        let durations_t = [12.0, 9.0, 15.0, 7.0, 11.0, 10.0];
+        let durations_c = [14.0, 18.0, 13.0, 21.0, 16.0, 12.0, 19.0, 15.0];
+        for (first, second, level) in [
+            (&sleep1[..], &sleep2[..], 0.95),
+            (&durations_t[..], &durations_c[..], 0.95),
+            (&durations_t[..], &durations_c[..], 0.9),
+            (&durations_c[..], &durations_t[..], 0.99),
+        ] {
+            let fieller = fieller_ratio_interval(first, second, level).unwrap();
+            let (low, high) = fieller_by_test_inversion(first, second, level);
+            assert!(
+                close(fieller.interval.low, low, 1e-9),
+                "{fieller:?} vs {low}"
+            );
+            assert!(
+                close(fieller.interval.high, high, 1e-9),
+                "{fieller:?} vs {high}"
+            );
+            assert!(fieller.interval.low < fieller.ratio && fieller.ratio < fieller.interval.high);
+        }
+        // Sleep group 1 has mean 0.75 and standard error 0.566: its own 95% interval includes 0,
+        // so the ratios with it as denominator form no bounded interval.
+        assert_eq!(fieller_ratio_interval(&sleep2, &sleep1, 0.95), None);
+        // One value in an arm, no variation at all, a zero denominator: undefined.
+        assert_eq!(fieller_ratio_interval(&[1.0], &sleep2, 0.95), None);
+        assert_eq!(fieller_ratio_interval(&[2.0, 2.0], &[3.0, 3.0], 0.95), None);
+        assert_eq!(
+            fieller_ratio_interval(&[1.0, 2.0], &[-1.0, 1.0], 0.95),
+            None
+        );
     }
 }
