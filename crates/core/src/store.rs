@@ -136,43 +136,76 @@ pub fn encode(
 
 /// Rebuilds the import from its description and its chunks, in chunk order.
 pub fn decode(stored: &StoredImport, chunks: &[Vec<u8>]) -> Result<ImportReport, StoreError> {
-    if stored.encoding_version != ENCODING_VERSION {
-        return Err(StoreError::EncodingVersion {
-            file_name: stored.file_name.clone(),
-            found: stored.encoding_version,
-        });
+    let mut decoder = Decoder::new(stored)?;
+    for bytes in chunks {
+        decoder.push(bytes)?;
     }
-    if chunks.len() != stored.chunk_count as usize {
-        return Err(StoreError::ChunkCount {
-            file_name: stored.file_name.clone(),
-            expected: stored.chunk_count,
-            found: chunks.len(),
-        });
+    decoder.finish()
+}
+
+/// [`decode`] one chunk at a time, so that a caller on a user interface's thread can let the
+/// interface breathe between chunks (a chunk is [`RECORDS_PER_CHUNK`] records).
+#[derive(Debug)]
+pub struct Decoder<'a> {
+    stored: &'a StoredImport,
+    data: ImportedData,
+    chunks_read: usize,
+}
+
+impl<'a> Decoder<'a> {
+    /// Refuses an import stored with another chunk encoding.
+    pub fn new(stored: &'a StoredImport) -> Result<Decoder<'a>, StoreError> {
+        if stored.encoding_version != ENCODING_VERSION {
+            return Err(StoreError::EncodingVersion {
+                file_name: stored.file_name.clone(),
+                found: stored.encoding_version,
+            });
+        }
+        Ok(Decoder {
+            stored,
+            data: ImportedData::default(),
+            chunks_read: 0,
+        })
     }
-    let mut data = ImportedData::default();
-    for (index, bytes) in chunks.iter().enumerate() {
+
+    /// Decodes the next chunk.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
         let chunk: ImportedData =
             postcard::from_bytes(bytes).map_err(|error| StoreError::Chunk {
-                file_name: stored.file_name.clone(),
-                chunk: index,
+                file_name: self.stored.file_name.clone(),
+                chunk: self.chunks_read,
                 detail: error.to_string(),
             })?;
-        append(&mut data, chunk);
+        append(&mut self.data, chunk);
+        self.chunks_read += 1;
+        Ok(())
     }
-    Ok(ImportReport {
-        file_name: stored.file_name.clone(),
-        format: stored.format,
-        as_of: stored.as_of,
-        as_of_source: stored.as_of_source,
-        date_order: stored.date_order,
-        columns: stored.columns.clone(),
-        unused_columns: stored.unused_columns.clone(),
-        data_rows: stored.data_rows,
-        stored_rows: stored.stored_rows,
-        rejected: stored.rejected.clone(),
-        notes: stored.notes.clone(),
-        data,
-    })
+
+    /// The import, once every chunk the description counts has been pushed.
+    pub fn finish(self) -> Result<ImportReport, StoreError> {
+        let stored = self.stored;
+        if self.chunks_read != stored.chunk_count as usize {
+            return Err(StoreError::ChunkCount {
+                file_name: stored.file_name.clone(),
+                expected: stored.chunk_count,
+                found: self.chunks_read,
+            });
+        }
+        Ok(ImportReport {
+            file_name: stored.file_name.clone(),
+            format: stored.format,
+            as_of: stored.as_of,
+            as_of_source: stored.as_of_source,
+            date_order: stored.date_order,
+            columns: stored.columns.clone(),
+            unused_columns: stored.unused_columns.clone(),
+            data_rows: stored.data_rows,
+            stored_rows: stored.stored_rows,
+            rejected: stored.rejected.clone(),
+            notes: stored.notes.clone(),
+            data: self.data,
+        })
+    }
 }
 
 /// Dates an undated opportunity list with the date the user confirmed at import; a date the file

@@ -12,7 +12,7 @@ use lens_core::insight::{
     Analysis, Dataset, Index, PageField, PageRecord, RecordView, Settings, analyze_indexed,
     record_view,
 };
-use lens_core::store::{StoredImport, decode};
+use lens_core::store::{Decoder, StoreError, StoredImport};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
@@ -263,7 +263,8 @@ impl Lens {
                 "Lens's storage is not open in this panel",
             ));
         };
-        let report = decode(&stored, &chunks)
+        let report = decode_in_steps(&stored, &chunks)
+            .await
             .map_err(|error| ExtError::new("reading the imported records", error.to_string()))?;
         let id = storage.save_import(&stored, &chunks).await?;
         self.announce();
@@ -363,4 +364,18 @@ impl Lens {
 fn add_to(dataset: &mut Dataset, report: ImportReport) {
     let fallback = report.as_of.unwrap_or_default();
     dataset.add(report, fallback);
+}
+
+/// Decodes an import's chunks with a pause for the browser after each one, so a large import
+/// does not hold the panel's thread for the whole of its decoding.
+async fn decode_in_steps(
+    stored: &StoredImport,
+    chunks: &[Vec<u8>],
+) -> Result<ImportReport, StoreError> {
+    let mut decoder = Decoder::new(stored)?;
+    for bytes in chunks {
+        decoder.push(bytes)?;
+        browser::yield_to_browser().await;
+    }
+    decoder.finish()
 }
