@@ -206,7 +206,8 @@
 
   // ---------------------------------------------------------------------------------------------
   // DOM helpers, with a shadow-root walk as fallback: Lightning renders most components with a
-  // synthetic shadow (light DOM) today but is moving to native shadow roots (FORMATS.md 5.4).
+  // synthetic shadow (light DOM) today but is moving to native shadow roots (FORMATS.md 5.4),
+  // open or closed; the walk enters both.
 
   function queryAll(root, selector) {
     const found = [...root.querySelectorAll(selector)];
@@ -224,12 +225,12 @@
   function queryAllInShadowRoots(root, selector) {
     const found = [];
     const pending = [];
-    // The panel's own shadow root is not the page's.
-    const isPageShadowRoot = (element) => element.shadowRoot && element !== panelHost;
     const enqueueShadowRootsUnder = (node) => {
-      if (node.shadowRoot && node !== panelHost) pending.push(node.shadowRoot);
+      const own = shadowRootOf(node);
+      if (own) pending.push(own);
       for (const element of node.querySelectorAll('*')) {
-        if (isPageShadowRoot(element)) pending.push(element.shadowRoot);
+        const shadowRoot = shadowRootOf(element);
+        if (shadowRoot) pending.push(shadowRoot);
       }
     };
     enqueueShadowRootsUnder(root);
@@ -239,6 +240,20 @@
       enqueueShadowRootsUnder(shadowRoot);
     }
     return found;
+  }
+
+  /**
+   * The element's shadow root, open or closed: page scripts cannot reach a closed one
+   * (`element.shadowRoot` is null), but Chrome gives content scripts `chrome.dom.openOrClosedShadowRoot`.
+   * The panel's own shadow root is not the page's.
+   */
+  function shadowRootOf(node) {
+    if (node === panelHost || !(node instanceof HTMLElement)) return null;
+    try {
+      return chrome.dom?.openOrClosedShadowRoot?.(node) ?? node.shadowRoot ?? null;
+    } catch {
+      return node.shadowRoot ?? null;
+    }
   }
 
   function isVisible(element) {

@@ -2,7 +2,10 @@
 // Lightning, HubSpot, Dynamics 365 demo pages), reads the record the page shows, follows the page
 // to another record within a second when it navigates without reloading (never reading the earlier
 // record's page, which stays in the DOM, hidden), and still appears on a page whose Content
-// Security Policy forbids frames, connections and inline code.
+// Security Policy forbids frames, connections and inline code. When the page changes (a field
+// missing, a label renamed, German labels, fields inside open or closed shadow roots) the panel
+// says what it read and what it did not; when the page shows another record than its address
+// names, or a record no import holds under its id, the panel shows no imported record's data.
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +13,7 @@ import { after, before, test } from 'node:test';
 
 import { CrmRecordPage } from '../pages/crm-record-page.mjs';
 import { launchWithExtension } from '../support/browser.mjs';
-import { baseUrl, screenshotDir } from '../support/environment.mjs';
+import { baseUrl, screenshotDir, sharedDataDir } from '../support/environment.mjs';
 
 /** How soon the panel must follow a navigation without reload. */
 const FOLLOW_WITHIN_MS = 1000;
@@ -229,4 +232,109 @@ test('a page with a strict Content Security Policy still gets the panel and its 
   assert.match(await crmPage.panelFrameSrc(), /^chrome-extension:\/\/[a-z0-9-]+\/panel\.html$/);
   await assertPanelShows(first, [second]);
   await crmPage.screenshot(join(screenshotDir, 'pages-lightning-strict-csp.png'));
+});
+
+// The United Oil page as the demo shows it, and as a CRM might change it (public/demo/variants.js).
+const UNITED_OIL_READ = 'Read from the page: name, Stage, Amount, Close Date, Owner (as "Opportunity Owner").';
+const UNITED_OIL_UNRECOGNISED = 'Labels Lens does not recognise: Expected Revenue, Current Generator(s).';
+const CHANGED_PAGES = [
+  {
+    variant: 'missing-close-date',
+    reading: 'Read from the page: name, Stage, Amount, Owner (as "Opportunity Owner"); not found: Close Date. ' + UNITED_OIL_UNRECOGNISED,
+    notFound: 'Close Date',
+  },
+  {
+    variant: 'renamed',
+    reading:
+      'Read from the page: name, Stage, Close Date, Owner (as "Opportunity Owner"); not found: Amount. ' +
+      'Labels Lens does not recognise: Deal Size, Expected Revenue, Current Generator(s).',
+    notFound: 'Amount',
+  },
+  {
+    variant: 'german',
+    reading:
+      'Read from the page: name, Stage (as "Phase"), Amount (as "Betrag"), Close Date (as "Abschlussdatum"); not found: Owner. ' +
+      'Labels Lens does not recognise: Opportunity-Inhaber, Erwarteter Umsatz, Typ, Nächster Schritt, Lead-Quelle, Current Generator(s).',
+    notFound: 'Owner',
+  },
+  { variant: 'shadow-open', reading: `${UNITED_OIL_READ} ${UNITED_OIL_UNRECOGNISED}`, notFound: '' },
+  { variant: 'shadow-closed', reading: `${UNITED_OIL_READ} ${UNITED_OIL_UNRECOGNISED}`, notFound: '' },
+];
+
+async function openVariant(id, query) {
+  await crmPage.page.goto(`${baseUrl}/lightning/r/Opportunity/${id}/view?${query}`);
+  await crmPage.panel.waitForRecord(id);
+}
+
+test('the record header says what was read from the page and what was not', async () => {
+  const [first] = LIGHTNING;
+  await crmPage.openOpportunity(first.id);
+  await crmPage.panel.waitForRecord(first.id);
+  const reading = crmPage.panel.frame.getByTestId('record-reading');
+  await reading.filter({ hasText: UNITED_OIL_READ }).waitFor();
+  assert.equal((await reading.textContent()).trim(), `${UNITED_OIL_READ} ${UNITED_OIL_UNRECOGNISED}`);
+  const fieldCount = await crmPage.panel.recordFieldCount.textContent();
+
+  for (const { variant, reading: expected, notFound } of CHANGED_PAGES) {
+    await openVariant(first.id, `variant=${variant}`);
+    // The content script re-reads a page that renders in stages; wait for what it settles on.
+    await reading.filter({ hasText: expected }).waitFor({ timeout: 10_000 }).catch(() => {});
+    assert.equal((await reading.textContent()).trim(), expected, `${variant}: what the panel says it read`);
+    assert.equal(await reading.getAttribute('data-not-found'), notFound, variant);
+    if (variant.startsWith('shadow-')) {
+      // Every field of the page is read from inside the shadow roots, closed ones included.
+      assert.equal(await crmPage.panel.recordFieldCount.textContent(), fieldCount, variant);
+      await assertPanelShows(first);
+      if (variant === 'shadow-closed') {
+        const reachable = await crmPage.page.evaluate(() => document.querySelector('records-lwc-detail-panel').shadowRoot);
+        assert.equal(reachable, null, "the page's own scripts cannot reach a closed shadow root");
+      }
+    }
+    await crmPage.screenshot(join(screenshotDir, `pages-changed-${variant}.png`));
+  }
+});
+
+test('a page showing another record than its address, or a record no import holds under its id, shows no imported record', async () => {
+  const [unitedOil, dickenson] = LIGHTNING;
+  const { panel } = crmPage;
+  await crmPage.openOpportunity(unitedOil.id);
+  await panel.waitForRecord(unitedOil.id);
+  await panel.setImportAsOf('2023-10-28');
+  await panel.importFiles([join(sharedDataDir, 'salesforce-devorg-data-export', 'opportunity.csv')]);
+  assert.equal(await panel.waitForResult('opportunity.csv'), 'imported');
+  await panel.openTab('record');
+  const match = panel.frame.getByTestId('record-match');
+  const row = panel.frame.getByTestId('record-row');
+  // The control: the page and its address agree, and the imported row is shown.
+  await match.filter({ hasText: `Found by id ${unitedOil.id}` }).waitFor();
+  assert.equal(await row.count(), 1);
+
+  // The address names Dickenson; the page still shows United Oil.
+  await openVariant(dickenson.id, `show=${unitedOil.id}`);
+  await panel.recordName.filter({ hasText: unitedOil.name }).waitFor();
+  await match.filter({ hasText: 'disagree' }).waitFor();
+  assert.equal(
+    (await match.textContent()).trim(),
+    `The address names the record ${dickenson.id} ("${dickenson.name}" in the snapshot of 2023-10-28), while the page shows ` +
+      `"${unitedOil.name}", the name of record ${unitedOil.id}: the page and its address disagree, so no record is shown.`,
+  );
+  assert.equal(await row.count(), 0, 'no imported row is shown');
+  const imported = await panel.frame.locator('[data-testid="record-comparison"] tbody td:nth-child(3)').allTextContents();
+  assert.ok(imported.length > 0 && imported.every((cell) => cell === ''), `no imported value is shown: ${imported}`);
+  const viewText = await panel.frame.getByTestId('record-view').innerText();
+  for (const value of ['15,000', 'Qualification', 'Purchased List']) {
+    assert.ok(!viewText.includes(value), `the record view shows no imported "${value}": ${viewText}`);
+  }
+  await crmPage.screenshot(join(screenshotDir, 'pages-page-differs-from-address.png'));
+
+  // An id no import holds, on a page showing United Oil: the import's United Oil has its own id.
+  const unknownId = '006Hp000015Yh9ZZAC';
+  await openVariant(unknownId, `show=${unitedOil.id}`);
+  await match.filter({ hasText: unknownId }).waitFor();
+  assert.equal(
+    (await match.textContent()).trim(),
+    `No record with id ${unknownId} is in the snapshot of 2023-10-28; the record named "${unitedOil.name}" has another id (${unitedOil.id}), so it is not shown.`,
+  );
+  assert.equal(await row.count(), 0, 'no imported row is shown');
+  await crmPage.screenshot(join(screenshotDir, 'pages-unknown-id.png'));
 });

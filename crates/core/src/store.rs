@@ -78,7 +78,7 @@ impl fmt::Display for StoreError {
         match self {
             StoreError::EncodingVersion { file_name, found } => write!(
                 f,
-                "{file_name}: stored with encoding version {found}, this version of Lens reads {ENCODING_VERSION}; import the file again"
+                "{file_name} cannot be read: its records were stored in encoding version {found}, and this version of Lens reads version {ENCODING_VERSION}"
             ),
             StoreError::ChunkCount {
                 file_name,
@@ -86,13 +86,16 @@ impl fmt::Display for StoreError {
                 found,
             } => write!(
                 f,
-                "{file_name}: {found} stored chunks where {expected} were written; import the file again"
+                "{file_name} cannot be read: {found} stored chunks of records where {expected} were written"
             ),
             StoreError::Chunk {
                 file_name,
                 chunk,
                 detail,
-            } => write!(f, "{file_name}: chunk {chunk} does not decode ({detail})"),
+            } => write!(
+                f,
+                "{file_name} cannot be read: chunk {chunk} of its records does not decode ({detail})"
+            ),
         }
     }
 }
@@ -309,7 +312,7 @@ mod tests {
         let (mut stored, chunks) = encode(report, 0, "");
         assert_eq!(
             decode(&stored, &[]).unwrap_err().to_string(),
-            "deals.csv: 0 stored chunks where 1 were written; import the file again"
+            "deals.csv cannot be read: 0 stored chunks of records where 1 were written"
         );
         let garbage = vec![vec![0xff_u8; 3]];
         assert!(matches!(
@@ -317,10 +320,10 @@ mod tests {
             Err(StoreError::Chunk { chunk: 0, .. })
         ));
         stored.encoding_version = 99;
-        assert!(matches!(
-            decode(&stored, &chunks),
-            Err(StoreError::EncodingVersion { found: 99, .. })
-        ));
+        assert_eq!(
+            decode(&stored, &chunks).unwrap_err().to_string(),
+            "deals.csv cannot be read: its records were stored in encoding version 99, and this version of Lens reads version 1"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use lens_core::insight::{
     Comparison, Dataset, HistoryLog, Index, PageField, PageRecord, RecordMatch, RecordView,
-    Reference, Settings, lexicon, record_view,
+    Reference, Settings, lexicon, read_page, record_view,
 };
 use lens_core::model::{
     DealStatus, ForecastCategory, HistoryEvent, HistoryField, Opportunity, Snapshot, SourceRef,
@@ -317,8 +317,34 @@ fn history_rows_and_snapshot_changes_oldest_first() {
 }
 
 #[test]
-fn found_by_name_when_the_id_is_unknown() {
+fn found_by_name_when_the_id_is_unknown_and_the_export_has_no_ids() {
+    // A "Details Only" report without record ids: the importer stands in `name:<account>/<name>`.
+    let mut dataset = one_snapshot();
+    dataset.snapshots[0].opportunities[1].id = "name:Acme Corp/Globex - New".into();
     let page = page("Globex - New", &[]);
+    let view = record_view(
+        &Index::new(&dataset),
+        &settings(),
+        "006UNKNOWN",
+        Some(&page),
+    )
+    .unwrap();
+    check_wording(&view);
+    assert_eq!(view.matched, RecordMatch::Name);
+    assert_eq!(
+        view.record.as_ref().unwrap().record_id,
+        "name:Acme Corp/Globex - New"
+    );
+    assert_eq!(
+        view.match_text,
+        "No record with id 006UNKNOWN is in the snapshot of 2026-11-13; found by its exact name \"Globex - New\" (record id name:Acme Corp/Globex - New; the export gave it no id)."
+    );
+}
+
+#[test]
+fn a_record_of_the_same_name_under_another_id_is_not_shown() {
+    // 006A is named like the page, but its id is its own: it is another record.
+    let page = page("Globex - New", &[("Stage", "Prospecting")]);
     let view = record_view(
         &Index::new(&one_snapshot()),
         &settings(),
@@ -327,11 +353,140 @@ fn found_by_name_when_the_id_is_unknown() {
     )
     .unwrap();
     check_wording(&view);
-    assert_eq!(view.matched, RecordMatch::Name);
-    assert_eq!(view.record.as_ref().unwrap().record_id, "006A");
+    assert_eq!(view.matched, RecordMatch::NotFound);
+    assert!(view.record.is_none());
+    assert!(view.history.is_empty() && view.positions.is_empty());
+    assert!(view.evidence_fields.is_empty());
     assert_eq!(
         view.match_text,
-        "No record with id 006UNKNOWN is in the snapshot of 2026-11-13; found by its exact name \"Globex - New\" (record id 006A)."
+        "No record with id 006UNKNOWN is in the snapshot of 2026-11-13; the record named \"Globex - New\" has another id (006A), so it is not shown."
+    );
+    assert_eq!(view.page_fields[0].imported_value, None);
+}
+
+#[test]
+fn a_page_showing_another_record_of_the_import_shows_neither() {
+    // The address names ID ("Acme - Expansion"), the page shows 006A's name: a page that still
+    // shows the record before a navigation, say. Nothing of either record is shown.
+    let page = page(
+        "Globex - New",
+        &[("Stage", "Proposal/Price Quote"), ("Amount", "USD 100,000")],
+    );
+    let view = record_view(&Index::new(&one_snapshot()), &settings(), ID, Some(&page)).unwrap();
+    check_wording(&view);
+    assert_eq!(
+        view.matched,
+        RecordMatch::PageDiffers {
+            page_record_ids: vec!["006A".into()]
+        }
+    );
+    assert!(view.record.is_none());
+    assert!(view.history.is_empty() && view.positions.is_empty());
+    assert!(view.evidence_fields.is_empty());
+    assert_eq!(
+        view.match_text,
+        "The address names the record 006Hp000015Yh7kIAC (\"Acme - Expansion\" in the snapshot of 2026-11-13), while the page shows \"Globex - New\", the name of record 006A: the page and its address disagree, so no record is shown."
+    );
+    for field in &view.page_fields {
+        assert_eq!(field.imported_value, None);
+        assert_eq!(
+            field.comparison,
+            Comparison::NotCompared {
+                reason: "the page and its address name different records".into()
+            }
+        );
+    }
+}
+
+#[test]
+fn a_page_whose_id_field_names_another_record_shows_none() {
+    let page = page("Acme - Expansion", &[("Opportunity ID", "006A")]);
+    let view = record_view(&Index::new(&one_snapshot()), &settings(), ID, Some(&page)).unwrap();
+    check_wording(&view);
+    assert_eq!(
+        view.matched,
+        RecordMatch::PageDiffers {
+            page_record_ids: vec!["006A".into()]
+        }
+    );
+    assert!(view.record.is_none());
+    assert_eq!(
+        view.match_text,
+        "The page's Opportunity ID reads 006A, while its address names the record 006Hp000015Yh7kIAC: the page and its address disagree, so no record is shown."
+    );
+    // The same id in its 15-character form is the same record.
+    let page = page_with_id_field(&ID[..15]);
+    let view = record_view(&Index::new(&one_snapshot()), &settings(), ID, Some(&page)).unwrap();
+    assert_eq!(view.matched, RecordMatch::Id);
+}
+
+fn page_with_id_field(id: &str) -> PageRecord {
+    page("Acme - Expansion", &[("Opportunity ID", id)])
+}
+
+#[test]
+fn a_renamed_record_is_shown_with_both_names() {
+    let page = page("Acme - Expansion (renamed)", &[]);
+    let view = record_view(&Index::new(&one_snapshot()), &settings(), ID, Some(&page)).unwrap();
+    check_wording(&view);
+    assert_eq!(view.matched, RecordMatch::Id);
+    assert_eq!(
+        view.match_text,
+        "Found by id 006Hp000015Yh7kIAC in the snapshot of 2026-11-13. The page shows the name \"Acme - Expansion (renamed)\"; the import names it \"Acme - Expansion\"."
+    );
+}
+
+#[test]
+fn what_was_read_from_the_page_and_what_was_not() {
+    // A layout without a close date, with a renamed amount and an owner under its German label
+    // (which the importer's synonyms know), as some pages show them.
+    let reading = read_page(&page(
+        "Acme - Expansion",
+        &[
+            ("Stage", "Proposal/Price Quote"),
+            ("Deal Size", "USD 485,000"),
+            ("Verkaufschancenverantwortlicher", "Dana Whitfield"),
+            ("Main Competitor(s)", "Yamaha"),
+            ("Favourite Colour", "Teal"),
+        ],
+    ));
+    assert!(reading.name_read);
+    assert_eq!(reading.not_found, vec!["Amount", "Close Date"]);
+    // Main Competitor(s) is an evidence field Lens reads; the other two are not labels it knows.
+    assert_eq!(
+        reading.not_recognised,
+        vec!["Deal Size", "Favourite Colour"]
+    );
+    assert_eq!(
+        reading.text,
+        "Read from the page: name, Stage, Owner (as \"Verkaufschancenverantwortlicher\"); not found: Amount, Close Date. Labels Lens does not recognise: Deal Size, Favourite Colour."
+    );
+    assert!(lexicon::violations(&reading.text).is_empty());
+
+    // German labels the importer knows: Phase, Betrag, Abschlussdatum.
+    let reading = read_page(&page(
+        "Acme - Erweiterung",
+        &[
+            ("Phase", "Verhandlung"),
+            ("Betrag", "485.000,00 €"),
+            ("Abschlussdatum", "03.04.2026"),
+        ],
+    ));
+    assert_eq!(reading.not_found, vec!["Owner"]);
+    assert_eq!(
+        reading.text,
+        "Read from the page: name, Stage (as \"Phase\"), Amount (as \"Betrag\"), Close Date (as \"Abschlussdatum\"); not found: Owner."
+    );
+
+    // A page that showed nothing Lens reads (fields in a part of the page the content script
+    // could not reach).
+    let mut empty = page("", &[]);
+    empty.name = None;
+    let reading = read_page(&empty);
+    assert!(!reading.name_read);
+    assert_eq!(
+        reading.text,
+        "Nothing Lens looks for was read from the page; not found: name, Stage, Amount, Close Date, Owner."
     );
 }
 
@@ -383,14 +538,20 @@ fn not_found_is_a_view_that_says_so() {
 
 #[test]
 fn two_records_with_the_page_name_are_not_chosen_between() {
+    // Two records without ids of their own (stand-in ids) carry the page's name.
     let mut dataset = one_snapshot();
+    dataset.snapshots[0].opportunities[0].id = "name:Acme Corp/Acme - Expansion".into();
+    dataset.snapshots[0].opportunities[1].id = "name:Globex/Acme - Expansion".into();
     dataset.snapshots[0].opportunities[1].name = "Acme - Expansion".into();
     let page = page("Acme - Expansion", &[]);
     let view = record_view(&Index::new(&dataset), &settings(), "006NOPE", Some(&page)).unwrap();
     assert_eq!(
         view.matched,
         RecordMatch::AmbiguousName {
-            record_ids: vec![ID.to_string(), "006A".to_string()]
+            record_ids: vec![
+                "name:Acme Corp/Acme - Expansion".to_string(),
+                "name:Globex/Acme - Expansion".to_string()
+            ]
         }
     );
     assert!(view.record.is_none());

@@ -1,7 +1,8 @@
 //! The panel's one error type: a browser call that failed, with what the panel was doing.
 //!
 //! [`ExtError`] is built at the `browser.rs` boundary from a `JsValue`, so the UI only ever sees a
-//! context and a sentence, never a raw JS value.
+//! context and a sentence, never a raw JS value. A write the browser refused because Lens's storage
+//! is full is an [`ExtError::storage_full`], whose sentence stands on its own.
 
 use std::fmt;
 
@@ -10,6 +11,7 @@ use std::fmt;
 pub struct ExtError {
     context: &'static str,
     detail: String,
+    storage_full: bool,
 }
 
 impl ExtError {
@@ -18,13 +20,33 @@ impl ExtError {
         ExtError {
             context,
             detail: detail.into(),
+            storage_full: false,
         }
+    }
+
+    /// The browser refused a write because the storage it gives Lens is full (IndexedDB's
+    /// `QuotaExceededError`); `detail` says what was refused.
+    pub fn storage_full(context: &'static str, detail: impl Into<String>) -> ExtError {
+        ExtError {
+            context,
+            detail: detail.into(),
+            storage_full: true,
+        }
+    }
+
+    /// Whether the browser refused a write because Lens's storage is full.
+    pub fn is_storage_full(&self) -> bool {
+        self.storage_full
     }
 }
 
 impl fmt::Display for ExtError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.context, self.detail)
+        if self.storage_full {
+            write!(f, "{}", self.detail)
+        } else {
+            write!(f, "{}: {}", self.context, self.detail)
+        }
     }
 }
 

@@ -12,7 +12,9 @@
 //! **Nothing half-written is ever visible:** an import's description and all its chunks are written
 //! in one read-write transaction, which IndexedDB commits as a whole or not at all (a quota error,
 //! a closed tab or a crash mid-import leaves the earlier data as it was). Deleting an import is one
-//! transaction too.
+//! transaction too. A write refused because the browser's storage for Lens is full is told apart
+//! ([`ExtError::is_storage_full`]); the rest of the layer goes through `indexed_db_futures`, that one
+//! write through `web_sys` (see `raw`).
 
 use indexed_db_futures::KeyRange;
 use indexed_db_futures::database::{Database, VersionChangeEvent};
@@ -84,36 +86,20 @@ impl Storage {
     }
 
     /// Stores one import (its description and chunks) in one transaction; returns its id.
+    ///
+    /// When the browser refuses the write because the storage it gives Lens is full, the error is
+    /// an [`ExtError::storage_full`] naming the size of what was refused; the transaction is rolled
+    /// back whole, so nothing of the import is kept.
     pub async fn save_import(
         &self,
         stored: &StoredImport,
         chunks: &[Vec<u8>],
     ) -> Result<u32, ExtError> {
-        let fail = failed(CONTEXT_SAVE);
-        let transaction = self
-            .db
-            .transaction([IMPORTS, CHUNKS])
-            .with_mode(TransactionMode::Readwrite)
-            .build()
-            .map_err(fail)?;
-        let imports = transaction.object_store(IMPORTS).map_err(fail)?;
-        let chunk_store = transaction.object_store(CHUNKS).map_err(fail)?;
-        let id: u32 = imports
-            .add(stored)
-            .with_key_type::<u32>()
-            .serde()
-            .map_err(fail)?
-            .await
-            .map_err(fail)?;
-        for (number, bytes) in chunks.iter().enumerate() {
-            chunk_store
-                .put(Uint8Array::from(bytes.clone()))
-                .with_key(chunk_key(id, number))
-                .primitive()
-                .map_err(fail)?;
-        }
-        transaction.commit().await.map_err(fail)?;
-        Ok(id)
+        let refused = |error: wasm_bindgen::JsValue| save_error(error, stored);
+        let db = raw::open(&self.db.name()).await.map_err(refused)?;
+        let saved = raw::save_import(&db, stored, chunks).await;
+        db.close();
+        saved.map_err(refused)
     }
 
     /// Every stored import's description, oldest first.
@@ -255,6 +241,33 @@ fn upgrade(event: VersionChangeEvent, db: Database) -> indexed_db_futures::Resul
     Ok(())
 }
 
+/// What the browser said when it refused to store an import, in the panel's words.
+fn save_error(error: wasm_bindgen::JsValue, stored: &StoredImport) -> ExtError {
+    use wasm_bindgen::JsCast;
+    let name = error
+        .dyn_ref::<web_sys::DomException>()
+        .map(web_sys::DomException::name);
+    match name.as_deref() {
+        Some("QuotaExceededError") => ExtError::storage_full(
+            CONTEXT_SAVE,
+            format!(
+                "the storage this browser gives Lens is full: it refused the {} of {}'s records (QuotaExceededError)",
+                megabytes(stored.encoded_bytes),
+                stored.file_name
+            ),
+        ),
+        _ if error.is_undefined() || error.is_null() => ExtError::new(
+            CONTEXT_SAVE,
+            "the browser ended the write without giving a reason",
+        ),
+        _ => crate::browser::js_error(CONTEXT_SAVE, error),
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
 /// Turns a failed IndexedDB request into an [`ExtError`] saying what the panel was doing.
 fn failed(context: &'static str) -> impl Fn(indexed_db_futures::error::Error) -> ExtError + Copy {
     move |error| ExtError::new(context, error.to_string())
@@ -272,6 +285,120 @@ fn import_range(import_id: u32) -> KeyRange<String> {
         format!("{import_id:010}0"),
         true,
     )
+}
+
+/// IndexedDB through `web_sys`, for the one write whose failure must be told apart:
+/// `indexed_db_futures` reports an aborted transaction without the browser's reason, and a full
+/// storage shows only as that reason (`transaction.error` is a `QuotaExceededError`, while each
+/// request reports a plain `AbortError`).
+mod raw {
+    use lens_core::store::StoredImport;
+    use serde::Serialize;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{IdbDatabase, IdbRequest, IdbTransaction, IdbTransactionMode};
+
+    use super::{CHUNKS, IMPORTS, chunk_key};
+
+    /// A second connection to an existing database, at its current version (the panel's own
+    /// connection has already created or migrated the schema).
+    pub(super) async fn open(name: &str) -> Result<IdbDatabase, JsValue> {
+        let factory: web_sys::IdbFactory =
+            js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("indexedDB"))?.dyn_into()?;
+        let request = factory.open(name)?;
+        let db = JsFuture::from(settled(&request)).await?;
+        db.dyn_into()
+    }
+
+    /// Writes the description and every chunk in one read-write transaction and waits for the
+    /// browser to commit it. On any failure the transaction is aborted (a raw transaction would
+    /// otherwise commit what was already put), and the error is the browser's reason.
+    pub(super) async fn save_import(
+        db: &IdbDatabase,
+        stored: &StoredImport,
+        chunks: &[Vec<u8>],
+    ) -> Result<u32, JsValue> {
+        let stores = js_sys::Array::of2(&JsValue::from_str(IMPORTS), &JsValue::from_str(CHUNKS));
+        let transaction =
+            db.transaction_with_str_sequence_and_mode(&stores, IdbTransactionMode::Readwrite)?;
+        let done = JsFuture::from(finished(&transaction));
+        match write(&transaction, stored, chunks).await {
+            Ok(id) => {
+                // The browser commits the transaction once its last request is done.
+                done.await?;
+                Ok(id)
+            }
+            Err(error) => {
+                // Already finished (aborted by the browser) is fine: nothing was kept either way.
+                let _ = transaction.abort();
+                // The transaction's own reason, when it has one, says more than the request's.
+                let reason = done.await.err().filter(|reason| !reason.is_undefined());
+                Err(reason.unwrap_or(error))
+            }
+        }
+    }
+
+    async fn write(
+        transaction: &IdbTransaction,
+        stored: &StoredImport,
+        chunks: &[Vec<u8>],
+    ) -> Result<u32, JsValue> {
+        // The same shape indexed_db_futures' `serde()` writes and `list_imports` reads.
+        let description = stored
+            .serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true))
+            .map_err(JsValue::from)?;
+        let added = transaction.object_store(IMPORTS)?.add(&description)?;
+        let key = JsFuture::from(settled(&added)).await?;
+        let id = key
+            .as_f64()
+            .filter(|id| id.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(id))
+            .ok_or_else(|| JsValue::from_str("the new import got a key that is not a number"))?
+            as u32;
+        let chunk_store = transaction.object_store(CHUNKS)?;
+        for (number, bytes) in chunks.iter().enumerate() {
+            chunk_store.put_with_key(
+                &js_sys::Uint8Array::from(bytes.as_slice()),
+                &JsValue::from_str(&chunk_key(id, number)),
+            )?;
+        }
+        Ok(id)
+    }
+
+    /// A promise that resolves with the request's result or rejects with its error.
+    fn settled(request: &IdbRequest) -> js_sys::Promise {
+        js_sys::Promise::new(&mut |resolve, reject| {
+            let succeeded = request.clone();
+            let on_success = Closure::once_into_js(move |_: web_sys::Event| {
+                let result = succeeded.result().unwrap_or(JsValue::UNDEFINED);
+                let _ = resolve.call1(&JsValue::UNDEFINED, &result);
+            });
+            let failed = request.clone();
+            let on_error = Closure::once_into_js(move |_: web_sys::Event| {
+                let error = failed.error().ok().flatten().map(JsValue::from);
+                let _ = reject.call1(&JsValue::UNDEFINED, &error.unwrap_or(JsValue::UNDEFINED));
+            });
+            request.set_onsuccess(Some(on_success.unchecked_ref()));
+            request.set_onerror(Some(on_error.unchecked_ref()));
+        })
+    }
+
+    /// A promise that resolves when the transaction commits and rejects with its error (the
+    /// browser's reason, such as `QuotaExceededError`) when it aborts.
+    fn finished(transaction: &IdbTransaction) -> js_sys::Promise {
+        js_sys::Promise::new(&mut |resolve, reject| {
+            let on_complete = Closure::once_into_js(move |_: web_sys::Event| {
+                let _ = resolve.call0(&JsValue::UNDEFINED);
+            });
+            let aborted = transaction.clone();
+            let on_abort = Closure::once_into_js(move |_: web_sys::Event| {
+                let error = aborted.error().map(JsValue::from);
+                let _ = reject.call1(&JsValue::UNDEFINED, &error.unwrap_or(JsValue::UNDEFINED));
+            });
+            transaction.set_oncomplete(Some(on_complete.unchecked_ref()));
+            transaction.set_onabort(Some(on_abort.unchecked_ref()));
+        })
+    }
 }
 
 const CONTEXT_OPEN: &str = "opening Lens's storage";

@@ -48,8 +48,8 @@ pub use context::{Context, Index, Period};
 pub use ledger::{Change, ChangeKind, ledger};
 pub use program::{ConditionTest, ExperimentCondition, ProgramMetric, ProgramTarget};
 pub use record::{
-    Comparison, EvidenceFieldStatus, PageComparison, PageField, PageRecord, RecordMatch, RecordRow,
-    RecordView, record_view,
+    Comparison, EvidenceFieldStatus, FieldRead, PAGE_FIELDS_LOOKED_FOR, PageComparison, PageField,
+    PageReading, PageRecord, RecordMatch, RecordRow, RecordView, read_page, record_view,
 };
 pub use render::markdown;
 pub use territory::SegmentTarget;

@@ -4,8 +4,12 @@
 //! [`record_view`] builds a [`Context`] as of the settings' date and, for one record:
 //! - **finds it** in the current snapshot by id; else by the 15-character form of an 18-character
 //!   Salesforce id (reports export 15-character ids, the page URL carries 18); else by the page's
-//!   record name, matched exactly. [`RecordView::matched`] says which; a record not found is a
+//!   record name, matched exactly, among records the export gave no id (a record named so under
+//!   another id is another record). [`RecordView::matched`] says which; a record not found is a
 //!   view that says so, not an error.
+//! - **never shows another record's data**: when the page shows another record than its address
+//!   names (an id field with another id, or the name of another record of the import), no record
+//!   is shown, and the view says why ([`RecordMatch::PageDiffers`]).
 //! - lists **its current row** (main fields and evidence columns, as evidence rows);
 //! - lists **its history**, oldest first: the history rows of the record, and, for each field
 //!   without any history row for this record, the changes between consecutive snapshots showing
@@ -23,6 +27,10 @@
 //!   dates are read as ISO or in an order only one reading allows, else in the order other dates on
 //!   the page settle, else they are not compared ("ambiguous date"). Each field is equal,
 //!   different, not compared (with the reason) or not read (a label Lens does not recognise).
+//!
+//! [`read_page`] says, without any import, what Lens could read from the page: the record's name
+//! and the fields every CRM record page shows (stage, amount, close date, owner), found under which
+//! label, which of them the page does not show, and which labels Lens does not recognise.
 //!
 //! Nothing here judges: a difference is stated as the two values and the import's date.
 
@@ -104,7 +112,132 @@ pub enum RecordMatch {
     AmbiguousName {
         record_ids: Vec<String>,
     },
+    /// The page shows another record than its address names: an id field with another id, or the
+    /// name of another record of the import. No record is shown.
+    PageDiffers {
+        /// The id of the record the page shows, as its id field or the import gives it.
+        page_record_ids: Vec<String>,
+    },
     NotFound,
+}
+
+/// What Lens could and could not read from a record page, before any import is consulted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageReading {
+    /// Whether the page showed the record's name (its header, or a name field).
+    pub name_read: bool,
+    /// The fields Lens looks for that the page showed, in the order Lens looks for them.
+    pub read: Vec<FieldRead>,
+    /// The labels of the fields Lens looks for that the page did not show (`Close Date`).
+    pub not_found: Vec<String>,
+    /// Labels on the page Lens does not recognise, in page order.
+    pub not_recognised: Vec<String>,
+    /// All of the above in one sentence.
+    pub text: String,
+}
+
+/// A field Lens looks for, and the label under which the page showed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldRead {
+    /// The canonical field (`stage`).
+    pub field: String,
+    /// Lens's label for it (`Stage`).
+    pub label: String,
+    /// The page's label for it (`Phase`).
+    pub page_label: String,
+}
+
+/// The fields every CRM record page Lens knows shows besides the name, with Lens's label for each:
+/// what [`read_page`] reports as read or not found.
+pub const PAGE_FIELDS_LOOKED_FOR: &[(&str, &str)] = &[
+    ("stage", "Stage"),
+    ("amount", "Amount"),
+    ("close_date", "Close Date"),
+    ("owner", "Owner"),
+];
+
+/// What can be read from `page`: its name, the fields of [`PAGE_FIELDS_LOOKED_FOR`] under the
+/// page's labels (read through the import's own synonyms, so localised labels the importer knows
+/// are read), the ones the page does not show, and the labels Lens does not recognise.
+pub fn read_page(page: &PageRecord) -> PageReading {
+    let keys: Vec<(Option<String>, &str)> = page
+        .fields
+        .iter()
+        .map(|field| (page_field_key(&field.label), field.label.trim()))
+        .collect();
+    let name_read = page
+        .name
+        .as_deref()
+        .is_some_and(|name| !name.trim().is_empty())
+        || keys.iter().any(|(key, _)| key.as_deref() == Some("name"));
+    let mut read = Vec::new();
+    let mut not_found = Vec::new();
+    for (field, label) in PAGE_FIELDS_LOOKED_FOR {
+        match keys.iter().find(|(key, _)| key.as_deref() == Some(*field)) {
+            Some((_, page_label)) => read.push(FieldRead {
+                field: field.to_string(),
+                label: label.to_string(),
+                page_label: page_label.to_string(),
+            }),
+            None => not_found.push(label.to_string()),
+        }
+    }
+    let mut not_recognised: Vec<String> = Vec::new();
+    for (key, label) in &keys {
+        if key.is_none() && !label.is_empty() && !not_recognised.iter().any(|seen| seen == label) {
+            not_recognised.push(label.to_string());
+        }
+    }
+    let mut read_words: Vec<String> = Vec::new();
+    if name_read {
+        read_words.push("name".into());
+    }
+    read_words.extend(read.iter().map(|field| {
+        if normalize(&field.page_label) == normalize(&field.label) {
+            field.label.clone()
+        } else {
+            format!("{} (as \"{}\")", field.label, field.page_label)
+        }
+    }));
+    let mut missing_words = not_found.clone();
+    if !name_read {
+        missing_words.insert(0, "name".into());
+    }
+    let mut text = match read_words.is_empty() {
+        true => "Nothing Lens looks for was read from the page".to_string(),
+        false => format!("Read from the page: {}", read_words.join(", ")),
+    };
+    if !missing_words.is_empty() {
+        text.push_str(&format!("; not found: {}", missing_words.join(", ")));
+    }
+    text.push('.');
+    if !not_recognised.is_empty() {
+        text.push_str(&format!(
+            " {} Lens does not recognise: {}.",
+            if not_recognised.len() == 1 {
+                "Label"
+            } else {
+                "Labels"
+            },
+            not_recognised.join(", ")
+        ));
+    }
+    PageReading {
+        name_read,
+        read,
+        not_found,
+        not_recognised,
+        text,
+    }
+}
+
+/// The canonical opportunity field (or evidence field) a page label names, through the
+/// importer's synonyms; `None` for a label Lens does not recognise.
+fn page_field_key(label: &str) -> Option<String> {
+    let normalized = normalize(label);
+    field_for_header(TableKind::Opportunities, &normalized)
+        .map(|spec| spec.key.to_string())
+        .or_else(|| evidence_for_header(&normalized).map(str::to_string))
 }
 
 /// The record's row in the current snapshot.
@@ -190,7 +323,7 @@ pub fn record_view(
         .and_then(|p| p.name.as_deref())
         .map(str::trim)
         .filter(|name| !name.is_empty());
-    let (deal, matched, match_text) = find_record(&context, record_id, page_name);
+    let (deal, matched, match_text) = find_record(&context, record_id, page_name, page);
     let mut notes = Vec::new();
     let mut view = RecordView {
         requested_id: record_id.to_string(),
@@ -228,12 +361,19 @@ pub fn record_view(
                 current.as_of
             ));
         }
+    } else if matches!(view.matched, RecordMatch::PageDiffers { .. }) {
+        view.history_text =
+            "No history is listed: the page and its address name different records.".into();
     } else {
         view.history_text =
             "The record is not in the current snapshot, so no history is listed.".into();
     }
     if let Some(page) = page {
-        view.page_fields = compare_page(&context, deal, page, &mut notes);
+        let not_compared = match view.matched {
+            RecordMatch::PageDiffers { .. } => "the page and its address name different records",
+            _ => "the record is not in the current snapshot",
+        };
+        view.page_fields = compare_page(&context, deal, page, not_compared, &mut notes);
     }
     view.notes = notes;
     Ok(view)
@@ -243,27 +383,78 @@ fn find_record<'c, 'a>(
     context: &'c Context<'a>,
     record_id: &str,
     page_name: Option<&str>,
+    page: Option<&PageRecord>,
 ) -> (Option<&'c Deal<'a>>, RecordMatch, String) {
     let current = context.current();
     let as_of = current.as_of;
-    if let Some(deal) = current.get(record_id) {
+    // An id field on the page that names another record: the page shows another record than its
+    // address (a page still showing the record before a navigation, or a changed layout).
+    if let Some((label, page_id)) = page.and_then(|page| other_page_id(page, record_id)) {
         return (
-            Some(deal),
-            RecordMatch::Id,
-            format!("Found by id {record_id} in the snapshot of {as_of}."),
+            None,
+            RecordMatch::PageDiffers {
+                page_record_ids: vec![page_id.clone()],
+            },
+            format!(
+                "The page's {label} reads {page_id}, while its address names the record {record_id}: the page and its address disagree, so no record is shown."
+            ),
         );
     }
-    if record_id.len() == 18
-        && record_id.is_ascii()
-        && let Some(deal) = current.get(&record_id[..15])
-    {
+    let by_id = match current.get(record_id) {
+        Some(deal) => Some((
+            deal,
+            RecordMatch::Id,
+            format!("Found by id {record_id} in the snapshot of {as_of}."),
+        )),
+        None if record_id.len() == 18 && record_id.is_ascii() => {
+            current.get(&record_id[..15]).map(|deal| {
+                (
+                    deal,
+                    RecordMatch::ShortId,
+                    format!(
+                        "Found by {}, the 15-character form of the id {record_id}, in the snapshot of {as_of}.",
+                        &record_id[..15]
+                    ),
+                )
+            })
+        }
+        None => None,
+    };
+    if let Some((deal, matched, mut text)) = by_id {
+        let Some(name) = page_name.filter(|name| *name != deal.opp.name) else {
+            return (Some(deal), matched, text);
+        };
+        // The page shows another name than the import gives this id: a rename since the export,
+        // or the page of another record of the import, whose data must not be shown as this one's.
+        let others: Vec<String> = current
+            .deals
+            .iter()
+            .filter(|other| other.opp.name == name && other.opp.id != deal.opp.id)
+            .map(|other| other.opp.id.clone())
+            .collect();
+        if others.is_empty() {
+            text.push_str(&format!(
+                " The page shows the name \"{name}\"; the import names it \"{}\".",
+                deal.opp.name
+            ));
+            return (Some(deal), matched, text);
+        }
+        let text = format!(
+            "The address names the record {record_id} (\"{}\" in the snapshot of {as_of}), while the page shows \"{name}\", the name of {} {}: the page and its address disagree, so no record is shown.",
+            deal.opp.name,
+            if others.len() == 1 {
+                "record"
+            } else {
+                "records"
+            },
+            others.join(", ")
+        );
         return (
-            Some(deal),
-            RecordMatch::ShortId,
-            format!(
-                "Found by {}, the 15-character form of the id {record_id}, in the snapshot of {as_of}.",
-                &record_id[..15]
-            ),
+            None,
+            RecordMatch::PageDiffers {
+                page_record_ids: others,
+            },
+            text,
         );
     }
     let mut text = format!("No record with id {record_id} is in the snapshot of {as_of}");
@@ -282,24 +473,37 @@ fn find_record<'c, 'a>(
         text.push_str("; the page gives no record name to look for.");
         return (None, RecordMatch::NotFound, text);
     };
-    let named: Vec<&Deal> = current
+    // Only a record the export gave no id can be this one by its name: a record with an id of its
+    // own is another record, whatever its name.
+    let (without_id, with_other_id): (Vec<&Deal>, Vec<&Deal>) = current
         .deals
         .iter()
         .filter(|deal| deal.opp.name == name)
-        .collect();
-    match named.as_slice() {
-        [] => {
+        .partition(|deal| is_stand_in_id(&deal.opp.id));
+    match (without_id.as_slice(), with_other_id.as_slice()) {
+        ([], []) => {
             text.push_str(&format!("; no record is named \"{name}\" either."));
             (None, RecordMatch::NotFound, text)
         }
-        [deal] => {
+        ([], others) => {
+            let ids: Vec<&str> = others.iter().map(|deal| deal.opp.id.as_str()).collect();
             text.push_str(&format!(
-                "; found by its exact name \"{name}\" (record id {}).",
+                "; the {} named \"{name}\" {} another id ({}), so {} not shown.",
+                if ids.len() == 1 { "record" } else { "records" },
+                if ids.len() == 1 { "has" } else { "have" },
+                ids.join(", "),
+                if ids.len() == 1 { "it is" } else { "they are" },
+            ));
+            (None, RecordMatch::NotFound, text)
+        }
+        ([deal], _) => {
+            text.push_str(&format!(
+                "; found by its exact name \"{name}\" (record id {}; the export gave it no id).",
                 deal.opp.id
             ));
             (Some(*deal), RecordMatch::Name, text)
         }
-        several => {
+        (several, _) => {
             let record_ids: Vec<String> = several.iter().map(|d| d.opp.id.clone()).collect();
             text.push_str(&format!(
                 "; {} records are named \"{name}\" ({}), so none is shown.",
@@ -309,6 +513,41 @@ fn find_record<'c, 'a>(
             (None, RecordMatch::AmbiguousName { record_ids }, text)
         }
     }
+}
+
+/// Whether an opportunity id is the importer's stand-in for a row without a record id
+/// (`name:<account>/<name>`, records.rs), rather than an id from the CRM.
+fn is_stand_in_id(id: &str) -> bool {
+    id.starts_with("name:")
+}
+
+/// A page field naming the record id, when its value is another record's id than `record_id`:
+/// the field's label and its value.
+fn other_page_id(page: &PageRecord, record_id: &str) -> Option<(String, String)> {
+    page.fields.iter().find_map(|field| {
+        let value = field.value.trim();
+        let is_id = page_field_key(&field.label).as_deref() == Some("id");
+        (is_id && !value.is_empty() && !same_record_id(value, record_id))
+            .then(|| (field.label.trim().to_string(), value.to_string()))
+    })
+}
+
+/// Whether two ids name the same record as the CRMs write ids: an 18-character Salesforce id is
+/// its 15-character form plus a checksum of its letters' case, and a Dynamics GUID is written in
+/// either case, with or without braces.
+fn same_record_id(a: &str, b: &str) -> bool {
+    fn key(id: &str) -> String {
+        let id = id.trim().trim_start_matches('{').trim_end_matches('}');
+        let is_guid = id.len() == 36 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+        if is_guid {
+            id.to_ascii_lowercase()
+        } else if id.len() == 18 && id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            id[..15].to_string()
+        } else {
+            id.to_string()
+        }
+    }
+    key(a) == key(b)
 }
 
 fn status_label(status: DealStatus) -> &'static str {
@@ -1052,6 +1291,7 @@ fn compare_page(
     context: &Context,
     deal: Option<&Deal>,
     page: &PageRecord,
+    not_compared: &str,
     notes: &mut Vec<String>,
 ) -> Vec<PageComparison> {
     let order = match page_date_order(page) {
@@ -1105,7 +1345,7 @@ fn compare_page(
             let outcome = match deal {
                 None => Outcome {
                     comparison: Comparison::NotCompared {
-                        reason: "the record is not in the current snapshot".into(),
+                        reason: not_compared.into(),
                     },
                     imported_value: None,
                     in_import: false,

@@ -1,15 +1,16 @@
 //! The Record screen: the record the content script read from the CRM page, and what the imported
 //! data says about it (the core's `record_view`): how it was found, its row, its history, its
 //! evidence fields with when each was first filled, where it sits among open deals, and how the
-//! page differs from the latest import.
+//! page differs from the latest import. The header says what could and could not be read from the
+//! page (the core's `read_page`).
 
 use lens_core::insight::render::value_in_unit;
-use lens_core::insight::{Comparison, RecordView, Reference};
+use lens_core::insight::{Comparison, RecordView, Reference, read_page};
 use leptos::prelude::*;
 
 use crate::browser::{PageRecord, PageState};
 use crate::ui::insights::evidence_view;
-use crate::ui::state::Lens;
+use crate::ui::state::{Lens, core_page_record};
 
 /// The record header and, when data is imported, the record's view.
 #[component]
@@ -61,6 +62,9 @@ fn page_view(record: PageRecord) -> impl IntoView {
         other => other,
     }
     .to_string();
+    // What the core could and could not read from the page (name, stage, amount, close date,
+    // owner; labels it does not recognise).
+    let reading = read_page(&core_page_record(&record));
     let fields_summary = match record.fields.len() {
         1 => "1 field read from the page".to_string(),
         n => format!("{n} fields read from the page"),
@@ -78,6 +82,8 @@ fn page_view(record: PageRecord) -> impl IntoView {
             <span class="lens-label">"Id"</span>
             <code data-testid="record-id">{record.id.clone()}</code>
         </div>
+        <p class="lens-small" data-testid="record-reading"
+            data-not-found=reading.not_found.join("|")>{reading.text}</p>
         <details class="lens-record-fields">
             <summary data-testid="record-field-count">{fields_summary}</summary>
             <dl class="lens-facts">
@@ -126,6 +132,7 @@ fn record_view(view: RecordView) -> impl IntoView {
         <h2 class="lens-section-title">"Page and import"</h2>
         <p class="lens-small" data-testid="record-differences">
             {match differences {
+                _ if view.record.is_none() => "No field on the page is compared: no imported record is shown.".to_string(),
                 0 => "No field on the page differs from the latest import.".to_string(),
                 1 => "1 field on the page differs from the latest import.".to_string(),
                 n => format!("{n} fields on the page differ from the latest import."),

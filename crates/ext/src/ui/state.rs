@@ -162,18 +162,7 @@ impl Lens {
                 };
                 let resolved = settings.resolve(dataset)?;
                 let index = Index::new(dataset);
-                let page_record = PageRecord {
-                    record_id: Some(record.id.clone()),
-                    name: record.name.clone(),
-                    fields: record
-                        .fields
-                        .iter()
-                        .map(|field| PageField {
-                            label: field.label.clone(),
-                            value: field.value.clone(),
-                        })
-                        .collect(),
-                };
+                let page_record = core_page_record(&record);
                 Some(
                     record_view(&index, &resolved, &record.id, Some(&page_record))
                         .map_err(|error| error.to_string()),
@@ -356,6 +345,22 @@ impl Lens {
         }
         self.settings.set(settings);
         Ok(())
+    }
+}
+
+/// The record the content script read, as the core's page-record interpreter takes it.
+pub fn core_page_record(record: &browser::PageRecord) -> PageRecord {
+    PageRecord {
+        record_id: Some(record.id.clone()),
+        name: record.name.clone(),
+        fields: record
+            .fields
+            .iter()
+            .map(|field| PageField {
+                label: field.label.clone(),
+                value: field.value.clone(),
+            })
+            .collect(),
     }
 }
 
