@@ -406,6 +406,11 @@ fn run_import(args: &ImportArgs) -> ExitCode {
 }
 
 fn import_path(path: &Path, options: &ImportOptions) -> Result<ImportReport, String> {
+    // An empty or oversized file is refused from its size alone, before any of it is read.
+    let size = std::fs::metadata(path)
+        .map_err(|error| format!("cannot read the file: {error}"))?
+        .len();
+    import::check_file_size(size).map_err(|error| error.to_string())?;
     let bytes = std::fs::read(path).map_err(|error| format!("cannot read the file: {error}"))?;
     let file_name = path.file_name().map_or_else(
         || path.display().to_string(),

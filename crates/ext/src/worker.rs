@@ -16,7 +16,9 @@ use std::rc::Rc;
 
 use chrono::NaiveDate;
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-use lens_core::import::{ImportError, ImportOptions, ImportProgress, import_file_reporting};
+use lens_core::import::{
+    ImportError, ImportOptions, ImportProgress, check_file_size, import_file_reporting,
+};
 use lens_core::store::{StoredImport, date_undated_snapshot, encode};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
@@ -85,6 +87,13 @@ pub async fn import_in_worker(
             let _ = on_progress.call1(&JsValue::NULL, &value);
         }
     };
+    // The panel checks the size first; the worker does too, so that it never allocates for a
+    // file it would refuse.
+    if let Err(error) = check_file_size(file.size() as u64) {
+        let outcome = Object::new();
+        set(&outcome, "error", &serde_wasm_bindgen::to_value(&error)?)?;
+        return Ok(outcome.into());
+    }
     let bytes = read_in_slices(&file, |done, total| {
         report_progress(WorkerProgress::Reading { done, total })
     })

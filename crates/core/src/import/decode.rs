@@ -11,7 +11,7 @@ use std::io::Cursor;
 use calamine::{Data, Reader};
 
 use super::values::format_number;
-use super::{ImportError, ImportProgress, ImportStep};
+use super::{ImportError, ImportProgress, ImportStep, MAX_CELL_BYTES, MAX_COLUMNS};
 
 /// One cell of text; spreadsheets' typed cells arrive here already rendered as text
 /// (dates as `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS`, numbers without grouping).
@@ -121,6 +121,9 @@ pub fn read_rows(bytes: &[u8]) -> Result<Vec<GridRow>, ImportError> {
     read_grid(bytes).map(|grid| grid.rows)
 }
 
+/// The most text a record is given room for before it is read (see `split_csv`).
+const RECORD_CAPACITY_BYTES: usize = 16 * 1024;
+
 /// Records between two progress reports while splitting.
 const SPLIT_REPORT_EVERY: usize = 8192;
 
@@ -152,7 +155,13 @@ fn split_csv(
                     });
                 }
                 let line = lines.line_of(text.as_bytes(), record.position());
-                capacity = (record.as_slice().len(), record.len());
+                check_record(line, &record)?;
+                // Sized like this one, up to an ordinary row's size: one long row (a cell of
+                // notes) does not make every later row reserve as much.
+                capacity = (
+                    record.as_slice().len().min(RECORD_CAPACITY_BYTES),
+                    record.len(),
+                );
                 if rows.is_empty() {
                     // Room for as many rows as the file holds if they are like the first.
                     let row_bytes = record.position().map_or(0, |position| position.byte());
@@ -174,6 +183,32 @@ fn split_csv(
         }
     }
     Ok(rows)
+}
+
+/// Refuses a record wider than [`MAX_COLUMNS`] or with a cell over [`MAX_CELL_BYTES`]; the
+/// cells are looked at only when the record as a whole is over the cell limit.
+fn check_record(line: u64, record: &csv::StringRecord) -> Result<(), ImportError> {
+    if record.len() > MAX_COLUMNS {
+        return Err(ImportError::TooManyColumns {
+            line,
+            columns: record.len(),
+            limit: MAX_COLUMNS,
+        });
+    }
+    if record.as_slice().len() as u64 > MAX_CELL_BYTES
+        && let Some((column, cell)) = record
+            .iter()
+            .enumerate()
+            .find(|(_, cell)| cell.len() as u64 > MAX_CELL_BYTES)
+    {
+        return Err(ImportError::CellTooLarge {
+            line,
+            column: column + 1,
+            bytes: cell.len() as u64,
+            limit: MAX_CELL_BYTES,
+        });
+    }
+    Ok(())
 }
 
 /// Counts lines the way an editor shows them: LF, CRLF and a lone CR each end a line.
@@ -360,6 +395,7 @@ fn read_workbook(bytes: &[u8]) -> Result<Grid, ImportError> {
                 {
                     let (row, column) = cell.get_position();
                     let text = cell_text(&Data::from(cell.get_value().clone()));
+                    check_cell(row, column, &text)?;
                     if !text.is_empty() {
                         cells.push((row, column, text));
                     }
@@ -371,7 +407,7 @@ fn read_workbook(bytes: &[u8]) -> Result<Grid, ImportError> {
                     .worksheet_range(name)
                     .map_err(|error| sheet_error(name, &error))?;
                 let (first_row, first_column) = range.start().unwrap_or((0, 0));
-                range
+                let cells = range
                     .cells()
                     .map(|(row, column, value)| {
                         (
@@ -381,13 +417,19 @@ fn read_workbook(bytes: &[u8]) -> Result<Grid, ImportError> {
                         )
                     })
                     .filter(|(_, _, text)| !text.is_empty())
-                    .collect()
+                    .collect::<Vec<_>>();
+                for (row, column, text) in &cells {
+                    check_cell(*row, *column, text)?;
+                }
+                cells
             }
         };
         if cells.is_empty() {
             continue;
         }
+        let widest = widest_cell(&cells);
         let rows = lay_out(cells).map_err(|detail| sheet_error(name, &detail))?;
+        check_width(widest)?;
         let mut notes = vec![format!("read sheet \"{name}\"")];
         if sheet_names.len() > 1 {
             notes.push(format!(
@@ -400,6 +442,42 @@ fn read_workbook(bytes: &[u8]) -> Result<Grid, ImportError> {
     Err(ImportError::Workbook {
         detail: "every sheet of the workbook is empty".to_string(),
     })
+}
+
+/// Refuses a sheet cell (0-based row and column) over [`MAX_CELL_BYTES`].
+fn check_cell(row: u32, column: u32, text: &str) -> Result<(), ImportError> {
+    if text.len() as u64 > MAX_CELL_BYTES {
+        return Err(ImportError::CellTooLarge {
+            line: u64::from(row) + 1,
+            column: column as usize + 1,
+            bytes: text.len() as u64,
+            limit: MAX_CELL_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// The 0-based row and column of the filled cell furthest to the right.
+fn widest_cell(cells: &[(u32, u32, String)]) -> (u32, u32) {
+    cells
+        .iter()
+        .max_by_key(|&&(_, column, _)| column)
+        .map_or((0, 0), |&(row, column, _)| (row, column))
+}
+
+/// Refuses a sheet whose filled cells reach past [`MAX_COLUMNS`], naming the row of the furthest
+/// cell (`widest`, 0-based). Checked once [`lay_out`] has accepted the sheet, so that a sheet
+/// beyond Excel's limits or of a used area too large to lay out is refused for that.
+fn check_width((row, column): (u32, u32)) -> Result<(), ImportError> {
+    let columns = column as usize + 1;
+    if columns > MAX_COLUMNS {
+        return Err(ImportError::TooManyColumns {
+            line: u64::from(row) + 1,
+            columns,
+            limit: MAX_COLUMNS,
+        });
+    }
+    Ok(())
 }
 
 /// Lays filled cells (0-based row, column, text) out as rows, one per sheet row from the first

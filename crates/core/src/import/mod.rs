@@ -204,6 +204,24 @@ impl ImportReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ImportError {
     Empty,
+    /// The file is larger than Lens reads ([`MAX_FILE_BYTES`]); refused before it is read.
+    TooLarge {
+        bytes: u64,
+        limit: u64,
+    },
+    /// A row has more columns than Lens reads ([`MAX_COLUMNS`]).
+    TooManyColumns {
+        line: u64,
+        columns: usize,
+        limit: usize,
+    },
+    /// One cell holds more text than Lens reads ([`MAX_CELL_BYTES`]).
+    CellTooLarge {
+        line: u64,
+        column: usize,
+        bytes: u64,
+        limit: u64,
+    },
     /// The bytes are not text, nor a workbook Lens reads (e.g. a PDF renamed .csv).
     NotATable {
         detail: String,
@@ -250,6 +268,35 @@ impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ImportError::Empty => write!(f, "the file is empty (0 bytes)"),
+            ImportError::TooLarge { bytes, limit } => write!(
+                f,
+                "the file is {}; Lens reads files of up to {} (an export with fewer rows or \
+                 columns fits)",
+                size_text(*bytes),
+                size_text(*limit)
+            ),
+            ImportError::TooManyColumns {
+                line,
+                columns,
+                limit,
+            } => write!(
+                f,
+                "line {line} has {} columns; Lens reads tables of up to {} columns",
+                thousands(*columns as u64),
+                thousands(*limit as u64)
+            ),
+            ImportError::CellTooLarge {
+                line,
+                column,
+                bytes,
+                limit,
+            } => write!(
+                f,
+                "line {line}, column {column}: one cell holds {} of text; Lens reads cells of up \
+                 to {} (a quote that is opened and never closed makes the rest of a file one cell)",
+                size_text(*bytes),
+                size_text(*limit)
+            ),
             ImportError::NotATable { detail } => {
                 write!(f, "not a CSV or spreadsheet export: {detail}")
             }
@@ -303,6 +350,71 @@ impl fmt::Display for ImportError {
 
 impl std::error::Error for ImportError {}
 
+/// The largest file Lens imports, in bytes.
+///
+/// A region's year of OpportunityHistory (1,000,000 rows) is a 261 MB file, so the limit sits
+/// above it. Importing takes several times the file's size in memory at its peak (natively,
+/// before the import pass of BENCHMARKS.md, `lens import` on generated Salesforce reports of 100,
+/// 200, 400 and 800 MB peaked at 0.73, 1.45, 2.88 and 5.73 GB resident), and the panel imports in
+/// a worker whose wasm module addresses 4 GiB at most. A file over this size is refused before any
+/// of it is read.
+pub const MAX_FILE_BYTES: u64 = 512_000_000;
+
+/// The most columns a row may have. The widest Salesforce object has 900 custom fields besides
+/// its standard ones; a row far wider than any CRM writes is refused rather than laid out.
+pub const MAX_COLUMNS: usize = 2_000;
+
+/// The most text one cell may hold, in bytes. Salesforce's longest text field holds 131,072
+/// characters and Dynamics 365's 1,048,576; 4 MB holds the latter in UTF-8 for any character of
+/// up to three bytes.
+pub const MAX_CELL_BYTES: u64 = 4_000_000;
+
+/// Whether a file of `size` bytes can be imported at all, known before reading it: an empty file
+/// or one over [`MAX_FILE_BYTES`] is refused by name. The panel and `lens import` call it with
+/// the size the file system reports; [`import_file`] calls it again on the bytes.
+pub fn check_file_size(size: u64) -> Result<(), ImportError> {
+    if size == 0 {
+        Err(ImportError::Empty)
+    } else if size > MAX_FILE_BYTES {
+        Err(ImportError::TooLarge {
+            bytes: size,
+            limit: MAX_FILE_BYTES,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// A size in the decimal units file browsers show: "2.1 GB", "10.5 MB", "256 MB", "12 KB".
+fn size_text(bytes: u64) -> String {
+    let shown = |value: f64, unit: &str| {
+        if value.fract() == 0.0 {
+            format!("{value:.0} {unit}")
+        } else {
+            format!("{value:.1} {unit}")
+        }
+    };
+    match bytes {
+        0..1_000 => format!("{bytes} bytes"),
+        1_000..1_000_000 => shown((bytes as f64 / 1e3).round(), "KB"),
+        1_000_000..1_000_000_000 => shown((bytes as f64 / 1e5).round() / 10.0, "MB"),
+        _ => shown((bytes as f64 / 1e8).round() / 10.0, "GB"),
+    }
+}
+
+/// A count with thousands separators: 10,000.
+fn thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut text = String::new();
+    for (idx, digit) in digits.chars().enumerate() {
+        if idx != 0 && (digits.len() - idx).is_multiple_of(3) {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
+
 /// Imports one export file.
 ///
 /// `file_name` is used only in messages and as the snapshot's source; the bytes are all that is read.
@@ -322,6 +434,7 @@ pub fn import_file_reporting(
     options: &ImportOptions,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportReport, ImportError> {
+    check_file_size(bytes.len() as u64)?;
     let grid = decode::read_grid_reporting(bytes, progress)?;
     records::import_grid(file_name, grid, options, progress)
 }

@@ -13,7 +13,7 @@
 use chrono::NaiveDate;
 use lens_core::import::{
     DateOrder, DraftField, ImportError, ImportOptions, ImportProgress, ImportStep, MappingDraft,
-    TableKind,
+    TableKind, check_file_size,
 };
 use lens_core::insight::render::rejections_csv;
 use lens_core::store::StoredImport;
@@ -244,6 +244,14 @@ fn run_imports(
         for (offset, file) in files.iter().enumerate() {
             let index = first_index + offset;
             let file_name = file.name();
+            // An empty or oversized file is refused from its size, before any slice is read.
+            if let Err(error) = check_file_size(file.size() as u64) {
+                set(
+                    index,
+                    State::Failed(format!("{file_name} was not imported: {error}")),
+                );
+                continue;
+            }
             set(
                 index,
                 State::Working {
