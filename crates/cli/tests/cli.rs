@@ -4,6 +4,21 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+/// The analysis's modules, in the order `lens analyze` and `lens review` give them.
+const MODULES: [&str; 11] = [
+    "cockpit",
+    "forecast",
+    "hygiene",
+    "evidence",
+    "patterns",
+    "poc",
+    "program",
+    "renewals",
+    "coaching",
+    "territory",
+    "plays",
+];
+
 fn data(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/data")
@@ -177,22 +192,7 @@ fn analyze_json_carries_formula_population_and_rows_for_every_number() {
         .iter()
         .map(|s| s["module"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        modules,
-        [
-            "cockpit",
-            "forecast",
-            "hygiene",
-            "evidence",
-            "patterns",
-            "poc",
-            "program",
-            "renewals",
-            "coaching",
-            "territory",
-            "plays"
-        ]
-    );
+    assert_eq!(modules, MODULES);
     let mut n_insights = 0;
     for section in json["sections"].as_array().unwrap() {
         for insight in section["insights"].as_array().unwrap() {
@@ -331,22 +331,7 @@ fn review_writes_markdown_csv_and_xlsx_that_agree_with_the_json() {
         .iter()
         .map(|section| section["module"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        modules,
-        [
-            "cockpit",
-            "forecast",
-            "hygiene",
-            "evidence",
-            "patterns",
-            "poc",
-            "program",
-            "renewals",
-            "coaching",
-            "territory",
-            "plays"
-        ]
-    );
+    assert_eq!(modules, MODULES);
     let markdown = std::fs::read_to_string(out.join("review.md")).unwrap();
     for section in sections {
         let title = section["title"].as_str().unwrap();
