@@ -31,6 +31,9 @@
   // MutationObserver), so the record is re-read a few times on a widening schedule.
   const REREAD_AFTER_NAVIGATION_MS = [500, 1000, 2000, 4000, 8000];
   const URL_POLL_MS = 1000;
+  // How long after an address change a page still showing the earlier record's name is taken as
+  // not rendered yet (the last re-read, at 8 s, takes the page as it is).
+  const STALE_PAGE_MS = 6000;
   const MAX_FIELDS = 200;
   const MAX_VALUE_CHARS = 500;
   const MAX_SHADOW_ROOTS = 2000;
@@ -388,16 +391,36 @@
       // A page shape the selectors did not expect: report no record rather than a half-read one.
       console.debug('Lens: could not read the record on this page', error);
     }
-    return { type: RECORD_MESSAGE, record };
+    return { type: RECORD_MESSAGE, record: withoutDepartedPage(record) };
+  }
+
+  /**
+   * A CRM changes the address first and renders the new record later, so for a while the page
+   * still shows the record it is leaving. While the page still carries that record's name under
+   * the new address, only the new id is reported (no name, no fields), never the earlier record's
+   * fields under the new id; past STALE_PAGE_MS the page is taken as it is (two records may share
+   * a name).
+   */
+  function withoutDepartedPage(record) {
+    if (!record || !departed || performance.now() > departed.until) return record;
+    if (record.id === departed.id || record.name === null || record.name !== departed.name) return record;
+    return { ...record, name: null, fields: [] };
   }
 
   let lastSentJson = null;
+  /** The record last reported, and the one reported before the address last changed. */
+  let lastSentRecord = null;
+  let departed = null;
 
   function publishRecord() {
-    const message = currentRecordMessage();
+    send(currentRecordMessage());
+  }
+
+  function send(message) {
     const json = JSON.stringify(message);
     if (json === lastSentJson) return;
     lastSentJson = json;
+    lastSentRecord = message.record;
     try {
       // No receiver yet is normal: the panel asks for the record itself when it starts.
       chrome.runtime.sendMessage(message).catch(() => {});
@@ -412,6 +435,7 @@
     if (message?.type === PANEL_READY_MESSAGE) {
       const reply = currentRecordMessage();
       lastSentJson = JSON.stringify(reply);
+      lastSentRecord = reply.record;
       sendResponse(reply);
     } else if (message?.type === TOGGLE_MESSAGE) {
       togglePanel();
@@ -419,6 +443,7 @@
   });
 
   let debounceTimer = 0;
+  let addressFrame = 0;
   let rereadTimers = [];
   let lastUrl = location.href;
 
@@ -435,6 +460,14 @@
   function checkUrl() {
     if (location.href === lastUrl) return;
     lastUrl = location.href;
+    if (lastSentRecord?.name) {
+      departed = { id: lastSentRecord.id, name: lastSentRecord.name, until: performance.now() + STALE_PAGE_MS };
+    }
+    // The new address is told to the panel at the next frame, once the page's own handler has run
+    // (the panel then shows that record's data at once); the debounced read follows the page
+    // until it settles.
+    cancelAnimationFrame(addressFrame);
+    addressFrame = requestAnimationFrame(publishRecord);
     schedulePublish();
     scheduleRereads();
   }
@@ -454,6 +487,7 @@
     observer.disconnect();
     clearInterval(urlPoll);
     clearTimeout(debounceTimer);
+    cancelAnimationFrame(addressFrame);
     rereadTimers.forEach(clearTimeout);
     window.removeEventListener('popstate', checkUrl);
     navigation?.removeEventListener('currententrychange', checkUrl);

@@ -9,7 +9,14 @@
 //   the Import screen's input, timed from the input's change event to its result row showing
 //   "imported", with the phases its progress line names on the way;
 // - Lens's analysis in wasm over a whole data set (every export of a generated size, loaded
-//   through the bench module), after its index is built.
+//   through the bench module), after its index is built;
+// - the panel on a record page with a data set already stored (`--paint DIR`): from the page's
+//   navigation to the panel's first paint, its record header, its data loaded, the record's view
+//   and the analysis; then the switch to another record without a reload (read from the marks the
+//   panel leaves on its performance timeline, `lens:…`);
+// - the panel while it imports a large file (`--responsive FILE`): the longest tasks on the
+//   panel's main thread (PerformanceObserver "longtask") and the extension process's peak memory
+//   beside the file's size.
 //
 // Each measure runs once to warm up, then N times; the table lists median, min and max. Each group
 // of measures gets a fresh browser, so its peak memory (the renderer's VmHWM from /proc, which
@@ -26,8 +33,8 @@ import { gzipSync } from 'node:zlib';
 
 const USAGE = `usage: node bench/browser/run.mjs --npm DIR --pkg DIR --data DIR --csv FILE [--csv FILE…]
   [--analyze DIR…] [--extension DIR] [--dist DIR] [--runs N] [--chromium PATH] [--as-of YYYY-MM-DD]
-  [--native NAME=MB/s…] [--only GROUP,…]
-groups: papa, duckdb, lens, panel, analyze`;
+  [--native NAME=MB/s…] [--paint DIR] [--responsive FILE] [--only GROUP,…]
+groups: papa, duckdb, lens, panel, analyze, paint, responsive`;
 
 const options = parseOptions(process.argv.slice(2));
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -37,6 +44,8 @@ const { CrmRecordPage } = await import(pathToFileURL(join(repoRoot, 'tests/pages
 
 /** The demo record the demo CRM page shows (any id works; the panel only reads it). */
 const DEMO_RECORD_ID = '006Lq000001bt7nIAA';
+/** Another record on the same demo page, one the generated data sets do not hold. */
+const OTHER_RECORD_ID = '006Hp000015Yh7mIAC';
 
 const server = await startServer({
   '/bench/': benchDir,
@@ -57,6 +66,8 @@ try {
   if (options.only.has('analyze')) {
     for (const dir of options.analyze) await benchmarkAnalysis(dir);
   }
+  if (options.only.has('paint') && options.paint && options.extension) await benchmarkPaint(options.paint);
+  if (options.only.has('responsive') && options.responsive && options.extension) await benchmarkResponsive(options.responsive);
   printSizes();
   printLoad('at the end');
 } finally {
@@ -153,7 +164,7 @@ async function panelImport(csvPath) {
         frame = await panelFrame(browser.page);
       }
       await clickTab(frame, 'import');
-      await frame.evaluate(installImportTimer, name);
+      await frame.evaluate(installImportTimer, [name, true]);
       await frame.getByTestId('import-input').setInputFiles(csvPath);
       const timing = await frame.evaluate(() => window.__lensBenchDone);
       if (timing.state !== 'imported') throw new Error(`the panel did not import ${name}: ${timing.state}`);
@@ -166,8 +177,8 @@ async function panelImport(csvPath) {
             'panel-read': timing['splitting rows'],
             'panel-import': timing.storing - timing['splitting rows'],
             'panel-store': timing.shown - timing.storing,
-            'panel-tabs': timing.tabs,
             'panel-frame': timing.frame,
+            'panel-analysis': timing.analysis,
           },
         });
       }
@@ -203,14 +214,13 @@ async function clickTab(frame, name) {
 /**
  * Runs in the panel: times from the file input's change event to the file's result row leaving
  * "reading", with the phases the progress line names on the way (the import worker's "splitting
- * rows" starts the import once the file is read, "storing" the IndexedDB write and decoding) and the moment the tab bar changes
- * (the analysis of the new data set has arrived).
+ * rows" starts the import once the file is read, "storing" the decoding and the IndexedDB write),
+ * then to the panel's `lens:analysis` mark (the analysis of the new data set, which the panel
+ * runs once the result row is painted).
  */
-function installImportTimer(fileName) {
+function installImportTimer([fileName, waitForAnalysisMark]) {
   let started = null;
   const phases = {};
-  const tabCount = () => document.querySelectorAll('[role="tab"]').length;
-  const tabsBefore = tabCount();
   window.addEventListener('change', () => { started ??= performance.now(); }, { capture: true });
   window.__lensBenchDone = new Promise((resolve) => {
     const observer = new MutationObserver(() => {
@@ -220,13 +230,23 @@ function installImportTimer(fileName) {
       for (const phase of ['splitting rows', 'storing']) {
         if (progress.includes(`: ${phase}`)) phases[phase] ??= at;
       }
-      if (tabCount() !== tabsBefore) phases.tabs ??= at;
       const row = document.querySelector(`[data-testid="import-result"][data-file="${CSS.escape(fileName)}"]`);
       if (!row || row.dataset.state === 'reading' || phases.shown !== undefined) return;
       phases.shown = at;
       requestAnimationFrame(() => {
         observer.disconnect();
-        resolve({ state: row.dataset.state, ...phases, frame: performance.now() - started });
+        phases.frame = performance.now() - started;
+        // The analysis of the new data set follows the result row (after the browser paints).
+        const analysed = () => performance.getEntriesByName('lens:analysis', 'mark').find((mark) => mark.startTime >= started);
+        const waitForAnalysis = () => {
+          const mark = analysed();
+          if (mark || !waitForAnalysisMark || row.dataset.state !== 'imported' || performance.now() - started > 120_000) {
+            resolve({ state: row.dataset.state, ...phases, analysis: mark ? mark.startTime - started : NaN });
+          } else {
+            setTimeout(waitForAnalysis, 5);
+          }
+        };
+        waitForAnalysis();
       });
     });
     observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-state'] });
@@ -289,6 +309,174 @@ async function benchmarkAnalysis(dir) {
   }
 }
 
+/**
+ * The panel on a record page with a data set already in its storage. The data set is imported
+ * once through the Import screen; then, N times after a warm-up, the record page is loaded afresh
+ * and the moments the panel reached are read from its performance timeline, relative to the
+ * record page's navigation start: the panel frame's first contentful paint, its record header
+ * (`lens:record-header`), the data set read back from storage (`lens:data-loaded`), the record's
+ * view (`lens:record-view`) and the analysis (`lens:analysis`). Then the page moves to another
+ * record and back the way a CRM does (history.pushState, no reload), each timed from the click on
+ * the page to the panel's header and view of the new record.
+ */
+async function benchmarkPaint(dir) {
+  const files = exportFiles(dir);
+  const megabytes = files.reduce((sum, file) => sum + statSync(file).size, 0) / 1e6;
+  console.log(`\npanel on a record page: ${relative(options.data, dir)} stored (${files.length} files, ${megabytes.toFixed(1)} MB)`);
+  const browser = await launch({ extension: options.extension });
+  try {
+    const crmPage = new CrmRecordPage(browser.page, server.base);
+    await crmPage.openOpportunity(DEMO_RECORD_ID);
+    await panelFrame(browser.page);
+    const started = performance.now();
+    await crmPage.panel.importFiles(files);
+    for (const file of files) {
+      const state = await crmPage.panel.waitForResult(basename(file), 600_000);
+      if (state !== 'imported') throw new Error(`the panel did not import ${basename(file)}: ${state}`);
+    }
+    await waitForMark(await panelFrame(browser.page), 'lens:analysis', 0);
+    console.log(`  imported through the panel in ${seconds(performance.now() - started)}`);
+
+    const loads = [];
+    const switches = [];
+    for (let run = 0; run <= options.runs; run += 1) {
+      await crmPage.openOpportunity(DEMO_RECORD_ID);
+      const frame = await panelFrame(browser.page);
+      await waitForMark(frame, 'lens:analysis', 0);
+      const pageOrigin = await browser.page.evaluate(() => performance.timeOrigin);
+      const panel = await frame.evaluate(() => ({
+        origin: performance.timeOrigin,
+        paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime,
+        marks: performance.getEntriesByType('mark').map((mark) => [mark.name, mark.startTime]),
+      }));
+      const at = (name) => {
+        const found = panel.marks.find(([markName]) => markName === name);
+        return found ? panel.origin + found[1] - pageOrigin : NaN;
+      };
+      const load = {
+        frame: panel.origin - pageOrigin,
+        paint: panel.paint === undefined ? NaN : panel.origin + panel.paint - pageOrigin,
+        header: at(`lens:record-header ${DEMO_RECORD_ID}`),
+        data: at('lens:data-loaded'),
+        view: at(`lens:record-view ${DEMO_RECORD_ID}`),
+        analysis: at('lens:analysis'),
+      };
+      const switched = {};
+      for (const [key, id] of [['away', OTHER_RECORD_ID], ['back', DEMO_RECORD_ID]]) {
+        const clicked = await browser.page.evaluate((recordId) => {
+          const at = performance.timeOrigin + performance.now();
+          document.querySelector(`[data-testid="demo-link-${recordId}"]`).click();
+          return at;
+        }, id);
+        const since = clicked - panel.origin;
+        const header = await waitForMark(frame, `lens:record-header ${id}`, since);
+        const view = await waitForMark(frame, `lens:record-view ${id}`, since);
+        switched[`${key}-header`] = header - since;
+        switched[`${key}-view`] = view - since;
+      }
+      if (run > 0) {
+        loads.push(load);
+        switches.push(switched);
+      }
+    }
+    const rows = [];
+    const labels = {
+      frame: 'navigation → panel frame starts loading',
+      paint: 'navigation → panel first contentful paint',
+      header: 'navigation → record header (read from the page)',
+      data: 'navigation → stored data set read back',
+      view: "navigation → the record's view (history, evidence)",
+      analysis: 'navigation → analysis (every module)',
+      'away-header': `switch to another record (${OTHER_RECORD_ID}) → its header`,
+      'away-view': '  → its view',
+      'back-header': `switch back (${DEMO_RECORD_ID}) → its header`,
+      'back-view': '  → its view',
+    };
+    for (const [key, label] of Object.entries(labels)) {
+      const values = [...loads, ...switches].map((run) => run[key]).filter((value) => value !== undefined);
+      if (values.length === 0 || values.some(Number.isNaN)) {
+        rows.push([label, 'not seen', '', '']);
+        continue;
+      }
+      const stats = summarise(values);
+      rows.push([label, ms(stats.median), ms(stats.min), ms(stats.max)]);
+    }
+    printTable(['moment', 'median', 'min', 'max'], rows);
+    console.log(`  extension process peak RSS ${mib(peakRss(browser.userDataDir, (cmdline) => cmdline.includes('--extension-process')))}`);
+  } finally {
+    await browser.close();
+  }
+}
+
+/**
+ * Waits for a mark the panel leaves on its performance timeline at or after `since` (ms on the
+ * panel's own clock) and returns its time on that clock.
+ */
+async function waitForMark(frame, name, since) {
+  const handle = await frame.waitForFunction(
+    ([markName, after]) => performance.getEntriesByName(markName, 'mark').find((mark) => mark.startTime >= after)?.startTime,
+    [name, since],
+    { timeout: 600_000, polling: 5 },
+  );
+  return handle.jsonValue();
+}
+
+/**
+ * The panel's Import screen on one large file, with a PerformanceObserver for long tasks in the
+ * panel frame: the main thread's longest tasks while the file is read, split, typed, stored and
+ * analysed, and the extension process's peak memory beside the file's size.
+ */
+async function benchmarkResponsive(file) {
+  const name = basename(file);
+  const bytes = statSync(file).size;
+  console.log(`\npanel while importing ${relative(options.data, file)} (${(bytes / 1e6).toFixed(1)} MB, ${countLines(file)} lines)`);
+  const browser = await launch({ extension: options.extension });
+  try {
+    const crmPage = new CrmRecordPage(browser.page, server.base);
+    await crmPage.openOpportunity(DEMO_RECORD_ID);
+    const frame = await panelFrame(browser.page);
+    await clickTab(frame, 'import');
+    const rssBefore = peakRss(browser.userDataDir, (cmdline) => cmdline.includes('--extension-process'));
+    // A history alone gives no analysis (no snapshot to date it): the timer stops at "imported".
+    await frame.evaluate(installImportTimer, [name, false]);
+    await frame.evaluate(() => {
+      window.__lensLongTasks = [];
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) window.__lensLongTasks.push([entry.startTime, entry.duration]);
+      }).observe({ type: 'longtask' });
+      window.__lensImportStart = performance.now();
+    });
+    await frame.getByTestId('import-input').setInputFiles(file);
+    const timing = await frame.evaluate(() => window.__lensBenchDone);
+    const summary = await crmPage.panel.summary(name);
+    // What follows the result row (the data set indexed again, an analysis when the data holds a
+    // snapshot) is main-thread work too: wait until the panel has had no long task for 2 s.
+    await frame.waitForFunction(() => {
+      const last = window.__lensLongTasks.at(-1);
+      return performance.now() - (last ? last[0] + last[1] : window.__lensImportStart) > 2000;
+    }, null, { timeout: 120_000, polling: 200 });
+    const { tasks, marks } = await frame.evaluate(() => ({
+      tasks: window.__lensLongTasks.filter(([start]) => start >= window.__lensImportStart),
+      marks: performance.getEntriesByType('mark').filter((mark) => mark.startTime >= window.__lensImportStart)
+        .map((mark) => [mark.name, mark.startTime]),
+    }));
+    const durations = tasks.map(([, duration]) => duration).sort((a, b) => b - a);
+    const over = (limit) => durations.filter((duration) => duration > limit).length;
+    console.log(`  ${timing.state} in ${seconds(timing.shown)}: ${summary.stored} stored, ${summary.rejected} rejected`);
+    console.log(`  main-thread tasks over 50 ms: ${durations.length}; over 100 ms: ${over(100)}; over 500 ms: ${over(500)}`);
+    // Each long task beside the panel's step marks it spans or follows (lens:…, see browser.rs).
+    for (const [start, duration] of [...tasks].sort((a, b) => b[1] - a[1]).slice(0, 5)) {
+      const before = marks.filter(([, at]) => at <= start).at(-1)?.[0] ?? 'the import started';
+      const within = marks.filter(([, at]) => at > start && at <= start + duration).map(([markName]) => markName);
+      console.log(`    ${ms(duration)} at ${seconds(start - tasks[0][0] + 0)} after the first; after ${before}${within.length ? `; ends with ${within.join(', ')}` : ''}`);
+    }
+    const peak = peakRss(browser.userDataDir, (cmdline) => cmdline.includes('--extension-process'));
+    console.log(`  extension process peak RSS ${mib(peak)} (${mib(rssBefore)} before the import) = ${(peak / bytes).toFixed(2)}× the file`);
+  } finally {
+    await browser.close();
+  }
+}
+
 function printFileTable(measured, megabytes) {
   const labels = {
     'papa-arrays': `PapaParse ${packageVersion('papaparse')} parse, arrays (text given)`,
@@ -317,9 +505,9 @@ function printFileTable(measured, megabytes) {
           analyze: '  then (not in the total) index + every module',
           'panel-read': '  change → "splitting rows" (file read in the worker)',
           'panel-import': '  "splitting rows" → "storing" (import and encoding in the worker)',
-          'panel-store': '  "storing" → "imported" (decode, IndexedDB write, analysis)',
-          'panel-tabs': '  change → tab bar updated (analysis)',
+          'panel-store': '  "storing" → "imported" (decode, IndexedDB write, index)',
           'panel-frame': '  change → next frame after "imported"',
+          'panel-analysis': '  change → analysis of the new data (lens:analysis, after that frame)',
         }[part] ?? part;
         if (result.runs.some((run) => run.parts[part] === undefined || Number.isNaN(run.parts[part]))) {
           rows.push([partLabel, 'not seen', '', '', '', '', '', '']);
@@ -561,7 +749,7 @@ function countLines(file) {
 }
 
 function parseOptions(args) {
-  const parsed = { csv: [], analyze: [], runs: 5, chromium: '/usr/bin/chromium', asOf: '2026-11-13', native: {}, only: new Set(['papa', 'duckdb', 'lens', 'panel', 'analyze']) };
+  const parsed = { csv: [], analyze: [], runs: 5, chromium: '/usr/bin/chromium', asOf: '2026-11-13', native: {}, only: new Set(['papa', 'duckdb', 'lens', 'panel', 'analyze', 'paint', 'responsive']) };
   for (let index = 0; index < args.length; index += 1) {
     const value = () => {
       index += 1;
@@ -574,6 +762,8 @@ function parseOptions(args) {
       case '--data': parsed.data = resolve(value()); break;
       case '--csv': parsed.csv.push(resolve(value())); break;
       case '--analyze': parsed.analyze.push(resolve(value())); break;
+      case '--paint': parsed.paint = resolve(value()); break;
+      case '--responsive': parsed.responsive = resolve(value()); break;
       case '--extension': parsed.extension = resolve(value()); break;
       case '--dist': parsed.dist = resolve(value()); break;
       case '--chromium': parsed.chromium = value(); break;
@@ -590,7 +780,7 @@ function parseOptions(args) {
   }
   if (!parsed.npm || !parsed.pkg || !parsed.data) fail('--npm, --pkg and --data are required');
   if (!(parsed.runs >= 1)) fail('--runs takes a number of at least 1');
-  for (const file of [...parsed.csv, ...parsed.analyze]) {
+  for (const file of [...parsed.csv, ...parsed.analyze, parsed.paint, parsed.responsive].filter(Boolean)) {
     if (!(file === parsed.data || file.startsWith(parsed.data + sep))) fail(`${file} is not under --data ${parsed.data}`);
   }
   return parsed;

@@ -4,8 +4,12 @@
 // part of the extension; the Lightning, HubSpot and Dynamics 365 demo pages share it.
 //
 // Each record's page is an element with `data-record-id` (and `data-page-title`); links that move
-// between records carry `data-record-link`.
+// between records carry `data-record-link`. `?render-delay=<ms>` on the first address makes the
+// page show the next record that long after its address changes, as a CRM that fetches the
+// record first does.
 'use strict';
+
+const RENDER_DELAY_MS = Number(new URLSearchParams(location.search).get('render-delay') ?? 0);
 
 /** The record id in the URL, in whichever CRM's shape this page imitates. */
 function recordIdOfUrl() {
@@ -39,7 +43,8 @@ document.addEventListener('click', (event) => {
   event.preventDefault();
   if (link.href === location.href) return;
   history.pushState(null, '', link.href);
-  showRecordOfUrl();
+  if (RENDER_DELAY_MS > 0) setTimeout(showRecordOfUrl, RENDER_DELAY_MS);
+  else showRecordOfUrl();
 });
 window.addEventListener('popstate', showRecordOfUrl);
 showRecordOfUrl();

@@ -64,3 +64,30 @@ test('the handle collapses the panel and brings it back', async () => {
   await crmPage.panelHandle.click();
   assert.equal(await crmPage.isPanelCollapsed(), false);
 });
+
+test("a page that renders the next record late: the panel follows the address at once and never shows the earlier record's name under the new id", async () => {
+  // The page changes its address at once but shows the next record only 1.5 s later.
+  await browser.page.goto(`${baseUrl}/lightning/r/Opportunity/${UNITED_OIL.id}/view?render-delay=1500`);
+  const { panel } = crmPage;
+  await panel.recordName.filter({ hasText: UNITED_OIL.name }).waitFor();
+  const frame = await crmPage.panelFrame();
+  // Every (id, name) pair the header shows from now on.
+  await frame.evaluate(() => {
+    window.lensHeadersSeen = [];
+    const note = () => {
+      const id = document.querySelector('[data-testid="record-id"]')?.textContent ?? '';
+      const name = document.querySelector('[data-testid="record-name"]')?.textContent.trim() ?? '';
+      if (window.lensHeadersSeen.at(-1) !== `${id} | ${name}`) window.lensHeadersSeen.push(`${id} | ${name}`);
+    };
+    new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+
+  await crmPage.followRecordLink(DICKENSON.id);
+  await panel.recordId.filter({ hasText: DICKENSON.id }).waitFor();
+  await panel.recordName.filter({ hasText: DICKENSON.name }).waitFor();
+  const seen = await frame.evaluate(() => window.lensHeadersSeen);
+  assert.ok(!seen.includes(`${DICKENSON.id} | ${UNITED_OIL.name}`), `the new id never carries the earlier name: ${seen.join('; ')}`);
+  // Before the page rendered the record, the header had the new id without a name.
+  assert.ok(seen.includes(`${DICKENSON.id} | (name not shown on the page yet)`), `the id came before the page's name: ${seen.join('; ')}`);
+  assert.equal(seen.at(-1), `${DICKENSON.id} | ${DICKENSON.name}`);
+});

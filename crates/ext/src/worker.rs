@@ -62,7 +62,8 @@ pub enum WorkerOutcome {
     /// Imported and encoded, ready to store.
     Imported {
         stored: StoredImport,
-        chunks: Vec<Vec<u8>>,
+        /// The encoded chunks as the worker transferred them, not copied into the module.
+        chunks: Vec<Uint8Array>,
     },
     /// Not an export Lens can import as it stands; nothing to store.
     Refused(ImportError),
@@ -261,7 +262,8 @@ fn read_outcome(data: &JsValue) -> Result<WorkerOutcome, ExtError> {
         .dyn_into::<Array>()
         .map_err(|_| malformed("the worker sent no chunks".to_string()))?
         .iter()
-        .map(|chunk| Uint8Array::new(&chunk).to_vec())
+        .map(|chunk| chunk.unchecked_into::<Uint8Array>())
         .collect();
+    crate::browser::mark("lens:import-received");
     Ok(WorkerOutcome::Imported { stored, chunks })
 }

@@ -1,5 +1,5 @@
 //! The panel's IndexedDB layer in a real browser (headless Chromium through ChromeDriver):
-//! imports round-trip whole, one transaction per import, delete and wipe, settings, the schema's
+//! imports round-trip whole (a write in several steps too), one transaction per import, delete and wipe, settings, the schema's
 //! creation and reopening, a database of every earlier schema version (written by hand, as that
 //! version wrote it) opened with its data intact, and an import of an unknown encoding refused by
 //! name while the others load. Each test uses a database of its own name.
@@ -46,6 +46,34 @@ async fn an_import_of_several_chunks_round_trips_whole() {
     assert_eq!(entries[0].stored.rejected.len(), 1);
     let loaded = storage.load_import(&entries[0]).await.unwrap().unwrap();
     assert_eq!(loaded, report);
+    storage.delete_database().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn an_import_written_in_several_steps_reads_back_every_chunk_in_order() {
+    // More chunks than one step of the write puts (16), given as the browser's own arrays the
+    // way an import worker hands them over: every chunk is stored, in order, byte for byte.
+    let storage = Storage::open_named("lens-test-steps").await.unwrap();
+    let (stored, _) = encode(opportunities(3), 1, "");
+    let chunks: Vec<js_sys::Uint8Array> = (0..37u8)
+        .map(|number| js_sys::Uint8Array::from(vec![number; 1 + usize::from(number)].as_slice()))
+        .collect();
+    let id = storage.save_import(&stored, &chunks).await.unwrap();
+
+    let read = storage.read_chunks(id).chunks().await.unwrap();
+    let read: Vec<Vec<u8>> = read.iter().map(js_sys::Uint8Array::to_vec).collect();
+    let written: Vec<Vec<u8>> = (0..37u8)
+        .map(|number| vec![number; 1 + usize::from(number)])
+        .collect();
+    assert_eq!(read, written);
+    // The next import's chunks are its own.
+    let (other, other_chunks) = encode(opportunities(2), 1, "");
+    let other_id = storage.save_import(&other, &other_chunks).await.unwrap();
+    assert_eq!(
+        storage.read_chunks(other_id).chunks().await.unwrap().len(),
+        1
+    );
+    assert_eq!(storage.read_chunks(id).chunks().await.unwrap().len(), 37);
     storage.delete_database().await.unwrap();
 }
 

@@ -14,7 +14,9 @@
 //! 4. installs `bench/browser/package.json` (PapaParse, DuckDB-wasm, playwright-core) into the
 //!    target folder, never into the extension or `tests/`;
 //! 5. runs `bench/browser/run.mjs` in headless Chromium: PapaParse, DuckDB-wasm, Lens's wasm and
-//!    the Lens panel on the same file, Lens's analysis in wasm on each data set, and the sizes.
+//!    the Lens panel on the same file, Lens's analysis in wasm on each data set, the panel on a
+//!    record page with the district stored (first paint, record switch), the panel's main thread
+//!    while it imports the region's history, and the sizes.
 //!
 //! Benchmarks print numbers; nothing here asserts a time.
 
@@ -123,6 +125,8 @@ fn browser_bench(
 ) -> Result<(), String> {
     let region = bench_data.join("region");
     ensure_data("region", &region)?;
+    let district = bench_data.join("district");
+    ensure_data("district", &district)?;
     let export = all_opportunities_export(&region.join("snapshots"), &bench_data.join("exports"))?;
 
     println!("\nnative reading of {}", export.display());
@@ -157,6 +161,12 @@ fn browser_bench(
         runs.to_string(),
         "--as-of".into(),
         AS_OF.into(),
+        // The panel on a record page with the district stored, and the panel while it imports
+        // the region's history (about a million rows).
+        "--paint".into(),
+        district.display().to_string(),
+        "--responsive".into(),
+        region.join("OpportunityHistory.csv").display().to_string(),
     ];
     for dir in analyzed {
         args.extend(["--analyze".to_string(), dir.display().to_string()]);

@@ -18,12 +18,12 @@ pub fn DataScreen() -> impl IntoView {
     let confirm_wipe = RwSignal::new(false);
 
     let export = move |_| {
-        let result = lens.dataset.with_untracked(|dataset| {
+        let result = lens.dataset.with_untracked(|data| {
             lens.imports.with_untracked(|imports| {
                 browser::to_json_text(&Export {
                     lens_export_version: 1,
                     imports: imports.iter().map(|entry| &entry.stored).collect(),
-                    data: dataset,
+                    data: data.dataset(),
                 })
             })
         });
@@ -136,7 +136,7 @@ pub fn DataScreen() -> impl IntoView {
             <p class="lens-small" data-testid="data-summary">
                 {move || {
                     let n = lens.imports.with(Vec::len);
-                    let snapshots = lens.dataset.with(|d| d.snapshots.len());
+                    let snapshots = lens.dataset.with(|data| data.dataset().snapshots.len());
                     format!("{n} imports, {snapshots} opportunity snapshots.")
                 }}
             </p>

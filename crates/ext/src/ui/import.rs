@@ -11,6 +11,7 @@
 //! the same header is read with it without asking.
 
 use chrono::NaiveDate;
+use js_sys::Uint8Array;
 use lens_core::import::{
     DateOrder, DraftField, ImportError, ImportOptions, ImportProgress, ImportStep, MappingDraft,
     TableKind, check_file_size,
@@ -23,6 +24,7 @@ use leptos::task::spawn_local;
 use web_sys::{File, HtmlInputElement};
 
 use crate::browser;
+use crate::storage::ChunkBytes;
 use crate::ui::state::Lens;
 use crate::worker::{
     ImportWorker, WorkerOutcome, WorkerProgress, WorkerRequest, import_and_encode,
@@ -367,7 +369,7 @@ fn run_imports(
 enum Read {
     Imported {
         stored: StoredImport,
-        chunks: Vec<Vec<u8>>,
+        chunks: Vec<Uint8Array>,
     },
     /// The importer refused the file as it stands (the user may be asked something).
     Refused(ImportError),
@@ -394,7 +396,10 @@ async fn read_one(
         Err(error) => return Read::Failed(error.to_string()),
     };
     match import_and_encode(&file.name(), &bytes, request, &mut |_| {}) {
-        Ok((stored, chunks)) => Read::Imported { stored, chunks },
+        Ok((stored, chunks)) => Read::Imported {
+            stored,
+            chunks: chunks.iter().map(ChunkBytes::to_js).collect(),
+        },
         Err(error) => Read::Refused(error),
     }
 }

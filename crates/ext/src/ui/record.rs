@@ -8,7 +8,7 @@ use lens_core::insight::render::value_in_unit;
 use lens_core::insight::{Comparison, RecordView, Reference, read_page};
 use leptos::prelude::*;
 
-use crate::browser::{PageRecord, PageState};
+use crate::browser::{self, PageRecord, PageState};
 use crate::ui::insights::evidence_view;
 use crate::ui::state::{Lens, core_page_record};
 
@@ -55,6 +55,7 @@ pub fn RecordScreen() -> impl IntoView {
 }
 
 fn page_view(record: PageRecord) -> impl IntoView {
+    browser::mark(&format!("lens:record-header {}", record.id));
     let crm_label = match record.crm.as_str() {
         "salesforce" => "Salesforce",
         "hubspot" => "HubSpot",
@@ -105,6 +106,7 @@ fn page_view(record: PageRecord) -> impl IntoView {
 }
 
 fn record_view(view: RecordView) -> impl IntoView {
+    browser::mark(&format!("lens:record-view {}", view.requested_id));
     let row = view.record.clone();
     let differences = view
         .page_fields

@@ -1,12 +1,14 @@
 //! What every screen shares: the storage connection, the stored imports, the data set built from
 //! them, the user's settings, and the analysis and record view the core computes from those.
 //!
-//! Data flows one way: storage → [`Lens::dataset`] → (with [`Lens::settings`]) the core's
-//! `analyze` and `record_view` → the screens. Screens never compute; they read these signals.
+//! Data flows one way: storage → [`Lens::dataset`] (the data set with its index, built once per
+//! change) → (with [`Lens::settings`]) the core's `analyze` and `record_view` → the screens.
+//! Screens never compute; they read these signals.
 
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use js_sys::Uint8Array;
 use lens_core::import::{ImportReport, Mapping, RememberedMappings, TableKind};
 use lens_core::insight::{
     Analysis, Dataset, Index, PageField, PageRecord, RecordView, Settings, analyze_indexed,
@@ -17,7 +19,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 
-use crate::browser::{self, PageState};
+use crate::browser::{self, PageState, TimeSlice};
 use crate::error::ExtError;
 use crate::storage::{ChangeChannel, ImportEntry, Storage};
 
@@ -51,6 +53,39 @@ impl PanelSettings {
         let mut settings = self.analysis.clone();
         settings.as_of = as_of;
         Some(settings)
+    }
+}
+
+self_cell::self_cell!(
+    /// A data set and its index (snapshots merged, history grouped by record), built once each
+    /// time the data changes and shared by the analysis and the record view, so that moving to
+    /// another record does not index the data again.
+    pub struct IndexedDataset {
+        owner: Dataset,
+        #[covariant]
+        dependent: Index,
+    }
+);
+
+impl IndexedDataset {
+    pub fn build(dataset: Dataset) -> IndexedDataset {
+        IndexedDataset::new(dataset, |dataset| Index::new(dataset))
+    }
+
+    pub fn dataset(&self) -> &Dataset {
+        self.borrow_owner()
+    }
+
+    pub fn index(&self) -> &Index<'_> {
+        self.borrow_dependent()
+    }
+}
+
+impl std::fmt::Debug for IndexedDataset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexedDataset")
+            .field("snapshots", &self.dataset().snapshots.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -89,7 +124,7 @@ pub struct Lens {
     pub load: RwSignal<LoadState>,
     pub imports: RwSignal<Vec<ImportEntry>>,
     pub unreadable: RwSignal<Vec<Unreadable>>,
-    pub dataset: RwSignal<Dataset>,
+    pub dataset: RwSignal<Arc<IndexedDataset>>,
     pub settings: RwSignal<PanelSettings>,
     /// Column mappings made on the Import screen, applied again to files with the same header.
     pub mappings: RwSignal<RememberedMappings>,
@@ -101,6 +136,9 @@ pub struct Lens {
     /// How many times the data set was rebuilt from storage (an import batch that saw a rebuild
     /// reloads at its end rather than adding its reports twice).
     reloads: StoredValue<u64>,
+    /// Counts the analyses asked for; an analysis that a newer one replaced before it started
+    /// is dropped.
+    analyses: StoredValue<u64>,
 }
 
 impl Lens {
@@ -112,7 +150,7 @@ impl Lens {
             load: RwSignal::new(LoadState::Opening),
             imports: RwSignal::new(Vec::new()),
             unreadable: RwSignal::new(Vec::new()),
-            dataset: RwSignal::new(Dataset::default()),
+            dataset: RwSignal::new(Arc::new(IndexedDataset::build(Dataset::default()))),
             settings: RwSignal::new(PanelSettings::default()),
             mappings: RwSignal::new(RememberedMappings::default()),
             analysis: RwSignal::new(None),
@@ -120,6 +158,7 @@ impl Lens {
             record: RwSignal::new(None),
             changes: StoredValue::new_local(None),
             reloads: StoredValue::new(0),
+            analyses: StoredValue::new(0),
         };
         spawn_local(async move {
             match Storage::open().await {
@@ -140,35 +179,45 @@ impl Lens {
                 lens.page.set(Err(error));
             }
         });
-        Effect::new(move |_| {
-            let settings = lens.settings.get();
-            let result = lens.dataset.with(|dataset| {
-                let resolved = settings.resolve(dataset)?;
-                let index = Index::new(dataset);
-                Some(
-                    analyze_indexed(&index, &resolved)
-                        .map(Arc::new)
-                        .map_err(|error| error.to_string()),
-                )
-            });
-            lens.analysis.set(result);
-        });
+        // The record's view first: it is what the panel shows beside the record, and it is quick.
         Effect::new(move |_| {
             let settings = lens.settings.get();
             let page = lens.page.get();
-            let result = lens.dataset.with(|dataset| {
-                let Ok(PageState::Record(record)) = page else {
-                    return None;
-                };
-                let resolved = settings.resolve(dataset)?;
-                let index = Index::new(dataset);
+            let data = lens.dataset.get();
+            let Ok(PageState::Record(record)) = page else {
+                lens.record.set(None);
+                return;
+            };
+            let result = settings.resolve(data.dataset()).map(|resolved| {
                 let page_record = core_page_record(&record);
-                Some(
-                    record_view(&index, &resolved, &record.id, Some(&page_record))
-                        .map_err(|error| error.to_string()),
-                )
+                record_view(data.index(), &resolved, &record.id, Some(&page_record))
+                    .map_err(|error| error.to_string())
             });
             lens.record.set(result);
+        });
+        // The analysis of every module after the browser has painted the record's view; when
+        // the data or the settings change again before it starts, only the newest one runs.
+        Effect::new(move |_| {
+            let settings = lens.settings.get();
+            let data = lens.dataset.get();
+            lens.analyses.update_value(|count| *count += 1);
+            let asked = lens.analyses.get_value();
+            spawn_local(async move {
+                browser::after_next_paint().await;
+                if lens.analyses.get_value() != asked {
+                    return;
+                }
+                let result = settings.resolve(data.dataset()).map(|resolved| {
+                    analyze_indexed(data.index(), &resolved)
+                        .map(Arc::new)
+                        .map_err(|error| error.to_string())
+                });
+                let analysed = matches!(result, Some(Ok(_)));
+                lens.analysis.set(result);
+                if analysed {
+                    browser::mark("lens:analysis");
+                }
+            });
         });
         lens
     }
@@ -218,13 +267,25 @@ impl Lens {
         self.load.set(LoadState::Loading { done: 0, total });
         let mut dataset = Dataset::default();
         let mut unreadable = Vec::new();
+        // The browser reads the next import while this one is decoded, in slices of time.
+        let mut slice = TimeSlice::new();
+        let mut next = entries.first().map(|entry| storage.read_chunks(entry.id));
         for (done, entry) in entries.iter().enumerate() {
-            match storage.load_import(entry).await {
-                Ok(Ok(report)) => {
-                    add_to(&mut dataset, report);
-                }
-                Ok(Err(error)) => unreadable.push(Unreadable::of(entry, error.to_string())),
-                Err(error) => unreadable.push(Unreadable::of(entry, error.to_string())),
+            let Some(pending) = next.take() else {
+                break;
+            };
+            next = entries
+                .get(done + 1)
+                .map(|entry| storage.read_chunks(entry.id));
+            let loaded = match pending.chunks().await {
+                Ok(chunks) => decode_in_steps(&entry.stored, &chunks, &mut slice)
+                    .await
+                    .map_err(|error| error.to_string()),
+                Err(error) => Err(error.to_string()),
+            };
+            match loaded {
+                Ok(report) => add_to(&mut dataset, report),
+                Err(error) => unreadable.push(Unreadable::of(entry, error)),
             }
             self.load.set(LoadState::Loading {
                 done: done + 1,
@@ -233,8 +294,9 @@ impl Lens {
         }
         self.imports.set(entries);
         self.unreadable.set(unreadable);
-        self.dataset.set(dataset);
+        self.dataset.set(Arc::new(IndexedDataset::build(dataset)));
         self.load.set(LoadState::Ready);
+        browser::mark("lens:data-loaded");
     }
 
     /// Stores one import (its description and encoded chunks) in one transaction, and reads the
@@ -244,7 +306,7 @@ impl Lens {
     pub async fn store(
         self,
         stored: StoredImport,
-        chunks: Vec<Vec<u8>>,
+        chunks: Vec<Uint8Array>,
     ) -> Result<(StoredImport, ImportReport), ExtError> {
         let Some(storage) = self.storage.get_value() else {
             return Err(ExtError::new(
@@ -252,10 +314,12 @@ impl Lens {
                 "Lens's storage is not open in this panel",
             ));
         };
-        let report = decode_in_steps(&stored, &chunks)
+        let report = decode_in_steps(&stored, &chunks, &mut TimeSlice::new())
             .await
             .map_err(|error| ExtError::new("reading the imported records", error.to_string()))?;
+        browser::mark("lens:import-decoded");
         let id = storage.save_import(&stored, &chunks).await?;
+        browser::mark("lens:import-stored");
         self.announce();
         self.imports.update(|entries| {
             entries.push(ImportEntry {
@@ -277,11 +341,21 @@ impl Lens {
             spawn_local(self.reload());
             return;
         }
-        self.dataset.update(|dataset| {
+        self.dataset.update(|data| {
+            // The data set is taken out of its index (copied only if an analysis still holds
+            // it), extended, and indexed again.
+            let indexed =
+                std::mem::replace(data, Arc::new(IndexedDataset::build(Dataset::default())));
+            let mut dataset = match Arc::try_unwrap(indexed) {
+                Ok(indexed) => indexed.into_owner(),
+                Err(shared) => shared.dataset().clone(),
+            };
             for report in reports {
-                add_to(dataset, report);
+                add_to(&mut dataset, report);
             }
+            *data = Arc::new(IndexedDataset::build(dataset));
         });
+        browser::mark("lens:data-indexed");
     }
 
     /// Deletes one stored import and rebuilds the data set without it.
@@ -371,16 +445,18 @@ fn add_to(dataset: &mut Dataset, report: ImportReport) {
     dataset.add(report, fallback);
 }
 
-/// Decodes an import's chunks with a pause for the browser after each one, so a large import
-/// does not hold the panel's thread for the whole of its decoding.
+/// Decodes an import's chunks in slices of time, so a large import does not hold the panel's
+/// thread for the whole of its decoding; each chunk is copied into the module only when its turn
+/// comes.
 async fn decode_in_steps(
     stored: &StoredImport,
-    chunks: &[Vec<u8>],
+    chunks: &[Uint8Array],
+    slice: &mut TimeSlice,
 ) -> Result<ImportReport, StoreError> {
     let mut decoder = Decoder::new(stored)?;
     for bytes in chunks {
-        decoder.push(bytes)?;
-        browser::yield_to_browser().await;
+        decoder.push(&bytes.to_vec())?;
+        slice.pause_if_due().await;
     }
     decoder.finish()
 }
