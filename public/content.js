@@ -408,8 +408,7 @@
   }
 
   let lastSentJson = null;
-  /** The record last reported, and the one reported before the address last changed. */
-  let lastSentRecord = null;
+  /** The record reported before the address last changed, while its page may still show. */
   let departed = null;
 
   function publishRecord() {
@@ -420,7 +419,6 @@
     const json = JSON.stringify(message);
     if (json === lastSentJson) return;
     lastSentJson = json;
-    lastSentRecord = message.record;
     try {
       // No receiver yet is normal: the panel asks for the record itself when it starts.
       chrome.runtime.sendMessage(message).catch(() => {});
@@ -435,7 +433,6 @@
     if (message?.type === PANEL_READY_MESSAGE) {
       const reply = currentRecordMessage();
       lastSentJson = JSON.stringify(reply);
-      lastSentRecord = reply.record;
       sendResponse(reply);
     } else if (message?.type === TOGGLE_MESSAGE) {
       togglePanel();
@@ -460,8 +457,9 @@
   function checkUrl() {
     if (location.href === lastUrl) return;
     lastUrl = location.href;
-    if (lastSentRecord?.name) {
-      departed = { id: lastSentRecord.id, name: lastSentRecord.name, until: performance.now() + STALE_PAGE_MS };
+    const lastSent = lastSentJson === null ? null : JSON.parse(lastSentJson).record;
+    if (lastSent?.name) {
+      departed = { id: lastSent.id, name: lastSent.name, until: performance.now() + STALE_PAGE_MS };
     }
     // The new address is told to the panel at the next frame, once the page's own handler has run
     // (the panel then shows that record's data at once); the debounced read follows the page

@@ -272,7 +272,7 @@ pub fn to_json_text<T: serde::Serialize>(value: &T) -> Result<String, ExtError> 
 /// `lens:import-received`, `lens:import-decoded`, `lens:import-stored`, `lens:data-indexed`.
 /// Nothing else reads them.
 pub fn mark(name: &str) {
-    if let Some(performance) = web_sys::window().and_then(|window| window.performance()) {
+    if let Some(performance) = performance() {
         let _ = performance.mark(name);
     }
 }
@@ -327,9 +327,11 @@ impl Default for TimeSlice {
 
 /// The panel's clock (`performance.now()`), in milliseconds; 0 without a window.
 fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|window| window.performance())
-        .map_or(0.0, |performance| performance.now())
+    performance().map_or(0.0, |performance| performance.now())
+}
+
+fn performance() -> Option<web_sys::Performance> {
+    web_sys::window().and_then(|window| window.performance())
 }
 
 /// Lets the browser run its own work (paint the progress, handle input) before the panel goes on.

@@ -311,10 +311,6 @@ fn import_range(import_id: u32) -> KeyRange<String> {
     )
 }
 
-/// IndexedDB through `web_sys`, for the one write whose failure must be told apart:
-/// `indexed_db_futures` reports an aborted transaction without the browser's reason, and a full
-/// storage shows only as that reason (`transaction.error` is a `QuotaExceededError`, while each
-/// request reports a plain `AbortError`).
 /// One import's chunks being read from storage ([`Storage::read_chunks`]).
 pub struct PendingChunks(js_sys::Promise);
 
@@ -352,6 +348,10 @@ impl ChunkBytes for js_sys::Uint8Array {
     }
 }
 
+/// IndexedDB through `web_sys`, for the one write whose failure must be told apart:
+/// `indexed_db_futures` reports an aborted transaction without the browser's reason, and a full
+/// storage shows only as that reason (`transaction.error` is a `QuotaExceededError`, while each
+/// request reports a plain `AbortError`).
 mod raw {
     use lens_core::store::StoredImport;
     use serde::Serialize;
