@@ -1,5 +1,6 @@
 // Journey: a large export is read in a background worker. The panel shows the file's own progress
 // (reading, splitting rows, reading rows, storing) while it works, and every row is accounted for.
+// The importer is a wasm module of its own, which the panel loads itself only when no worker starts.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -44,6 +45,7 @@ test('a 60,000-row export is imported in a worker with its own progress bar', as
 
   // Record every step the file's progress line names while it is read.
   const frame = await crmPage.panelFrame();
+  await watchPanelFetches(frame);
   await frame.evaluate(() => {
     window.lensStepsSeen = new Set();
     new MutationObserver(() => {
@@ -62,8 +64,61 @@ test('a 60,000-row export is imported in a worker with its own progress bar', as
   assert.equal(summary.stored, ROWS - ROWS / 1000);
 
   assert.ok(workers.some((url) => url.endsWith('/import-worker.js')), `a worker was started: ${workers}`);
+  // The importer is the worker's module; the panel never downloads it when a worker runs.
+  const fetched = await fetchedByPanel(frame);
+  assert.ok(!fetched.some((url) => url.endsWith('/pkg/lens_worker_bg.wasm')), `the panel did not load the importer: ${fetched}`);
   const steps = await frame.evaluate(() => [...window.lensStepsSeen]);
   for (const step of ['splitting rows (share)', 'reading rows (share)', 'storing']) {
     assert.ok(steps.includes(step), `progress showed "${step}" (saw ${steps.join(', ')})`);
   }
 });
+
+test('when the browser starts no worker, the panel loads the importer itself and imports in place', async () => {
+  const { panel } = crmPage;
+  const rows = 3_000;
+  const lines = ['Opportunity Name,Account Name,Stage,Amount,Close Date,Opportunity Owner'];
+  for (let row = 0; row < rows; row += 1) {
+    const amount = row % 1000 === 999 ? 'n/a' : String(2000 + row);
+    lines.push(`Deal ${row},Account ${row % 50},Qualification,${amount},2026-04-${String((row % 28) + 1).padStart(2, '0')},Rep ${row % 5}`);
+  }
+  await writeFile(join(scratchDir, 'no-worker.csv'), lines.join('\n'));
+  const workers = [];
+  browser.page.on('worker', (worker) => workers.push(worker.url()));
+  const frame = await crmPage.panelFrame();
+  await watchPanelFetches(frame);
+  await frame.evaluate(() => {
+    window.Worker = function Worker() {
+      throw new Error('workers are turned off for this test');
+    };
+  });
+  await panel.setImportAsOf('2026-04-01');
+  await panel.importFiles([join(scratchDir, 'no-worker.csv')]);
+  assert.equal(await panel.waitForResult('no-worker.csv', 60_000), 'imported');
+  const summary = await panel.summary('no-worker.csv');
+  assert.equal(summary.dataRows, rows);
+  assert.equal(summary.rejected, rows / 1000);
+  assert.equal(summary.stored, rows - rows / 1000);
+  assert.deepEqual(workers, [], 'no worker was started');
+  const fetched = await fetchedByPanel(frame);
+  assert.ok(fetched.some((url) => url.endsWith('/pkg/lens_worker_bg.wasm')), `the importer module was loaded into the panel: ${fetched}`);
+});
+
+/**
+ * Records what the panel's own window fetches from now on (a module is loaded with fetch; a
+ * worker's fetches go through the worker's own fetch and are not seen here).
+ */
+function watchPanelFetches(frame) {
+  return frame.evaluate(() => {
+    if (window.lensFetched) return;
+    window.lensFetched = [];
+    const fetch = window.fetch.bind(window);
+    window.fetch = (input, init) => {
+      window.lensFetched.push(String(input instanceof Request ? input.url : input));
+      return fetch(input, init);
+    };
+  });
+}
+
+function fetchedByPanel(frame) {
+  return frame.evaluate(() => window.lensFetched);
+}

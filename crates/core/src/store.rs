@@ -17,7 +17,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::import::{
-    AsOfSource, DateOrder, Format, ImportReport, ImportedData, Rejection, TableKind,
+    AsOfSource, DateOrder, Format, ImportError, ImportOptions, ImportProgress, ImportReport,
+    ImportedData, Rejection, TableKind, import_file_reporting,
 };
 
 /// The version of the chunk encoding; a stored import with another version is refused by
@@ -220,6 +221,38 @@ pub fn date_undated_snapshot(report: &mut ImportReport, confirmed: NaiveDate) {
     }
 }
 
+/// One file to import for storage, as the panel hands it to the import worker: how to read it,
+/// the as-of date for an opportunity list that states none, and when the import is made (the
+/// browser's clock, kept with the stored import).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ImportJob {
+    pub options: ImportOptions,
+    pub as_of: NaiveDate,
+    pub imported_at: String,
+}
+
+/// How far an import job has come: reading the file (in bytes), then the import's own steps.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum JobProgress {
+    Reading { done: u64, total: u64 },
+    Importing(ImportProgress),
+}
+
+impl ImportJob {
+    /// Imports one file's bytes, dates an undated snapshot and encodes the records into storage
+    /// chunks, reporting the import's progress.
+    pub fn run(
+        &self,
+        file_name: &str,
+        bytes: &[u8],
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<(StoredImport, Vec<Vec<u8>>), ImportError> {
+        let mut report = import_file_reporting(file_name, bytes, &self.options, progress)?;
+        date_undated_snapshot(&mut report, self.as_of);
+        Ok(encode(report, bytes.len() as u64, &self.imported_at))
+    }
+}
+
 /// Cuts the records into chunks of at most [`RECORDS_PER_CHUNK`] records; an import without
 /// records still gets one (empty) chunk, so every stored import has at least one.
 fn split(data: ImportedData) -> Vec<ImportedData> {
@@ -339,5 +372,30 @@ mod tests {
         report.as_of = Some(footer);
         date_undated_snapshot(&mut report, confirmed);
         assert_eq!(report.as_of, Some(footer));
+    }
+
+    #[test]
+    fn an_import_job_dates_encodes_and_reports_what_it_read() {
+        let csv = opportunities_csv(RECORDS_PER_CHUNK + 1);
+        let job = ImportJob {
+            options: ImportOptions::default(),
+            as_of: NaiveDate::from_ymd_opt(2026, 11, 13).unwrap(),
+            imported_at: "2026-11-21T10:00:00Z".to_string(),
+        };
+        let mut steps = Vec::new();
+        let (stored, chunks) = job
+            .run("deals.csv", csv.as_bytes(), &mut |progress| {
+                steps.push(progress.step)
+            })
+            .unwrap();
+        assert_eq!(stored.as_of, Some(job.as_of));
+        assert_eq!(stored.imported_at, job.imported_at);
+        assert_eq!(stored.file_bytes, csv.len() as u64);
+        assert_eq!(chunks.len(), 2);
+        let report = decode(&stored, &chunks).unwrap();
+        assert_eq!(report.stored_rows, RECORDS_PER_CHUNK + 1);
+        assert!(steps.contains(&crate::import::ImportStep::Building));
+        let refused = job.run("empty.csv", b"", &mut |_| {}).unwrap_err();
+        assert_eq!(refused, ImportError::Empty);
     }
 }

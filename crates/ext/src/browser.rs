@@ -118,14 +118,6 @@ pub fn files_of(list: Option<FileList>) -> Vec<File> {
         .collect()
 }
 
-/// Reads a whole file into memory.
-pub async fn read_file_bytes(file: &File) -> Result<Vec<u8>, ExtError> {
-    let buffer = JsFuture::from(file.array_buffer())
-        .await
-        .map_err(|error| js_error("reading the file", error))?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
-}
-
 const CONTEXT_TAB: &str = "finding the panel's tab";
 const CONTEXT_LISTEN: &str = "listening for the page's record";
 const CONTEXT_ASK: &str = "asking the page for its record";

@@ -1,26 +1,24 @@
 //! Importing off the panel's main thread, so the panel stays responsive while a large export is
-//! read.
+//! read, and so the panel's own module never carries the file readers.
 //!
-//! The Import screen starts one module Web Worker per batch of files (`import-worker.js`, which
-//! loads this same wasm module without mounting the panel) and hands it one file at a time with
-//! [`ImportWorker::import`]. In the worker, [`import_in_worker`] reads the file in slices, runs
-//! the core's import (reporting its progress), dates an undated snapshot and encodes the records
-//! into the storage chunks, which travel back to the panel as transferred buffers. The panel then
-//! stores the chunks in one IndexedDB transaction and decodes them for the analysis.
+//! The importer is a wasm module of its own (`lens-worker`, in `pkg/lens_worker*`). The Import
+//! screen starts one module Web Worker per batch of files (`import-worker.js`, which loads that
+//! module) and hands it one file at a time with [`ImportWorker::import`]: the worker reads the
+//! file in slices, runs the core's [`ImportJob`] (reporting its progress) and sends the encoded
+//! storage chunks back as transferred buffers. The panel stores them in one IndexedDB
+//! transaction and decodes them for the analysis. When the browser starts no worker,
+//! [`import_in_place`] loads the same module into the panel and runs it there.
 //!
-//! Messages (worker → panel): `{progress}` any number of times, then `{outcome}` (`{stored,
-//! chunks}` or `{error}`, an [`ImportError`]) or `{failure}` (the worker itself failed).
+//! Messages (worker → panel): `{progress}` (a [`JobProgress`]) any number of times, then
+//! `{outcome}` (`{stored, chunks}` or `{error}`, an [`ImportError`]) or `{failure}` (the worker
+//! itself failed).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use chrono::NaiveDate;
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-use lens_core::import::{
-    ImportError, ImportOptions, ImportProgress, check_file_size, import_file_reporting,
-};
-use lens_core::store::{StoredImport, date_undated_snapshot, encode};
-use serde::{Deserialize, Serialize};
+use lens_core::import::ImportError;
+use lens_core::store::{ImportJob, JobProgress, StoredImport};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -31,30 +29,7 @@ use crate::error::ExtError;
 
 /// The worker script, beside `panel.html` in the extension.
 const WORKER_SCRIPT: &str = "import-worker.js";
-/// Bytes read from the file at a time: the reading step reports progress between slices.
-const SLICE_BYTES: u64 = 8 * 1024 * 1024;
 const CONTEXT: &str = "importing in the background";
-
-/// What the panel asks the worker to do with one file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct WorkerRequest {
-    pub options: ImportOptions,
-    /// The as-of date for an opportunity list that states none.
-    pub as_of: NaiveDate,
-    /// When the import is made (the browser's clock), kept with the stored import.
-    pub imported_at: String,
-}
-
-/// How far the worker has come with one file.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub enum WorkerProgress {
-    /// Bytes of the file read so far.
-    Reading {
-        done: u64,
-        total: u64,
-    },
-    Importing(ImportProgress),
-}
 
 /// What became of one file in the worker.
 #[derive(Debug)]
@@ -68,94 +43,6 @@ pub enum WorkerOutcome {
     /// Not an export Lens can import as it stands; nothing to store.
     Refused(ImportError),
 }
-
-// ---------------------------------------------------------------------------------------------
-// In the worker
-
-/// The worker's entry point (called by `import-worker.js`): imports `file` as `request` says,
-/// calling `on_progress` with each [`WorkerProgress`] (as a JS value). Resolves to the outcome
-/// object described in the module documentation.
-#[wasm_bindgen]
-pub async fn import_in_worker(
-    file: File,
-    request: JsValue,
-    on_progress: Function,
-) -> Result<JsValue, JsValue> {
-    console_error_panic_hook::set_once();
-    let request: WorkerRequest = serde_wasm_bindgen::from_value(request)?;
-    let report_progress = |progress: WorkerProgress| {
-        if let Ok(value) = serde_wasm_bindgen::to_value(&progress) {
-            let _ = on_progress.call1(&JsValue::NULL, &value);
-        }
-    };
-    // The panel checks the size first; the worker does too, so that it never allocates for a
-    // file it would refuse.
-    if let Err(error) = check_file_size(file.size() as u64) {
-        let outcome = Object::new();
-        set(&outcome, "error", &serde_wasm_bindgen::to_value(&error)?)?;
-        return Ok(outcome.into());
-    }
-    let bytes = read_in_slices(&file, |done, total| {
-        report_progress(WorkerProgress::Reading { done, total })
-    })
-    .await?;
-    let result = import_and_encode(&file.name(), &bytes, &request, &mut |progress| {
-        report_progress(WorkerProgress::Importing(progress))
-    });
-    let outcome = Object::new();
-    match result {
-        Err(error) => set(&outcome, "error", &serde_wasm_bindgen::to_value(&error)?)?,
-        Ok((stored, chunks)) => {
-            set(&outcome, "stored", &serde_wasm_bindgen::to_value(&stored)?)?;
-            let buffers: Array = chunks
-                .iter()
-                .map(|chunk| JsValue::from(Uint8Array::from(chunk.as_slice())))
-                .collect();
-            set(&outcome, "chunks", &buffers)?;
-        }
-    }
-    Ok(outcome.into())
-}
-
-/// Imports one file's bytes as `request` says, dates an undated snapshot and encodes the records
-/// into storage chunks: what the worker does, and what the panel does itself when no worker starts.
-pub fn import_and_encode(
-    file_name: &str,
-    bytes: &[u8],
-    request: &WorkerRequest,
-    progress: &mut dyn FnMut(ImportProgress),
-) -> Result<(StoredImport, Vec<Vec<u8>>), ImportError> {
-    let mut report = import_file_reporting(file_name, bytes, &request.options, progress)?;
-    date_undated_snapshot(&mut report, request.as_of);
-    Ok(encode(report, bytes.len() as u64, &request.imported_at))
-}
-
-/// Reads a file slice by slice (`Blob.slice`), calling `on_read` after each.
-async fn read_in_slices(file: &File, on_read: impl Fn(u64, u64)) -> Result<Vec<u8>, JsValue> {
-    let total = file.size() as u64;
-    let mut bytes = Vec::with_capacity(total as usize);
-    let mut start = 0;
-    on_read(0, total);
-    while start < total {
-        let end = (start + SLICE_BYTES).min(total);
-        let slice = file.slice_with_f64_and_f64(start as f64, end as f64)?;
-        let buffer = JsFuture::from(slice.array_buffer()).await?;
-        let array = Uint8Array::new(&buffer);
-        let offset = bytes.len();
-        bytes.resize(offset + array.length() as usize, 0);
-        array.copy_to(&mut bytes[offset..]);
-        start = end;
-        on_read(start, total);
-    }
-    Ok(bytes)
-}
-
-fn set(object: &Object, key: &str, value: &JsValue) -> Result<(), JsValue> {
-    Reflect::set(object, &JsValue::from_str(key), value).map(|_| ())
-}
-
-// ---------------------------------------------------------------------------------------------
-// In the panel
 
 /// A worker that imports files one after the other; terminated when dropped.
 pub struct ImportWorker {
@@ -176,8 +63,8 @@ impl ImportWorker {
     pub async fn import(
         &self,
         file: &File,
-        request: &WorkerRequest,
-        on_progress: impl Fn(WorkerProgress) + 'static,
+        job: &ImportJob,
+        on_progress: impl Fn(JobProgress) + 'static,
     ) -> Result<WorkerOutcome, ExtError> {
         // The promise settles with the worker's last message for this file.
         let settle: Rc<RefCell<Option<Function>>> = Rc::new(RefCell::new(None));
@@ -213,10 +100,10 @@ impl ImportWorker {
             .set_onerror(Some(on_error.as_ref().unchecked_ref()));
 
         let message = Object::new();
-        let request = serde_wasm_bindgen::to_value(request)
+        let job = serde_wasm_bindgen::to_value(job)
             .map_err(|error| ExtError::new(CONTEXT, error.to_string()))?;
         set(&message, "file", file).map_err(|error| js_error(CONTEXT, error))?;
-        set(&message, "request", &request).map_err(|error| js_error(CONTEXT, error))?;
+        set(&message, "job", &job).map_err(|error| js_error(CONTEXT, error))?;
         self.worker
             .post_message(&message)
             .map_err(|error| js_error(CONTEXT, error))?;
@@ -234,6 +121,44 @@ impl Drop for ImportWorker {
     fn drop(&mut self) {
         self.worker.terminate();
     }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `panel.js`: loads the importer's module into the panel and imports one file with it.
+    #[wasm_bindgen(js_name = lensImportInPlace, catch)]
+    async fn lens_import_in_place(
+        file: &File,
+        job: JsValue,
+        on_progress: &Function,
+    ) -> Result<JsValue, JsValue>;
+}
+
+/// Imports one file on the panel's own thread, with the importer's module loaded into the panel:
+/// what the Import screen does when the browser starts no worker.
+pub async fn import_in_place(
+    file: &File,
+    job: &ImportJob,
+    on_progress: impl Fn(JobProgress) + 'static,
+) -> Result<WorkerOutcome, ExtError> {
+    const IN_PLACE: &str = "importing in the panel";
+    let job = serde_wasm_bindgen::to_value(job)
+        .map_err(|error| ExtError::new(IN_PLACE, error.to_string()))?;
+    let on_progress = Closure::<dyn Fn(JsValue)>::new(move |progress: JsValue| {
+        if let Ok(progress) = serde_wasm_bindgen::from_value(progress) {
+            on_progress(progress);
+        }
+    });
+    let outcome = lens_import_in_place(file, job, on_progress.as_ref().unchecked_ref())
+        .await
+        .map_err(|error| js_error(IN_PLACE, error))?;
+    let message = Object::new();
+    set(&message, "outcome", &outcome).map_err(|error| js_error(IN_PLACE, error))?;
+    read_outcome(&message)
+}
+
+fn set(object: &Object, key: &str, value: &JsValue) -> Result<(), JsValue> {
+    Reflect::set(object, &JsValue::from_str(key), value).map(|_| ())
 }
 
 /// Reads the worker's last message for a file.

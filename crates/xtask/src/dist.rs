@@ -1,7 +1,8 @@
 //! `cargo xtask dist [--demo]` builds the unpacked extension; `cargo xtask demo` shows it working.
 //!
-//! `dist` compiles `lens-ext` for `wasm32-unknown-unknown` with the `wasm-release` profile, runs
-//! the wasm-bindgen CLI (which must match the pinned library version exactly), and assembles
+//! `dist` compiles `lens-ext` (the panel) and `lens-worker` (the importer its worker loads) for
+//! `wasm32-unknown-unknown` with the `wasm-release` profile, runs the wasm-bindgen CLI (which
+//! must match the pinned library version exactly) on both, and assembles
 //! `extension/manifest.json`, `public/` and the wasm-bindgen output into `dist/lens`.
 //! `--demo` writes `dist/lens-demo` instead, whose manifest also matches `http://127.0.0.1/*`
 //! so the extension runs on the local demo page; the distributed manifest never does.
@@ -43,8 +44,17 @@ pub(crate) enum Variant {
 /// What `dist` produced.
 pub(crate) struct BuiltExtension {
     pub dir: PathBuf,
-    pub wasm_bytes: u64,
-    pub wasm_gzip_bytes: Option<u64>,
+    /// The panel's module, loaded with every panel.
+    pub panel: WasmSize,
+    /// The importer's module, loaded by the import worker.
+    pub importer: WasmSize,
+}
+
+/// The size of one wasm module of the extension.
+pub(crate) struct WasmSize {
+    pub file: String,
+    pub bytes: u64,
+    pub gzip_bytes: Option<u64>,
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
@@ -169,31 +179,6 @@ pub(crate) fn build_extension(variant: Variant) -> Result<BuiltExtension, String
     check_wasm_target()?;
     check_wasm_bindgen()?;
 
-    println!("dist: building lens-ext for {WASM_TARGET} (profile wasm-release)");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let status = Command::new(cargo)
-        .current_dir(&root)
-        .args([
-            "build",
-            "-p",
-            "lens-ext",
-            "--target",
-            WASM_TARGET,
-            "--profile",
-            "wasm-release",
-        ])
-        .status()
-        .map_err(|error| format!("dist: could not run cargo: {error}"))?;
-    if !status.success() {
-        return Err(format!(
-            "dist: building lens-ext for {WASM_TARGET} failed ({status})"
-        ));
-    }
-    let wasm = target_dir(&root)
-        .join(WASM_TARGET)
-        .join("wasm-release")
-        .join("lens_ext.wasm");
-
     let out_dir = root.join(match variant {
         Variant::Release => "dist/lens",
         Variant::Demo => "dist/lens-demo",
@@ -205,19 +190,48 @@ pub(crate) fn build_extension(variant: Variant) -> Result<BuiltExtension, String
     fs::create_dir_all(&out_dir)
         .map_err(|error| format!("dist: could not create {}: {error}", out_dir.display()))?;
 
-    let status = Command::new("wasm-bindgen")
-        .arg(&wasm)
-        .arg("--out-dir")
-        .arg(out_dir.join("pkg"))
-        .args(["--target", "web", "--no-typescript"])
-        .args(["--remove-name-section", "--remove-producers-section"])
+    // The panel, and the importer its worker loads (a module of its own, so the panel never
+    // downloads the file readers).
+    let packages = ["lens-ext", "lens-worker"];
+    println!(
+        "dist: building {} for {WASM_TARGET} (profile wasm-release)",
+        packages.join(" and ")
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let mut build = Command::new(cargo);
+    build.current_dir(&root).arg("build");
+    for package in packages {
+        build.args(["-p", package]);
+    }
+    let status = build
+        .args(["--target", WASM_TARGET, "--profile", "wasm-release"])
         .status()
-        .map_err(|error| format!("dist: could not run wasm-bindgen: {error}"))?;
+        .map_err(|error| format!("dist: could not run cargo: {error}"))?;
     if !status.success() {
         return Err(format!(
-            "dist: wasm-bindgen failed on {} ({status})",
-            wasm.display()
+            "dist: building {} for {WASM_TARGET} failed ({status})",
+            packages.join(" and ")
         ));
+    }
+    for package in packages {
+        let wasm = target_dir(&root)
+            .join(WASM_TARGET)
+            .join("wasm-release")
+            .join(format!("{}.wasm", package.replace('-', "_")));
+        let status = Command::new("wasm-bindgen")
+            .arg(&wasm)
+            .arg("--out-dir")
+            .arg(out_dir.join("pkg"))
+            .args(["--target", "web", "--no-typescript"])
+            .args(["--remove-name-section", "--remove-producers-section"])
+            .status()
+            .map_err(|error| format!("dist: could not run wasm-bindgen: {error}"))?;
+        if !status.success() {
+            return Err(format!(
+                "dist: wasm-bindgen failed on {} ({status})",
+                wasm.display()
+            ));
+        }
     }
 
     copy_public(&root.join("public"), &out_dir)?;
@@ -231,19 +245,21 @@ pub(crate) fn build_extension(variant: Variant) -> Result<BuiltExtension, String
     fs::write(out_dir.join("manifest.json"), manifest)
         .map_err(|error| format!("dist: could not write the manifest: {error}"))?;
 
-    let final_wasm = out_dir.join("pkg/lens_ext_bg.wasm");
-    let wasm_bytes = fs::metadata(&final_wasm)
-        .map_err(|error| {
-            format!(
-                "dist: no {} after wasm-bindgen: {error}",
-                final_wasm.display()
-            )
-        })?
-        .len();
+    let size = |file: &str| -> Result<WasmSize, String> {
+        let path = out_dir.join("pkg").join(file);
+        let bytes = fs::metadata(&path)
+            .map_err(|error| format!("dist: no {} after wasm-bindgen: {error}", path.display()))?
+            .len();
+        Ok(WasmSize {
+            file: format!("pkg/{file}"),
+            bytes,
+            gzip_bytes: gzip_size(&path),
+        })
+    };
     Ok(BuiltExtension {
+        panel: size("lens_ext_bg.wasm")?,
+        importer: size("lens_worker_bg.wasm")?,
         dir: out_dir,
-        wasm_bytes,
-        wasm_gzip_bytes: gzip_size(&final_wasm),
     })
 }
 
@@ -630,14 +646,20 @@ fn gzip_size(path: &Path) -> Option<u64> {
 }
 
 fn print_wasm_size(built: &BuiltExtension) {
-    let gzip = match built.wasm_gzip_bytes {
-        Some(bytes) => format!("{} gzipped", kilobytes(bytes)),
-        None => "gzipped size unknown (gzip not found)".to_string(),
-    };
-    println!(
-        "wasm: {} raw, {gzip} (pkg/lens_ext_bg.wasm)",
-        kilobytes(built.wasm_bytes)
-    );
+    for (what, size) in [
+        ("panel", &built.panel),
+        ("importer (import worker)", &built.importer),
+    ] {
+        let gzip = match size.gzip_bytes {
+            Some(bytes) => format!("{} gzipped", kilobytes(bytes)),
+            None => "gzipped size unknown (gzip not found)".to_string(),
+        };
+        println!(
+            "wasm, {what}: {} raw, {gzip} ({})",
+            kilobytes(size.bytes),
+            size.file
+        );
+    }
 }
 
 fn kilobytes(bytes: u64) -> String {

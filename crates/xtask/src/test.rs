@@ -1,11 +1,11 @@
 //! `cargo xtask test`: every check CI runs, in order, stopping at the first failure.
 //!
 //! 1. formatting;
-//! 2. lints on the whole workspace, and on the panel for wasm32;
+//! 2. lints on the whole workspace, and on the panel and the importer for wasm32;
 //! 3. the native tests;
 //! 4. the purity check on `lens-core` (no browser crate among its dependencies) and its wasm32 build;
 //! 5. the panel's storage tests (wasm-bindgen-test in headless Chromium through ChromeDriver);
-//! 6. the wasm build of the panel and the end-to-end tests in headless Chromium.
+//! 6. the wasm build of the panel and the importer, and the end-to-end tests in headless Chromium.
 //!
 //! `--no-e2e` builds the panel but skips the browser tests (for machines without Chromium).
 
@@ -45,11 +45,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ],
     )?;
     step(
-        "lints (panel, wasm32)",
+        "lints (panel and importer, wasm32)",
         &[
             "clippy",
             "-p",
             "lens-ext",
+            "-p",
+            "lens-worker",
             "--target",
             "wasm32-unknown-unknown",
             "--",

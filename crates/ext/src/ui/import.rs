@@ -17,18 +17,15 @@ use lens_core::import::{
     TableKind, check_file_size,
 };
 use lens_core::insight::render::rejections_csv;
-use lens_core::store::StoredImport;
+use lens_core::store::{ImportJob, JobProgress, StoredImport};
 use leptos::ev::{DragEvent, Event};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::{File, HtmlInputElement};
 
 use crate::browser;
-use crate::storage::ChunkBytes;
 use crate::ui::state::Lens;
-use crate::worker::{
-    ImportWorker, WorkerOutcome, WorkerProgress, WorkerRequest, import_and_encode,
-};
+use crate::worker::{ImportWorker, WorkerOutcome, import_in_place};
 
 /// How many rejection reasons a file's summary lists before saying how many more there are.
 const SHOWN_REJECTIONS: usize = 5;
@@ -266,16 +263,16 @@ fn run_imports(
             // A header Lens does not know is read with the mapping remembered for it, if any.
             let mut remembered_from = None;
             let read = loop {
-                let request = WorkerRequest {
+                let job = ImportJob {
                     options: options.clone(),
                     as_of,
                     imported_at: browser::now_iso(),
                 };
-                let progress = move |progress: WorkerProgress| {
+                let progress = move |progress: JobProgress| {
                     let (step, share) = progress_step(progress);
                     set(index, State::Working { step, share });
                 };
-                match read_one(worker.as_ref(), file, &request, progress).await {
+                match read_one(worker.as_ref(), file, &job, progress).await {
                     Read::Refused(error) if options.mapping.is_none() => {
                         let found = error.unmapped_headers().and_then(|headers| {
                             lens.mappings.with_untracked(|mappings| {
@@ -381,40 +378,31 @@ enum Read {
 async fn read_one(
     worker: Option<&ImportWorker>,
     file: &File,
-    request: &WorkerRequest,
-    progress: impl Fn(WorkerProgress) + 'static,
+    job: &ImportJob,
+    progress: impl Fn(JobProgress) + 'static,
 ) -> Read {
-    if let Some(worker) = worker {
-        return match worker.import(file, request, progress).await {
-            Ok(WorkerOutcome::Imported { stored, chunks }) => Read::Imported { stored, chunks },
-            Ok(WorkerOutcome::Refused(error)) => Read::Refused(error),
-            Err(error) => Read::Failed(error.to_string()),
-        };
-    }
-    let bytes = match browser::read_file_bytes(file).await {
-        Ok(bytes) => bytes,
-        Err(error) => return Read::Failed(error.to_string()),
+    let outcome = match worker {
+        Some(worker) => worker.import(file, job, progress).await,
+        None => import_in_place(file, job, progress).await,
     };
-    match import_and_encode(&file.name(), &bytes, request, &mut |_| {}) {
-        Ok((stored, chunks)) => Read::Imported {
-            stored,
-            chunks: chunks.iter().map(ChunkBytes::to_js).collect(),
-        },
-        Err(error) => Read::Refused(error),
+    match outcome {
+        Ok(WorkerOutcome::Imported { stored, chunks }) => Read::Imported { stored, chunks },
+        Ok(WorkerOutcome::Refused(error)) => Read::Refused(error),
+        Err(error) => Read::Failed(error.to_string()),
     }
 }
 
 /// The words and the share done of a worker's progress report.
-fn progress_step(progress: WorkerProgress) -> (&'static str, Option<f64>) {
+fn progress_step(progress: JobProgress) -> (&'static str, Option<f64>) {
     let share = |done: u64, total: u64| (total > 0).then(|| done as f64 / total as f64);
     match progress {
-        WorkerProgress::Reading { done, total } => ("reading the file", share(done, total)),
-        WorkerProgress::Importing(ImportProgress {
+        JobProgress::Reading { done, total } => ("reading the file", share(done, total)),
+        JobProgress::Importing(ImportProgress {
             step: ImportStep::Splitting,
             done,
             total,
         }) => ("splitting rows", share(done, total)),
-        WorkerProgress::Importing(ImportProgress {
+        JobProgress::Importing(ImportProgress {
             step: ImportStep::Building,
             done,
             total,

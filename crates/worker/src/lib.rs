@@ -1,0 +1,88 @@
+//! Lens's importer on its own wasm module, loaded by the panel's import worker
+//! (`public/import-worker.js`), or by the panel itself when the browser starts no worker.
+//!
+//! Reading a file takes the heaviest code Lens has (the CSV splitter, the spreadsheet readers with
+//! their zip and XML parsers, the text encodings): kept here, none of it is in the panel's module,
+//! so the panel downloads and compiles less before it shows a record, and this module is fetched
+//! only when the user imports.
+//!
+//! [`import_in_worker`] reads the file in slices, runs the core's [`ImportJob`] (reporting its
+//! progress) and resolves to the outcome the panel reads: `{stored, chunks}` (the description and
+//! the encoded records, as arrays whose buffers the worker transfers) or `{error}` (an
+//! `ImportError`: the file is not an export Lens can import as it stands).
+
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use lens_core::import::check_file_size;
+use lens_core::store::{ImportJob, JobProgress};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::File;
+
+/// Bytes read from the file at a time: the reading step reports progress between slices.
+const SLICE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Imports `file` as `job` (an [`ImportJob`]) says, calling `on_progress` with each
+/// [`JobProgress`] (as a JS value); resolves to the outcome object described above.
+#[wasm_bindgen]
+pub async fn import_in_worker(
+    file: File,
+    job: JsValue,
+    on_progress: Function,
+) -> Result<JsValue, JsValue> {
+    console_error_panic_hook::set_once();
+    let job: ImportJob = serde_wasm_bindgen::from_value(job)?;
+    let report_progress = |progress: JobProgress| {
+        if let Ok(value) = serde_wasm_bindgen::to_value(&progress) {
+            let _ = on_progress.call1(&JsValue::NULL, &value);
+        }
+    };
+    let outcome = Object::new();
+    // The panel checks the size first; the worker does too, so that it never allocates for a
+    // file it would refuse.
+    if let Err(error) = check_file_size(file.size() as u64) {
+        set(&outcome, "error", &serde_wasm_bindgen::to_value(&error)?)?;
+        return Ok(outcome.into());
+    }
+    let bytes = read_in_slices(&file, |done, total| {
+        report_progress(JobProgress::Reading { done, total })
+    })
+    .await?;
+    match job.run(&file.name(), &bytes, &mut |progress| {
+        report_progress(JobProgress::Importing(progress))
+    }) {
+        Err(error) => set(&outcome, "error", &serde_wasm_bindgen::to_value(&error)?)?,
+        Ok((stored, chunks)) => {
+            set(&outcome, "stored", &serde_wasm_bindgen::to_value(&stored)?)?;
+            let arrays: Array = chunks
+                .iter()
+                .map(|chunk| JsValue::from(Uint8Array::from(chunk.as_slice())))
+                .collect();
+            set(&outcome, "chunks", &arrays)?;
+        }
+    }
+    Ok(outcome.into())
+}
+
+/// Reads a file slice by slice (`Blob.slice`), calling `on_read` after each.
+async fn read_in_slices(file: &File, on_read: impl Fn(u64, u64)) -> Result<Vec<u8>, JsValue> {
+    let total = file.size() as u64;
+    let mut bytes = Vec::with_capacity(total as usize);
+    let mut start = 0;
+    on_read(0, total);
+    while start < total {
+        let end = (start + SLICE_BYTES).min(total);
+        let slice = file.slice_with_f64_and_f64(start as f64, end as f64)?;
+        let buffer = JsFuture::from(slice.array_buffer()).await?;
+        let array = Uint8Array::new(&buffer);
+        let offset = bytes.len();
+        bytes.resize(offset + array.length() as usize, 0);
+        array.copy_to(&mut bytes[offset..]);
+        start = end;
+        on_read(start, total);
+    }
+    Ok(bytes)
+}
+
+fn set(object: &Object, key: &str, value: &JsValue) -> Result<(), JsValue> {
+    Reflect::set(object, &JsValue::from_str(key), value).map(|_| ())
+}
