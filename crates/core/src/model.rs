@@ -140,7 +140,8 @@ pub struct HistoryEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub as_of: NaiveDate,
-    pub source_file: String,
+    /// Shared with every evidence row that names it.
+    pub source_file: Arc<str>,
     pub opportunities: Vec<Opportunity>,
 }
 

@@ -496,7 +496,7 @@ fn a_dated_opportunity_import_is_a_snapshot() {
         chrono::NaiveDate::from_ymd_opt(2026, 11, 13).unwrap()
     );
     assert_eq!(
-        (snapshot.source_file.as_str(), snapshot.opportunities.len()),
+        (&*snapshot.source_file, snapshot.opportunities.len()),
         ("sf_report_dmy.csv", 3)
     );
     // Without an as-of date there is no snapshot: Lens does not date it by the clock.

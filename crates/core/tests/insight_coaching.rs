@@ -501,7 +501,7 @@ fn forecast_bias_per_call_is_a_distribution_beside_the_pooled_ratio() {
     };
     let snapshot = |as_of: &str, opportunities: Vec<Opportunity>| Snapshot {
         as_of: date(as_of),
-        source_file: format!("opportunities-{as_of}.csv"),
+        source_file: format!("opportunities-{as_of}.csv").into(),
         opportunities,
     };
     let dataset = Dataset {

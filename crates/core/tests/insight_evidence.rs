@@ -141,7 +141,7 @@ fn completeness_per_category_with_a_column_missing_in_one_export() {
         .collect();
     // The rows the sentence counts: the two with the field empty.
     assert_eq!(rows, [("A2", None), ("A3", None)]);
-    assert!(commit.evidence.iter().all(|e| e.source_file == "a.csv"));
+    assert!(commit.evidence.iter().all(|e| &*e.source_file == "a.csv"));
 
     // Best Case: A4 only, filled.
     let best_case = find(
@@ -233,7 +233,7 @@ fn fields_filled_per_deal_closing_in_the_period() {
     assert_eq!(a1.evidence.len(), 1);
     assert_eq!(a1.evidence[0].field, None);
     assert_eq!(
-        (a1.evidence[0].source_file.as_str(), a1.evidence[0].line),
+        (&*a1.evidence[0].source_file, a1.evidence[0].line),
         ("a.csv", 2)
     );
 }
@@ -353,7 +353,7 @@ fn first_filled_from_field_history_before_and_after_stage_entry() {
     );
     // Each counted deal brings its history row and its stage entry row.
     assert_eq!(timing.evidence.len(), 4);
-    assert_eq!(timing.evidence[0].source_file, "field_history.csv");
+    assert_eq!(&*timing.evidence[0].source_file, "field_history.csv");
     assert_eq!(timing.evidence[0].line, 2);
     assert_eq!(
         timing.evidence[1].field.as_deref(),
@@ -431,8 +431,8 @@ fn first_filled_from_snapshots_only() {
     );
     // S1's first-filled row is its November row; its stage entry row is its October row.
     assert_eq!(timing.evidence[0].record_id, "S1");
-    assert_eq!(timing.evidence[0].source_file, "nov.csv");
+    assert_eq!(&*timing.evidence[0].source_file, "nov.csv");
     assert_eq!(timing.evidence[0].new_value.as_deref(), Some("Dana"));
-    assert_eq!(timing.evidence[1].source_file, "oct.csv");
+    assert_eq!(&*timing.evidence[1].source_file, "oct.csv");
     assert_eq!(timing.evidence[1].field.as_deref(), Some("stage"));
 }

@@ -56,7 +56,7 @@ fn snapshot(as_of: &str, mut deals: Vec<Opportunity>) -> Snapshot {
     }
     Snapshot {
         as_of: date(as_of),
-        source_file: format!("opportunities-{as_of}.csv"),
+        source_file: format!("opportunities-{as_of}.csv").into(),
         opportunities: deals,
     }
 }
@@ -632,7 +632,7 @@ fn ledger_over_the_quarter_to_date() {
                 e.as_of,
                 e.field.as_deref(),
                 e.new_value.as_deref(),
-                e.source_file.as_str(),
+                &*e.source_file,
             )
         })
         .collect();
@@ -742,7 +742,7 @@ fn reversed_changes_from_history() {
             evidence.old_value.as_deref(),
             evidence.new_value.as_deref(),
             evidence.at,
-            evidence.source_file.as_str()
+            &*evidence.source_file
         ),
         (
             Some("close_date"),

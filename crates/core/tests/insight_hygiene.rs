@@ -79,7 +79,7 @@ fn event(
 fn snapshot(as_of: &str, opportunities: Vec<Opportunity>) -> Snapshot {
     Snapshot {
         as_of: date(as_of),
-        source_file: format!("opportunities-{as_of}.csv"),
+        source_file: format!("opportunities-{as_of}.csv").into(),
         opportunities,
     }
 }

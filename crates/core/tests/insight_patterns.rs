@@ -53,7 +53,7 @@ fn snapshot(as_of: &str, opportunities: Vec<Opportunity>) -> Snapshot {
         .collect();
     Snapshot {
         as_of: date(as_of),
-        source_file: format!("pipeline_{as_of}.csv"),
+        source_file: format!("pipeline_{as_of}.csv").into(),
         opportunities,
     }
 }
@@ -214,7 +214,7 @@ fn level_shift_lies_outside_the_band() {
     assert_eq!(ana.evidence[0].field.as_deref(), Some("amount"));
     assert_eq!(ana.evidence[0].new_value.as_deref(), Some("200000"));
     assert_eq!(ana.evidence[0].as_of, Some(date("2026-10-30")));
-    assert_eq!(ana.evidence[0].source_file, "pipeline_2026-10-30.csv");
+    assert_eq!(&*ana.evidence[0].source_file, "pipeline_2026-10-30.csv");
 
     // The team's series is Ana's + 50,000: same MAD, median 150,000.
     let team = find(&insights, "patterns.open_pipeline_total.all.anomaly");
@@ -587,7 +587,7 @@ fn created_and_closed_and_pipeline_and_conversion_moving_apart() {
             (
                 e.record_id.as_str(),
                 e.new_value.as_deref(),
-                e.source_file.as_str(),
+                &*e.source_file,
             )
         })
         .collect();
@@ -774,5 +774,5 @@ fn closed_deals_count_for_the_owner_in_the_previous_snapshot() {
         .iter()
         .find(|e| e.record_id == "D2" && e.new_value.as_deref() == Some("lost"))
         .unwrap();
-    assert_eq!(lost_row.source_file, "pipeline_2026-11-13.csv");
+    assert_eq!(&*lost_row.source_file, "pipeline_2026-11-13.csv");
 }

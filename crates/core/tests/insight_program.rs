@@ -277,7 +277,7 @@ fn scorecard_metrics_follow_their_definitions() {
     assert_eq!(churn.evidence[0].field.as_deref(), Some("churn_date"));
     assert_eq!(churn.evidence[0].new_value.as_deref(), Some("2026-04-01"));
     assert_eq!(churn.evidence[0].line, 2);
-    assert_eq!(churn.evidence[0].source_file, "program_milestones.csv");
+    assert_eq!(&*churn.evidence[0].source_file, "program_milestones.csv");
 }
 
 #[test]
@@ -691,7 +691,7 @@ fn experiment_readout_of_a_rate() {
         readout
             .evidence
             .iter()
-            .any(|e| e.source_file == "experiment_assignments.csv"
+            .any(|e| &*e.source_file == "experiment_assignments.csv"
                 && e.record_id == "c4"
                 && e.new_value.as_deref() == Some("control"))
     );
@@ -1234,6 +1234,6 @@ fn a_milestones_file_imported_twice_counts_once() {
         find(&program, "program.pilot_start_rate.copilot")
             .evidence
             .iter()
-            .all(|e| e.source_file == "program_milestones (2).csv")
+            .all(|e| &*e.source_file == "program_milestones (2).csv")
     );
 }

@@ -131,7 +131,7 @@ fn found_by_id_with_its_row_evidence_and_positions() {
     let row = view.record.as_ref().unwrap();
     assert_eq!(row.name, "Acme - Expansion");
     assert_eq!(row.amount, Some(485_000.0));
-    assert_eq!((row.source_file.as_str(), row.line), ("report.csv", 2));
+    assert_eq!((&*row.source_file, row.line), ("report.csv", 2));
     let amount_row = row
         .fields
         .iter()

@@ -194,7 +194,7 @@ impl ImportReport {
         }
         Some(Snapshot {
             as_of: self.as_of?,
-            source_file: self.file_name,
+            source_file: self.file_name.into(),
             opportunities: self.data.opportunities,
         })
     }

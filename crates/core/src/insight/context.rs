@@ -2,7 +2,9 @@
 //! (snapshots merged by date, history grouped by record) cut at the as-of date, the fiscal period, the reporting currency, and the helpers that turn
 //! a row into an [`EvidenceRef`] and a set of rows into a [`Population`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -61,7 +63,7 @@ impl Period {
 #[derive(Debug, Clone, Copy)]
 pub struct Deal<'a> {
     pub opp: &'a Opportunity,
-    pub source_file: &'a str,
+    pub source_file: &'a Arc<str>,
     pub as_of: NaiveDate,
 }
 
@@ -96,7 +98,7 @@ impl<'a> DatedSnapshot<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Event<'a> {
     pub event: &'a HistoryEvent,
-    pub source_file: &'a str,
+    pub source_file: &'a Arc<str>,
 }
 
 /// How a deal's amount enters a money total in the reporting currency.
@@ -360,12 +362,12 @@ impl<'a> Context<'a> {
     ) -> EvidenceRef {
         EvidenceRef {
             record_id: deal.opp.id.clone(),
-            field: field.map(str::to_string),
+            field: field.map(field_name),
             old_value: None,
             new_value: value,
             at: None,
             as_of: Some(deal.as_of),
-            source_file: deal.source_file.to_string(),
+            source_file: Arc::clone(deal.source_file),
             line: deal.opp.source.line,
         }
     }
@@ -379,7 +381,7 @@ impl<'a> Context<'a> {
             new_value: event.event.new_value.clone(),
             at: Some(event.event.at),
             as_of: None,
-            source_file: event.source_file.to_string(),
+            source_file: Arc::clone(event.source_file),
             line: event.event.source.line,
         }
     }
@@ -450,7 +452,35 @@ impl<'a> Context<'a> {
 }
 
 /// The machine key of a history field, as used in evidence (`stage`, `close_date`, …).
-pub fn field_key(field: &HistoryField) -> String {
+/// A field's name for an evidence row: the names of the opportunity fields Lens reads are not
+/// copied (an analysis names them in hundreds of thousands of rows); other names are.
+pub fn field_name(name: &str) -> Cow<'static, str> {
+    let known = match name {
+        "id" => "id",
+        "name" => "name",
+        "account" => "account",
+        "owner" => "owner",
+        "stage" => "stage",
+        "status" => "status",
+        "amount" => "amount",
+        "currency" => "currency",
+        "close_date" => "close_date",
+        "created_date" => "created_date",
+        "created" => "created",
+        "probability" => "probability",
+        "forecast_category" => "forecast_category",
+        "next_step" => "next_step",
+        "last_activity_date" => "last_activity_date",
+        "stage_entered_date" => "stage_entered_date",
+        "segment" => "segment",
+        "lead_source" => "lead_source",
+        "type" => "type",
+        _ => return Cow::Owned(name.to_string()),
+    };
+    Cow::Borrowed(known)
+}
+
+pub fn field_key(field: &HistoryField) -> Cow<'static, str> {
     match field {
         HistoryField::Created => "created".into(),
         HistoryField::Stage => "stage".into(),
@@ -458,7 +488,7 @@ pub fn field_key(field: &HistoryField) -> String {
         HistoryField::CloseDate => "close_date".into(),
         HistoryField::ForecastCategory => "forecast_category".into(),
         HistoryField::Probability => "probability".into(),
-        HistoryField::Other(name) => name.clone(),
+        HistoryField::Other(name) => name.clone().into(),
     }
 }
 

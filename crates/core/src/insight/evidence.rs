@@ -463,8 +463,9 @@ pub(super) fn analysis_fields(context: &Context, open: &[&Deal]) -> Vec<Evidence
 fn files_with_next_step<'a>(snapshot: &DatedSnapshot<'a>) -> Vec<&'a str> {
     let mut found: Vec<&'a str> = Vec::new();
     for deal in &snapshot.deals {
-        if deal.opp.next_step.is_some() && !found.contains(&deal.source_file) {
-            found.push(deal.source_file);
+        let file: &'a str = deal.source_file;
+        if deal.opp.next_step.is_some() && !found.contains(&file) {
+            found.push(file);
             if found.len() >= snapshot.source_files.len() {
                 break;
             }

@@ -306,7 +306,7 @@ mod tests {
     fn snapshot(as_of: &str, close_dates: &[(&str, &str)]) -> Snapshot {
         Snapshot {
             as_of: date(as_of),
-            source_file: format!("{as_of}.csv"),
+            source_file: format!("{as_of}.csv").into(),
             opportunities: close_dates
                 .iter()
                 .map(|(id, close)| Opportunity {

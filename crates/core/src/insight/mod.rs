@@ -32,7 +32,9 @@ mod renewals;
 pub mod stats;
 mod territory;
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
@@ -77,18 +79,16 @@ pub struct Dataset {
 /// The rows of one imported table, with the file they came from (evidence names the file and line).
 #[derive(Debug, Clone, Serialize)]
 pub struct FileRows<T> {
-    pub source_file: String,
+    pub source_file: Arc<str>,
     pub rows: Vec<T>,
 }
 
 impl<T> FileRows<T> {
     /// Every row of every file, with its file name.
-    pub fn iter_all(files: &[FileRows<T>]) -> impl Iterator<Item = (&str, &T)> {
-        files.iter().flat_map(|file| {
-            file.rows
-                .iter()
-                .map(move |row| (file.source_file.as_str(), row))
-        })
+    pub fn iter_all(files: &[FileRows<T>]) -> impl Iterator<Item = (&Arc<str>, &T)> {
+        files
+            .iter()
+            .flat_map(|file| file.rows.iter().map(move |row| (&file.source_file, row)))
     }
 }
 
@@ -115,26 +115,27 @@ impl Dataset {
     /// Adds one import. An opportunity list becomes a snapshot dated by its own as-of date (a report
     /// footer or the date given at import), else by `undated_as_of`.
     pub fn add(&mut self, report: ImportReport, undated_as_of: NaiveDate) -> Added {
+        let file: Arc<str> = Arc::from(report.file_name);
         match report.format.kind {
             TableKind::Opportunities => {
                 let as_of = report.as_of.unwrap_or(undated_as_of);
                 if !report.data.history.is_empty() {
                     // HubSpot's "Date entered" columns give history along with the deals.
                     self.history.push(HistoryLog {
-                        source_file: report.file_name.clone(),
+                        source_file: file.clone(),
                         events: report.data.history,
                     });
                 }
                 self.snapshots.push(Snapshot {
                     as_of,
-                    source_file: report.file_name,
+                    source_file: file,
                     opportunities: report.data.opportunities,
                 });
                 Added::Snapshot(as_of)
             }
             TableKind::OpportunityHistory | TableKind::FieldHistory => {
                 self.history.push(HistoryLog {
-                    source_file: report.file_name,
+                    source_file: file,
                     events: report.data.history,
                 });
                 Added::History
@@ -144,7 +145,6 @@ impl Dataset {
                 Added::Users
             }
             kind => {
-                let file = report.file_name;
                 let data = report.data;
                 let pushed = push_rows(&mut self.accounts, &file, data.accounts)
                     | push_rows(&mut self.subscriptions, &file, data.subscriptions)
@@ -164,12 +164,12 @@ impl Dataset {
 }
 
 /// Keeps `rows` under their file name; false when there are none.
-fn push_rows<T>(files: &mut Vec<FileRows<T>>, source_file: &str, rows: Vec<T>) -> bool {
+fn push_rows<T>(files: &mut Vec<FileRows<T>>, source_file: &Arc<str>, rows: Vec<T>) -> bool {
     if rows.is_empty() {
         return false;
     }
     files.push(FileRows {
-        source_file: source_file.to_string(),
+        source_file: source_file.clone(),
         rows,
     });
     true
@@ -178,7 +178,7 @@ fn push_rows<T>(files: &mut Vec<FileRows<T>>, source_file: &str, rows: Vec<T>) -
 /// The change events of one history export, with the file they came from (for evidence).
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryLog {
-    pub source_file: String,
+    pub source_file: Arc<str>,
     pub events: Vec<HistoryEvent>,
 }
 
@@ -622,18 +622,21 @@ pub struct Exclusion {
 }
 
 /// One row behind a number: a snapshot row or a history row.
+///
+/// An analysis lists a great many of these (about 218,000 for a district), and copies some into
+/// several insights: the file name is shared, and a field name Lens knows is not copied at all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceRef {
     pub record_id: String,
     /// The field this row contributes (`amount`, `close_date`, …); `None` for the row as a whole.
-    pub field: Option<String>,
+    pub field: Option<Cow<'static, str>>,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
     /// When the change happened (history rows).
     pub at: Option<NaiveDateTime>,
     /// The snapshot date (snapshot rows).
     pub as_of: Option<NaiveDate>,
-    pub source_file: String,
+    pub source_file: Arc<str>,
     pub line: u64,
 }
 

@@ -60,12 +60,13 @@
 //! and for experiments the assignment rows too.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{Days, NaiveDate};
 use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
-use super::context::{Context, Tally};
+use super::context::{Context, Tally, field_name};
 use super::render::{count, number, percent, signed_percent};
 use super::stats::{
     Interval, fieller_ratio_interval, katz_ratio_interval, mean, median,
@@ -293,7 +294,7 @@ pub(super) fn check_settings(settings: &Settings) -> Result<(), AnalyzeError> {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct MilestoneRow<'a> {
     pub row: &'a ProgramMilestones,
-    pub source_file: &'a str,
+    pub source_file: &'a Arc<str>,
 }
 
 impl MilestoneRow<'_> {
@@ -301,12 +302,12 @@ impl MilestoneRow<'_> {
     pub(super) fn evidence(&self, field: &str, value: Option<NaiveDate>) -> EvidenceRef {
         EvidenceRef {
             record_id: self.row.account_id.clone(),
-            field: Some(field.to_string()),
+            field: Some(field_name(field)),
             old_value: None,
             new_value: value.map(|date| date.to_string()),
             at: None,
             as_of: None,
-            source_file: self.source_file.to_string(),
+            source_file: Arc::clone(self.source_file),
             line: self.row.source.line,
         }
     }
@@ -876,7 +877,7 @@ struct Arm<'a> {
 #[derive(Clone, Copy)]
 struct Member<'a> {
     assignment: &'a ExperimentAssignment,
-    source_file: &'a str,
+    source_file: &'a Arc<str>,
 }
 
 impl Member<'_> {
@@ -888,7 +889,7 @@ impl Member<'_> {
             new_value: Some(self.assignment.arm.clone()),
             at: None,
             as_of: self.assignment.assigned_on,
-            source_file: self.source_file.to_string(),
+            source_file: Arc::clone(self.source_file),
             line: self.assignment.source.line,
         }
     }

@@ -35,11 +35,12 @@
 //! Nothing here judges: a difference is stated as the two values and the import's date.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::context::{Context, Deal, Money, Tally};
+use super::context::{Context, Deal, Money, Tally, field_name};
 use super::evidence::{Cell, EvidenceField, EvidenceReader, FirstFilled, days_from_stage_entry};
 use super::render::{count, grouped};
 use super::stats::{percentile_rank_sorted, quantile_sorted};
@@ -692,12 +693,12 @@ fn history(context: &Context, deal: &Deal) -> (Vec<EvidenceRef>, String) {
                         1,
                         EvidenceRef {
                             record_id: id.clone(),
-                            field: Some(key.clone()),
+                            field: Some(field_name(key)),
                             old_value: old,
                             new_value: value.clone(),
                             at: None,
                             as_of: Some(snapshot.as_of),
-                            source_file: row.source_file.to_string(),
+                            source_file: Arc::clone(row.source_file),
                             line: row.opp.source.line,
                         },
                     ));

@@ -377,12 +377,12 @@ pub fn evidence_csv(evidence: &[EvidenceRef]) -> String {
         evidence.iter().map(|row| {
             vec![
                 row.record_id.clone(),
-                row.field.clone().unwrap_or_default(),
+                row.field.as_deref().unwrap_or_default().to_string(),
                 row.old_value.clone().unwrap_or_default(),
                 row.new_value.clone().unwrap_or_default(),
                 row.at.map(|at| at.to_string()).unwrap_or_default(),
                 row.as_of.map(|date| date.to_string()).unwrap_or_default(),
-                row.source_file.clone(),
+                row.source_file.to_string(),
                 row.line.to_string(),
             ]
         }),

@@ -72,12 +72,13 @@
 //! series of at most `renewal_series_weeks` values.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{Days, NaiveDate, NaiveTime};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::changepoint::{self, ChangePoint, Direction, Outcome, Parameters};
-use super::context::{Context, Deal, Tally};
+use super::context::{Context, Deal, Tally, field_name};
 use super::render::{count, money, number, signed_percent};
 use super::{
     AnalyzeError, EvidenceRef, FileRows, Insight, Module, Period, Population, Reference, Settings,
@@ -151,7 +152,7 @@ pub(super) fn check_settings(settings: &Settings) -> Result<(), AnalyzeError> {
 /// One row of an imported table with the file it came from.
 struct Row<'a, T> {
     row: &'a T,
-    file: &'a str,
+    file: &'a Arc<str>,
 }
 
 impl<T> Clone for Row<'_, T> {
@@ -396,12 +397,12 @@ fn subscription_evidence(
 ) -> EvidenceRef {
     EvidenceRef {
         record_id: row.row.id.clone(),
-        field: Some(field.to_string()),
+        field: Some(field_name(field)),
         old_value: None,
         new_value: value,
         at: None,
         as_of: None,
-        source_file: row.file.to_string(),
+        source_file: Arc::clone(row.file),
         line: row.row.source.line,
     }
 }
@@ -434,7 +435,7 @@ fn usage_evidence(row: Row<UsagePoint>) -> EvidenceRef {
         new_value: Some(value_text(usage.count)),
         at: Some(usage.date.and_time(NaiveTime::MIN)),
         as_of: None,
-        source_file: row.file.to_string(),
+        source_file: Arc::clone(row.file),
         line: usage.source.line,
     }
 }
@@ -447,7 +448,7 @@ fn ticket_evidence(row: Row<Ticket>) -> EvidenceRef {
         new_value: Some(row.row.opened.to_string()),
         at: Some(row.row.opened),
         as_of: None,
-        source_file: row.file.to_string(),
+        source_file: Arc::clone(row.file),
         line: row.row.source.line,
     }
 }
@@ -461,7 +462,7 @@ fn churn_evidence(row: Row<ChurnEvent>) -> EvidenceRef {
         new_value: Some(event.date.to_string()),
         at: Some(event.date.and_time(NaiveTime::MIN)),
         as_of: None,
-        source_file: row.file.to_string(),
+        source_file: Arc::clone(row.file),
         line: event.source.line,
     }
 }
@@ -474,7 +475,7 @@ fn account_evidence(row: Row<Account>) -> EvidenceRef {
         new_value: row.row.owner.clone(),
         at: None,
         as_of: None,
-        source_file: row.file.to_string(),
+        source_file: Arc::clone(row.file),
         line: row.row.source.line,
     }
 }
@@ -727,12 +728,12 @@ fn collect_rows<'a>(
                 .as_deref()
                 .is_some_and(|o| !o.trim().is_empty())
         })
-        .map(|(file, _)| file)
+        .map(|(file, _)| &**file)
         .collect();
     for account in latest_rows(&dataset.accounts, |a: &Account| Some(a.id.as_str())) {
         if let Some(&position) = positions.get(account.row.id.as_str()) {
             accounts[position].account = Some(account);
-            accounts[position].owner_column = files_with_owner.contains(account.file);
+            accounts[position].owner_column = files_with_owner.contains(&**account.file);
         }
     }
     // Deals: by account id, else (deals without one) by the account's name.
