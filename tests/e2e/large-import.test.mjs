@@ -19,13 +19,7 @@ let scratchDir;
 
 before(async () => {
   scratchDir = await mkdtemp(join(tmpdir(), 'lens-large-'));
-  const lines = ['Opportunity Name,Account Name,Stage,Amount,Close Date,Opportunity Owner'];
-  for (let row = 0; row < ROWS; row += 1) {
-    // Every 1,000th amount is not a number: those rows are rejected, the others stored.
-    const amount = row % 1000 === 999 ? 'n/a' : String(1000 + row);
-    lines.push(`Deal ${row},Account ${row % 500},Proposal,${amount},2026-03-${String((row % 28) + 1).padStart(2, '0')},Rep ${row % 12}`);
-  }
-  await writeFile(join(scratchDir, 'large.csv'), lines.join('\n'));
+  await writeFile(join(scratchDir, 'large.csv'), dealsCsv(ROWS, { stage: 'Proposal', month: '2026-03' }));
   browser = await launchWithExtension();
   crmPage = new CrmRecordPage(browser.page, baseUrl);
   await crmPage.openOpportunity('006Hp000015Yh7mIAC');
@@ -76,12 +70,7 @@ test('a 60,000-row export is imported in a worker with its own progress bar', as
 test('when the browser starts no worker, the panel loads the importer itself and imports in place', async () => {
   const { panel } = crmPage;
   const rows = 3_000;
-  const lines = ['Opportunity Name,Account Name,Stage,Amount,Close Date,Opportunity Owner'];
-  for (let row = 0; row < rows; row += 1) {
-    const amount = row % 1000 === 999 ? 'n/a' : String(2000 + row);
-    lines.push(`Deal ${row},Account ${row % 50},Qualification,${amount},2026-04-${String((row % 28) + 1).padStart(2, '0')},Rep ${row % 5}`);
-  }
-  await writeFile(join(scratchDir, 'no-worker.csv'), lines.join('\n'));
+  await writeFile(join(scratchDir, 'no-worker.csv'), dealsCsv(rows, { stage: 'Qualification', month: '2026-04' }));
   const workers = [];
   browser.page.on('worker', (worker) => workers.push(worker.url()));
   const frame = await crmPage.panelFrame();
@@ -102,6 +91,19 @@ test('when the browser starts no worker, the panel loads the importer itself and
   const fetched = await fetchedByPanel(frame);
   assert.ok(fetched.some((url) => url.endsWith('/pkg/lens_worker_bg.wasm')), `the importer module was loaded into the panel: ${fetched}`);
 });
+
+/**
+ * A Salesforce-style opportunity export of `rows` deals in one stage, closing in `month`; every
+ * 1,000th amount is not a number, so those rows are rejected and the others stored.
+ */
+function dealsCsv(rows, { stage, month }) {
+  const lines = ['Opportunity Name,Account Name,Stage,Amount,Close Date,Opportunity Owner'];
+  for (let row = 0; row < rows; row += 1) {
+    const amount = row % 1000 === 999 ? 'n/a' : String(1000 + row);
+    lines.push(`Deal ${row},Account ${row % 500},${stage},${amount},${month}-${String((row % 28) + 1).padStart(2, '0')},Rep ${row % 12}`);
+  }
+  return lines.join('\n');
+}
 
 /**
  * Records what the panel's own window fetches from now on (a module is loaded with fetch; a
