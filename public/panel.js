@@ -1,17 +1,55 @@
 // Loads the panel's wasm (built by `cargo xtask dist` with wasm-bindgen --target web into pkg/)
-// and mounts the panel. The importer is a module of its own (pkg/lens_worker*), which
-// import-worker.js loads in a worker; only when the browser starts no worker does the panel load
-// it itself, through lensImportInPlace, the first time a file is imported.
+// and mounts the panel. The code that runs off the panel's thread is a module of its own
+// (pkg/lens_worker*): import-worker.js loads it to import files, analysis-worker.js to hold the
+// data set and analyse it. Only when the browser starts no worker does the panel load it itself.
 import init, { start_panel } from './pkg/lens_ext.js';
 
-let importer;
-globalThis.lensImportInPlace = async (file, job, onProgress) => {
-  importer ??= import('./pkg/lens_worker.js').then(async (module) => {
+let workerModule;
+function loadWorkerModule() {
+  workerModule ??= import('./pkg/lens_worker.js').then(async (module) => {
     await module.default({ module_or_path: new URL('./pkg/lens_worker_bg.wasm', import.meta.url) });
     return module;
   });
-  return (await importer).import_in_worker(file, job, onProgress);
-};
+  return workerModule;
+}
+
+globalThis.lensImportInPlace = async (file, job, onProgress) =>
+  (await loadWorkerModule()).import_in_worker(file, job, onProgress);
+
+// The analyst: `call(method, args, transfer)` runs one of AnalystWorker's methods in the analysis
+// worker and resolves to its result (rejects with its error); calls are answered in order.
+globalThis.lensAnalyst = (() => {
+  let worker;
+  try {
+    worker = new Worker(new URL('./analysis-worker.js', import.meta.url), { type: 'module' });
+  } catch {
+    // No worker: the same analyst, on the panel's thread.
+    const analyst = loadWorkerModule().then((module) => new module.AnalystWorker());
+    return { call: async (method, args) => (await analyst)[method](...args) };
+  }
+  const pending = new Map();
+  let next = 0;
+  let stopped;
+  worker.onmessage = ({ data }) => {
+    const call = pending.get(data.id);
+    pending.delete(data.id);
+    if ('error' in data) call?.reject(new Error(data.error));
+    else call?.resolve(data.result);
+  };
+  worker.onerror = (event) => {
+    stopped = new Error(`the analysis worker stopped: ${event.message || 'its module did not load'}`);
+    for (const call of pending.values()) call.reject(stopped);
+    pending.clear();
+  };
+  return {
+    call: (method, args, transfer = []) => new Promise((resolve, reject) => {
+      if (stopped) return reject(stopped);
+      const id = next++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, method, args }, transfer);
+    }),
+  };
+})();
 
 await init({ module_or_path: new URL('./pkg/lens_ext_bg.wasm', import.meta.url) });
 start_panel();

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { CrmRecordPage } from '../pages/crm-record-page.mjs';
 import { launchWithExtension } from '../support/browser.mjs';
 import { baseUrl } from '../support/environment.mjs';
+import { dealsCsv, fetchedByPanel, watchPanelFetches } from '../support/exports.mjs';
 
 const ROWS = 60_000;
 
@@ -91,36 +92,3 @@ test('when the browser starts no worker, the panel loads the importer itself and
   const fetched = await fetchedByPanel(frame);
   assert.ok(fetched.some((url) => url.endsWith('/pkg/lens_worker_bg.wasm')), `the importer module was loaded into the panel: ${fetched}`);
 });
-
-/**
- * A Salesforce-style opportunity export of `rows` deals in one stage, closing in `month`; every
- * 1,000th amount is not a number, so those rows are rejected and the others stored.
- */
-function dealsCsv(rows, { stage, month }) {
-  const lines = ['Opportunity Name,Account Name,Stage,Amount,Close Date,Opportunity Owner'];
-  for (let row = 0; row < rows; row += 1) {
-    const amount = row % 1000 === 999 ? 'n/a' : String(1000 + row);
-    lines.push(`Deal ${row},Account ${row % 500},${stage},${amount},${month}-${String((row % 28) + 1).padStart(2, '0')},Rep ${row % 12}`);
-  }
-  return lines.join('\n');
-}
-
-/**
- * Records what the panel's own window fetches from now on (a module is loaded with fetch; a
- * worker's fetches go through the worker's own fetch and are not seen here).
- */
-function watchPanelFetches(frame) {
-  return frame.evaluate(() => {
-    if (window.lensFetched) return;
-    window.lensFetched = [];
-    const fetch = window.fetch.bind(window);
-    window.fetch = (input, init) => {
-      window.lensFetched.push(String(input instanceof Request ? input.url : input));
-      return fetch(input, init);
-    };
-  });
-}
-
-function fetchedByPanel(frame) {
-  return frame.evaluate(() => window.lensFetched);
-}

@@ -27,6 +27,7 @@
 //! assert_eq!((deal.amount, deal.currency.as_deref(), deal.status), (Some(485_000.0), Some("USD"), DealStatus::Open));
 //! ```
 
+pub mod analyst;
 pub mod import;
 pub mod insight;
 pub mod model;

@@ -8,12 +8,14 @@
 //!
 //! Code map:
 //! - [`ui`]: one component per screen.
-//! - [`browser`]: the only module that touches `chrome.*`; with [`storage`] and [`worker`], the
-//!   only ones that call browser APIs.
+//! - [`browser`]: the only module that touches `chrome.*`; with [`storage`], [`worker`] and
+//!   [`analyst`], the only ones that call browser APIs.
 //! - [`error`]: [`error::ExtError`], a failed browser call with its context.
 //! - [`storage`]: the IndexedDB stores.
-//! - [`worker`]: imports in a Web Worker, both sides.
+//! - [`worker`]: imports in a Web Worker, the panel's side.
+//! - [`analyst`]: the data set and its analysis in a Web Worker, the panel's side.
 
+pub mod analyst;
 pub mod browser;
 pub mod error;
 pub mod storage;
@@ -23,7 +25,7 @@ pub mod worker;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// Entry point of the panel, called by `panel.js` once the module is loaded. (Not a wasm-bindgen
-/// start function: the import worker loads the same module and mounts nothing.)
+/// start function: the storage tests load the same module and mount nothing.)
 #[wasm_bindgen]
 pub fn start_panel() {
     console_error_panic_hook::set_once();

@@ -11,6 +11,10 @@
 //! the encoded records, as arrays whose buffers the worker transfers) or `{error}` (an
 //! `ImportError`: the file is not an export Lens can import as it stands).
 
+mod analyst;
+
+pub use analyst::AnalystWorker;
+
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use lens_core::import::check_file_size;
 use lens_core::store::{ImportJob, JobProgress};

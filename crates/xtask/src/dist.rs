@@ -1,6 +1,6 @@
 //! `cargo xtask dist [--demo]` builds the unpacked extension; `cargo xtask demo` shows it working.
 //!
-//! `dist` compiles `lens-ext` (the panel) and `lens-worker` (the importer its worker loads) for
+//! `dist` compiles `lens-ext` (the panel) and `lens-worker` (the importer and the analyst its workers load) for
 //! `wasm32-unknown-unknown` with the `wasm-release` profile, runs the wasm-bindgen CLI (which
 //! must match the pinned library version exactly) on both, and assembles
 //! `extension/manifest.json`, `public/` and the wasm-bindgen output into `dist/lens`.
@@ -46,8 +46,9 @@ pub(crate) struct BuiltExtension {
     pub dir: PathBuf,
     /// The panel's module, loaded with every panel.
     pub panel: WasmSize,
-    /// The importer's module, loaded by the import worker.
-    pub importer: WasmSize,
+    /// The workers' module (the importer and the analyst), loaded by the import worker and the
+    /// analysis worker.
+    pub worker: WasmSize,
 }
 
 /// The size of one wasm module of the extension.
@@ -190,8 +191,8 @@ pub(crate) fn build_extension(variant: Variant) -> Result<BuiltExtension, String
     fs::create_dir_all(&out_dir)
         .map_err(|error| format!("dist: could not create {}: {error}", out_dir.display()))?;
 
-    // The panel, and the importer its worker loads (a module of its own, so the panel never
-    // downloads the file readers).
+    // The panel, and the module its workers load (the importer and the analyst: the panel never
+    // downloads the file readers or the analysis).
     let packages = ["lens-ext", "lens-worker"];
     println!(
         "dist: building {} for {WASM_TARGET} (profile wasm-release)",
@@ -258,7 +259,7 @@ pub(crate) fn build_extension(variant: Variant) -> Result<BuiltExtension, String
     };
     Ok(BuiltExtension {
         panel: size("lens_ext_bg.wasm")?,
-        importer: size("lens_worker_bg.wasm")?,
+        worker: size("lens_worker_bg.wasm")?,
         dir: out_dir,
     })
 }
@@ -648,7 +649,7 @@ fn gzip_size(path: &Path) -> Option<u64> {
 fn print_wasm_size(built: &BuiltExtension) {
     for (what, size) in [
         ("panel", &built.panel),
-        ("importer (import worker)", &built.importer),
+        ("workers (import and analysis)", &built.worker),
     ] {
         let gzip = match size.gzip_bytes {
             Some(bytes) => format!("{} gzipped", kilobytes(bytes)),

@@ -1,11 +1,11 @@
 //! `cargo xtask test`: every check CI runs, in order, stopping at the first failure.
 //!
 //! 1. formatting;
-//! 2. lints on the whole workspace, and on the panel and the importer for wasm32;
+//! 2. lints on the whole workspace, and on the panel and the workers' module for wasm32;
 //! 3. the native tests;
 //! 4. the purity check on `lens-core` (no browser crate among its dependencies) and its wasm32 build;
 //! 5. the panel's storage tests (wasm-bindgen-test in headless Chromium through ChromeDriver);
-//! 6. the wasm build of the panel and the importer, and the end-to-end tests in headless Chromium.
+//! 6. the wasm build of the panel and the workers' module, and the end-to-end tests in headless Chromium.
 //!
 //! `--no-e2e` builds the panel but skips the browser tests (for machines without Chromium).
 
@@ -45,7 +45,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ],
     )?;
     step(
-        "lints (panel and importer, wasm32)",
+        "lints (panel and workers, wasm32)",
         &[
             "clippy",
             "-p",

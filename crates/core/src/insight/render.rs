@@ -1,11 +1,11 @@
 //! Number formatting shared by the templates, and the Markdown rendering of an [`Analysis`]: what a
 //! sales manager pastes into an email, each finding followed by its formula and population.
 
+use std::borrow::Borrow;
 use std::fmt::Write;
 
 use super::{
-    Analysis, ConditionStatus, EvidenceRef, Insight, Population, Reference, Section, SubjectKind,
-    Unit,
+    Analysis, ConditionStatus, EvidenceRef, Insight, Population, Reference, SubjectKind, Unit,
 };
 
 /// `1234567.8` → `1,234,568` (whole units; amounts in exports are whole or cents).
@@ -261,7 +261,7 @@ pub fn markdown(analysis: &Analysis) -> String {
         if section.insights.is_empty() {
             writeln!(out, "Nothing to describe in this data.").unwrap();
         }
-        let groups = display_groups(section);
+        let groups = display_groups(&section.insights);
         for insight in groups.summary {
             write_insight(&mut out, insight);
         }
@@ -295,21 +295,23 @@ pub fn markdown(analysis: &Analysis) -> String {
 /// A section's insights as the Markdown and the panel show them: findings about the pipeline,
 /// stages, reps and periods first, in the module's order; then record-level findings grouped by
 /// measure, in order of first appearance.
-pub struct DisplayGroups<'a> {
-    pub summary: Vec<&'a Insight>,
-    pub by_measure: Vec<(&'a str, Vec<&'a Insight>)>,
+pub struct DisplayGroups<'a, T> {
+    pub summary: Vec<&'a T>,
+    pub by_measure: Vec<(&'a str, Vec<&'a T>)>,
 }
 
-pub fn display_groups(section: &Section) -> DisplayGroups<'_> {
-    let (records, summary): (Vec<&Insight>, Vec<&Insight>) = section
-        .insights
+/// Groups a section's insights (or anything that holds one, such as the panel's
+/// [`ShownInsight`](crate::analyst::ShownInsight)) for display.
+pub fn display_groups<T: Borrow<Insight>>(insights: &[T]) -> DisplayGroups<'_, T> {
+    let (records, summary): (Vec<&T>, Vec<&T>) = insights
         .iter()
-        .partition(|insight| insight.subject.kind == SubjectKind::Record);
-    let mut by_measure: Vec<(&str, Vec<&Insight>)> = Vec::new();
-    for insight in records {
-        match by_measure.iter_mut().find(|(m, _)| *m == insight.measure) {
-            Some((_, list)) => list.push(insight),
-            None => by_measure.push((&insight.measure, vec![insight])),
+        .partition(|item| Borrow::<Insight>::borrow(*item).subject.kind == SubjectKind::Record);
+    let mut by_measure: Vec<(&str, Vec<&T>)> = Vec::new();
+    for item in records {
+        let measure = Borrow::<Insight>::borrow(item).measure.as_str();
+        match by_measure.iter_mut().find(|(m, _)| *m == measure) {
+            Some((_, list)) => list.push(item),
+            None => by_measure.push((measure, vec![item])),
         }
     }
     DisplayGroups {

@@ -87,7 +87,7 @@ pub fn App() -> impl IntoView {
         let mut tabs = vec![Tab::Record];
         match lens.analysis.get() {
             Some(Ok(analysis)) => {
-                tabs.extend(analysis.sections.iter().map(|s| Tab::Module(s.module)))
+                tabs.extend(analysis.modules.iter().map(|&module| Tab::Module(module)))
             }
             _ => tabs.extend(
                 [

@@ -6,8 +6,9 @@
 
 use std::sync::Arc;
 
+use lens_core::analyst::ModulePage;
 use lens_core::insight::render::value_in_unit;
-use lens_core::insight::{Analysis, Chart, ChartKind, ChartPoint};
+use lens_core::insight::{Chart, ChartKind, ChartPoint};
 use leptos::prelude::*;
 
 use crate::ui::insights::evidence_view;
@@ -18,13 +19,13 @@ const ROW_HEIGHT: f64 = 20.0;
 const BAR_HEIGHT: f64 = 13.0;
 
 /// One chart with a switch between the drawing and its table.
-pub fn chart_view(chart: Chart, analysis: Arc<Analysis>) -> impl IntoView {
+pub fn chart_view(chart: Chart, page: Arc<ModulePage>) -> impl IntoView {
     let as_table = RwSignal::new(false);
     let key = chart.key.clone();
     let title = chart.title.clone();
     let caption = chart.caption.clone();
     let drawing = svg_view(&chart);
-    let table = table_view(&chart, &analysis);
+    let table = table_view(&chart, &page);
     view! {
         <figure class="lens-chart" data-testid="chart" data-chart=key>
             <figcaption class="lens-chart-head">
@@ -114,7 +115,7 @@ fn svg_view(chart: &Chart) -> impl IntoView + use<> {
     }
 }
 
-fn table_view(chart: &Chart, analysis: &Analysis) -> impl IntoView + use<> {
+fn table_view(chart: &Chart, page: &ModulePage) -> impl IntoView + use<> {
     let has_high = chart.points.iter().any(|point| point.high.is_some());
     let rows = chart
         .points
@@ -127,7 +128,7 @@ fn table_view(chart: &Chart, analysis: &Analysis) -> impl IntoView + use<> {
             let insight = point
                 .insight_key
                 .as_ref()
-                .and_then(|key| analysis.insights().find(|insight| &insight.key == key))
+                .and_then(|key| page.insight(key))
                 .cloned();
             let evidence = insight.map(|insight| {
                 view! {

@@ -4,10 +4,11 @@
 
 use lens_core::import::TableKind;
 use lens_core::insight::render::count;
+use lens_core::store::StoredImport;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::Serialize;
 
+use crate::analyst;
 use crate::browser;
 use crate::ui::state::{Lens, LoadState};
 
@@ -18,21 +19,19 @@ pub fn DataScreen() -> impl IntoView {
     let confirm_wipe = RwSignal::new(false);
 
     let export = move |_| {
-        let result = lens.dataset.with_untracked(|data| {
-            lens.imports.with_untracked(|imports| {
-                browser::to_json_text(&Export {
-                    lens_export_version: 1,
-                    imports: imports.iter().map(|entry| &entry.stored).collect(),
-                    data: data.dataset(),
-                })
-            })
+        note.set("Preparing the export…".to_string());
+        spawn_local(async move {
+            let imports: Vec<StoredImport> = lens.imports.with_untracked(|imports| {
+                imports.iter().map(|entry| entry.stored.clone()).collect()
+            });
+            let written = analyst::export_json(&imports).await.and_then(|text| {
+                browser::download_text("lens-export.json", "application/json", &text)
+            });
+            match written {
+                Ok(()) => note.set("Export written to lens-export.json.".to_string()),
+                Err(error) => note.set(format!("Export failed: {error}")),
+            }
         });
-        match result
-            .and_then(|text| browser::download_text("lens-export.json", "application/json", &text))
-        {
-            Ok(()) => note.set("Export written to lens-export.json.".to_string()),
-            Err(error) => note.set(format!("Export failed: {error}")),
-        }
     };
     let wipe = move |_| {
         if !confirm_wipe.get_untracked() {
@@ -136,7 +135,7 @@ pub fn DataScreen() -> impl IntoView {
             <p class="lens-small" data-testid="data-summary">
                 {move || {
                     let n = lens.imports.with(Vec::len);
-                    let snapshots = lens.dataset.with(|data| data.dataset().snapshots.len());
+                    let snapshots = lens.data.with(|data| data.summary.snapshots);
                     format!("{n} imports, {snapshots} opportunity snapshots.")
                 }}
             </p>
@@ -149,16 +148,6 @@ pub fn DataScreen() -> impl IntoView {
             <p class="lens-small" data-testid="data-note">{move || note.get()}</p>
         </section>
     }
-}
-
-/// What "export everything" writes.
-#[derive(Serialize)]
-struct Export<'a> {
-    lens_export_version: u32,
-    imports: Vec<&'a lens_core::store::StoredImport>,
-    /// Every record of every import, by table (snapshots, history, users, accounts, renewals,
-    /// program data), each with its source file.
-    data: &'a lens_core::insight::Dataset,
 }
 
 fn kilobytes(bytes: u64) -> String {

@@ -239,7 +239,7 @@ fn run_imports(
         // Without a worker (the browser refused to start one) files are read in the panel itself.
         let mut worker = ImportWorker::start().ok();
         let reloads_before = lens.reload_count();
-        let mut stored_reports = Vec::new();
+        let mut handovers = Vec::new();
         for (offset, file) in files.iter().enumerate() {
             let index = first_index + offset;
             let file_name = file.name();
@@ -340,9 +340,9 @@ fn run_imports(
             );
             browser::yield_to_browser().await;
             match lens.store(stored, chunks).await {
-                Ok((stored, report)) => {
-                    stored_reports.push(report);
-                    set(index, State::Stored(Box::new(stored)));
+                Ok(handover) => {
+                    set(index, State::Stored(Box::new(handover.stored.clone())));
+                    handovers.push(handover);
                     pending.update_value(|pending| {
                         if let Some(slot) = pending.get_mut(index) {
                             *slot = None;
@@ -358,7 +358,7 @@ fn run_imports(
             }
         }
         drop(worker);
-        lens.add_reports(stored_reports, reloads_before);
+        lens.add_imports(handovers, reloads_before).await;
     });
 }
 

@@ -2,23 +2,25 @@
 //! population (with what was left out and why), the reference, the period and the rows behind it
 //! (the first [`SHOWN_ROWS`] on screen, all of them as CSV).
 
+use lens_core::analyst::ShownInsight;
 use lens_core::insight::render::{
-    display_groups, evidence_csv, heading, measure_words, population, reference, value_in_unit,
+    display_groups, heading, measure_words, population, reference, value_in_unit,
 };
-use lens_core::insight::{Insight, Section};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
+use crate::analyst;
 use crate::browser;
 
-/// Evidence rows listed on screen before the "download all" link.
-const SHOWN_ROWS: usize = 20;
+/// Evidence rows listed on screen before the "download all" link (the analyst sends no more).
+pub const SHOWN_ROWS: usize = 20;
 /// Record-level findings listed per measure before "show all".
 const SHOWN_RECORDS: usize = 25;
 
-/// A section's insights: summary findings first, then record-level findings grouped by measure.
-pub fn section_view(section: &Section) -> AnyView {
-    let groups = display_groups(section);
-    if section.insights.is_empty() {
+/// A module's insights: summary findings first, then record-level findings grouped by measure.
+pub fn section_view(insights: &[ShownInsight]) -> AnyView {
+    let groups = display_groups(insights);
+    if insights.is_empty() {
         return view! { <p class="lens-muted">"Nothing to describe in this data."</p> }.into_any();
     }
     let summary = groups
@@ -36,7 +38,7 @@ pub fn section_view(section: &Section) -> AnyView {
                 list.len(),
                 if list.len() == 1 { "record" } else { "records" }
             );
-            let list: Vec<Insight> = list.into_iter().cloned().collect();
+            let list: Vec<ShownInsight> = list.into_iter().cloned().collect();
             let n_more = list.len().saturating_sub(SHOWN_RECORDS);
             let show_all = RwSignal::new(false);
             let measure = measure.to_string();
@@ -66,7 +68,8 @@ pub fn section_view(section: &Section) -> AnyView {
 }
 
 /// One insight: its value and text; opening it shows the evidence.
-pub fn insight_view(insight: Insight) -> impl IntoView {
+pub fn insight_view(shown: ShownInsight) -> impl IntoView {
+    let insight = &shown.insight;
     let value = value_in_unit(insight.value, &insight.unit);
     let raw_value = insight.value.map(|v| v.to_string()).unwrap_or_default();
     let key = insight.key.clone();
@@ -74,30 +77,50 @@ pub fn insight_view(insight: Insight) -> impl IntoView {
         <li class="lens-insight" data-testid="insight" data-key=key data-value=raw_value>
             <details>
                 <summary>
-                    <span class="lens-insight-subject">{heading(&insight)}</span>
+                    <span class="lens-insight-subject">{heading(insight)}</span>
                     <span class="lens-insight-value" data-testid="insight-value">{value}</span>
                     <span class="lens-insight-text">{insight.text.clone()}</span>
                 </summary>
-                {evidence_view(&insight)}
+                {evidence_view(&shown)}
             </details>
         </li>
     }
 }
 
-/// Formula, population, reference, period and rows of one insight.
-pub fn evidence_view(insight: &Insight) -> impl IntoView + use<> {
+/// Formula, population, reference, period and rows of one insight; the rows beyond the first
+/// [`SHOWN_ROWS`] are fetched from the analyst when the user downloads them.
+pub fn evidence_view(shown: &ShownInsight) -> impl IntoView + use<> {
+    let insight = &shown.insight;
     let reference_text = insight
         .reference
         .as_ref()
         .map(|r| reference(r, &insight.unit));
     let period = insight.period.as_ref().map(|p| p.label.clone());
     let rows = insight.evidence.clone();
-    let n_rows = rows.len();
-    let n_hidden = n_rows.saturating_sub(SHOWN_ROWS);
-    let file_name = format!("lens-evidence-{}.csv", safe_file_part(&insight.key));
-    let csv_rows = rows.clone();
+    let n_rows = shown.evidence_rows;
+    let n_hidden = n_rows.saturating_sub(rows.len());
+    let key = insight.key.clone();
+    let note = RwSignal::new(String::new());
     let download = move |_| {
-        let _ = browser::download_text(&file_name, "text/csv", &evidence_csv(&csv_rows));
+        let key = key.clone();
+        spawn_local(async move {
+            let file_name = format!("lens-evidence-{}.csv", safe_file_part(&key));
+            let written = match analyst::evidence_csv(&key).await {
+                Ok(Some(text)) => browser::download_text(&file_name, "text/csv", &text),
+                Ok(None) => {
+                    note.set(
+                        "The analysis changed since this screen was drawn; open the insight again."
+                            .to_string(),
+                    );
+                    return;
+                }
+                Err(error) => Err(error),
+            };
+            note.set(match written {
+                Ok(()) => String::new(),
+                Err(error) => format!("{file_name} could not be written: {error}"),
+            });
+        });
     };
     view! {
         <div class="lens-evidence" data-testid="evidence">
@@ -160,6 +183,7 @@ pub fn evidence_view(insight: &Insight) -> impl IntoView + use<> {
                     <button class="lens-link" data-testid="evidence-download" on:click=download.clone()>
                         {format!("Download all {n_rows} rows (CSV)")}
                     </button>
+                    <span data-testid="evidence-note">{move || note.get()}</span>
                 </p>
             </Show>
         </div>

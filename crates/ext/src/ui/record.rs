@@ -4,8 +4,9 @@
 //! page differs from the latest import. The header says what could and could not be read from the
 //! page (the core's `read_page`).
 
+use lens_core::analyst::ShownRecord;
 use lens_core::insight::render::value_in_unit;
-use lens_core::insight::{Comparison, RecordView, Reference, read_page};
+use lens_core::insight::{Comparison, Reference, read_page};
 use leptos::prelude::*;
 
 use crate::browser::{self, PageRecord, PageState};
@@ -105,7 +106,8 @@ fn page_view(record: PageRecord) -> impl IntoView {
     }
 }
 
-fn record_view(view: RecordView) -> impl IntoView {
+fn record_view(shown: ShownRecord) -> impl IntoView {
+    let ShownRecord { view, positions } = shown;
     browser::mark(&format!("lens:record-view {}", view.requested_id));
     let row = view.record.clone();
     let differences = view
@@ -168,20 +170,19 @@ fn record_view(view: RecordView) -> impl IntoView {
         </table>
         <h2 class="lens-section-title">"Where it sits among open deals"</h2>
         <ul class="lens-insights" data-testid="record-positions">
-            {view.positions.iter().map(|insight| {
-                let strip = match &insight.reference {
+            {positions.into_iter().map(|position| {
+                let strip = match &position.insight.reference {
                     Some(Reference::Distribution { percentile, .. }) => Some(position_strip(*percentile)),
                     _ => None,
                 };
-                let insight = insight.clone();
                 view! {
                     <li class="lens-insight">
                         <details>
                             <summary>
-                                <span class="lens-insight-text">{insight.text.clone()}</span>
+                                <span class="lens-insight-text">{position.insight.text.clone()}</span>
                                 {strip}
                             </summary>
-                            {evidence_view(&insight)}
+                            {evidence_view(&position)}
                         </details>
                     </li>
                 }

@@ -1,17 +1,20 @@
 //! The Review screen: the analysis on screen as the monthly or QBR review pack, the same pack
 //! `lens review` writes. Markdown for the whole review, one CSV per module (and the `about`
 //! sheet), every insight with its value, formula, population, what was left out, reference and
-//! period. Both are built by the core (`render::markdown`, `render::review_sheets`), so the panel
+//! period. Both are built by the core (`render::markdown`, `render::review_sheets`) in the analyst's
+//! worker, and fetched when the user downloads them, so the panel
 //! and the command line write the same text; the XLSX workbook is left to `lens review`, which
 //! keeps a spreadsheet writer out of the panel's download.
 
 use std::sync::Arc;
 
-use lens_core::insight::Analysis;
-use lens_core::insight::render::{csv_text, markdown, review_sheets};
+use lens_core::analyst::AnalysisSummary;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
+use crate::analyst;
 use crate::browser;
+use crate::error::ExtError;
 use crate::ui::module::analysis_or_reason;
 use crate::ui::state::Lens;
 
@@ -26,42 +29,32 @@ pub fn ReviewScreen() -> impl IntoView {
     }
 }
 
-fn pack_view(analysis: Arc<Analysis>) -> impl IntoView {
+fn pack_view(analysis: Arc<AnalysisSummary>) -> impl IntoView {
     let note = RwSignal::new(String::new());
-    let sheets = review_sheets(&analysis);
-    let about = sheets
-        .iter()
-        .find(|sheet| sheet.name == "about")
-        .map(|sheet| sheet.rows.clone())
-        .unwrap_or_default();
-    let markdown_analysis = analysis.clone();
     let download_markdown = move |_| {
-        let text = markdown(&markdown_analysis);
-        report(
-            note,
-            "review.md",
-            browser::download_text("review.md", "text/markdown", &text),
-        );
+        spawn_local(async move {
+            let text = analyst::review_markdown().await;
+            report(note, "review.md", text, "text/markdown");
+        });
     };
-    let rows = sheets
-        .into_iter()
+    let rows = analysis
+        .sheets
+        .iter()
         .map(|sheet| {
-            let title = analysis
-                .sections
-                .iter()
-                .find(|section| section.module.key() == sheet.name)
-                .map_or_else(|| "About this review".to_string(), |section| section.module.title().to_string());
-            let n_rows = sheet.rows.len();
+            let n_rows = sheet.rows;
             let name = sheet.name.clone();
             let file_name = format!("review-{}.csv", sheet.name);
             let label = file_name.clone();
             let download = move |_| {
-                let text = csv_text(&sheet.header, sheet.rows.iter().cloned());
-                report(note, &file_name, browser::download_text(&file_name, "text/csv", &text));
+                let (name, file_name) = (name.clone(), file_name.clone());
+                spawn_local(async move {
+                    let text = analyst::review_csv(&name).await;
+                    report(note, &file_name, text, "text/csv");
+                });
             };
             view! {
-                <tr data-testid="review-sheet" data-sheet=name>
-                    <td>{title}</td>
+                <tr data-testid="review-sheet" data-sheet=sheet.name.clone()>
+                    <td>{sheet.title.clone()}</td>
                     <td class="lens-num">{n_rows}</td>
                     <td>
                         <button class="lens-link" data-testid="review-download-csv" on:click=download>{label}</button>
@@ -76,10 +69,9 @@ fn pack_view(analysis: Arc<Analysis>) -> impl IntoView {
             "The same pack as "<code>"lens review"</code>" on the same files, which also writes it as an XLSX workbook."
         </p>
         <dl class="lens-facts" data-testid="review-about">
-            {about.into_iter().map(|row| {
-                let mut cells = row.into_iter();
-                let name = cells.next().unwrap_or_default();
-                let value = cells.next().unwrap_or_default();
+            {analysis.about.iter().map(|row| {
+                let name = row.first().cloned().unwrap_or_default();
+                let value = row.get(1).cloned().unwrap_or_default();
                 view! { <dt>{name}</dt><dd>{value}</dd> }
             }).collect_view()}
         </dl>
@@ -96,9 +88,24 @@ fn pack_view(analysis: Arc<Analysis>) -> impl IntoView {
     }
 }
 
-/// Tells the user what became of a download.
-fn report(note: RwSignal<String>, file_name: &str, result: Result<(), crate::error::ExtError>) {
-    note.set(match result {
+/// Offers the analyst's text as a download and tells the user what became of it.
+fn report(
+    note: RwSignal<String>,
+    file_name: &str,
+    text: Result<Option<String>, ExtError>,
+    mime: &str,
+) {
+    let written = match text {
+        Ok(Some(text)) => browser::download_text(file_name, mime, &text),
+        Ok(None) => {
+            note.set(format!(
+                "{file_name} was not written: the analysis changed since this screen was drawn."
+            ));
+            return;
+        }
+        Err(error) => Err(error),
+    };
+    note.set(match written {
         Ok(()) => format!("{file_name} written to your downloads."),
         Err(error) => format!("{file_name} could not be written: {error}"),
     });

@@ -1,92 +1,47 @@
-//! What every screen shares: the storage connection, the stored imports, the data set built from
-//! them, the user's settings, and the analysis and record view the core computes from those.
+//! What every screen shares: the storage connection, the stored imports, the user's settings,
+//! and what the analyst (in its worker, see [`crate::analyst`]) answered about the data: the
+//! record's view and the analysis's summary.
 //!
-//! Data flows one way: storage → [`Lens::dataset`] (the data set with its index, built once per
-//! change) → (with [`Lens::settings`]) the core's `analyze` and `record_view` → the screens.
-//! Screens never compute; they read these signals.
+//! Data flows one way: storage → the analyst (every stored import handed over, indexed once per
+//! change; [`Lens::data`] counts what it holds) → (with [`Lens::settings`] and the page) the
+//! record's view and the analysis → the screens. Screens never compute; they read these signals,
+//! and a module screen asks the analyst for its own page.
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use js_sys::Uint8Array;
-use lens_core::import::{ImportReport, Mapping, RememberedMappings, TableKind};
-use lens_core::insight::{
-    Analysis, Dataset, Index, PageField, PageRecord, RecordView, Settings, analyze_indexed,
-    record_view,
-};
-use lens_core::store::{Decoder, StoreError, StoredImport};
+pub use lens_core::analyst::PanelSettings;
+use lens_core::analyst::{AnalysisSummary, DataSummary, ShownRecord};
+use lens_core::import::{Mapping, RememberedMappings, TableKind};
+use lens_core::insight::{PageField, PageRecord};
+use lens_core::store::StoredImport;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::{Deserialize, Serialize};
 
-use crate::browser::{self, PageState, TimeSlice};
+use crate::analyst;
+use crate::browser::{self, PageState};
 use crate::error::ExtError;
 use crate::storage::{ChangeChannel, ImportEntry, Storage};
+use crate::ui::insights::SHOWN_ROWS;
 
 /// The name the settings are stored under.
 const SETTINGS_KEY: &str = "analysis-settings";
 /// The name the column mappings the user made are stored under.
 const MAPPINGS_KEY: &str = "column-mappings";
 
-/// The settings the user edits; the as-of date follows the newest snapshot unless pinned.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PanelSettings {
-    /// A pinned as-of date; `None` = the newest imported snapshot.
-    pub pinned_as_of: Option<NaiveDate>,
-    /// Every other setting (its `as_of` is replaced when the analysis runs).
-    pub analysis: Settings,
+/// What the analyst holds: a count of its data set, and how many times it changed (the record's
+/// view and the analysis are asked again at each change, even when the counts stay the same).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct DataState {
+    pub version: u64,
+    pub summary: DataSummary,
 }
 
-impl Default for PanelSettings {
-    fn default() -> Self {
-        PanelSettings {
-            pinned_as_of: None,
-            analysis: Settings::new(NaiveDate::default()),
-        }
-    }
-}
-
-impl PanelSettings {
-    /// The settings an analysis of `dataset` runs with, or `None` when there is no snapshot to date it.
-    pub fn resolve(&self, dataset: &Dataset) -> Option<Settings> {
-        let as_of = self.pinned_as_of.or_else(|| dataset.latest_snapshot())?;
-        let mut settings = self.analysis.clone();
-        settings.as_of = as_of;
-        Some(settings)
-    }
-}
-
-self_cell::self_cell!(
-    /// A data set and its index (snapshots merged, history grouped by record), built once each
-    /// time the data changes and shared by the analysis and the record view, so that moving to
-    /// another record does not index the data again.
-    pub struct IndexedDataset {
-        owner: Dataset,
-        #[covariant]
-        dependent: Index,
-    }
-);
-
-impl IndexedDataset {
-    pub fn build(dataset: Dataset) -> IndexedDataset {
-        IndexedDataset::new(dataset, |dataset| Index::new(dataset))
-    }
-
-    pub fn dataset(&self) -> &Dataset {
-        self.borrow_owner()
-    }
-
-    pub fn index(&self) -> &Index<'_> {
-        self.borrow_dependent()
-    }
-}
-
-impl std::fmt::Debug for IndexedDataset {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IndexedDataset")
-            .field("snapshots", &self.dataset().snapshots.len())
-            .finish_non_exhaustive()
-    }
+/// One import just stored, on its way to the analyst.
+pub struct Handover {
+    pub id: u32,
+    pub stored: StoredImport,
+    pub chunks: Vec<Uint8Array>,
 }
 
 /// Where loading the stored data stands.
@@ -124,21 +79,24 @@ pub struct Lens {
     pub load: RwSignal<LoadState>,
     pub imports: RwSignal<Vec<ImportEntry>>,
     pub unreadable: RwSignal<Vec<Unreadable>>,
-    pub dataset: RwSignal<Arc<IndexedDataset>>,
+    /// What the analyst holds.
+    pub data: RwSignal<DataState>,
     pub settings: RwSignal<PanelSettings>,
     /// Column mappings made on the Import screen, applied again to files with the same header.
     pub mappings: RwSignal<RememberedMappings>,
-    pub analysis: RwSignal<Option<Result<Arc<Analysis>, String>>>,
+    /// The newest analysis's summary; each module screen asks the analyst for its own page.
+    pub analysis: RwSignal<Option<Result<Arc<AnalysisSummary>, String>>>,
     pub page: RwSignal<Result<PageState, ExtError>>,
-    pub record: RwSignal<Option<Result<RecordView, String>>>,
+    pub record: RwSignal<Option<Result<ShownRecord, String>>>,
     /// Lens's panels in other tabs: told when this one changes the storage, and heard from.
     changes: StoredValue<Option<ChangeChannel>, LocalStorage>,
     /// How many times the data set was rebuilt from storage (an import batch that saw a rebuild
-    /// reloads at its end rather than adding its reports twice).
+    /// reloads at its end rather than adding its imports twice).
     reloads: StoredValue<u64>,
-    /// Counts the analyses asked for; an analysis that a newer one replaced before it started
-    /// is dropped.
-    analyses: StoredValue<u64>,
+    /// Counts the record views and the analyses asked for; an answer to a question a newer one
+    /// replaced is dropped.
+    records_asked: StoredValue<u64>,
+    analyses_asked: StoredValue<u64>,
 }
 
 impl Lens {
@@ -150,7 +108,7 @@ impl Lens {
             load: RwSignal::new(LoadState::Opening),
             imports: RwSignal::new(Vec::new()),
             unreadable: RwSignal::new(Vec::new()),
-            dataset: RwSignal::new(Arc::new(IndexedDataset::build(Dataset::default()))),
+            data: RwSignal::new(DataState::default()),
             settings: RwSignal::new(PanelSettings::default()),
             mappings: RwSignal::new(RememberedMappings::default()),
             analysis: RwSignal::new(None),
@@ -158,7 +116,8 @@ impl Lens {
             record: RwSignal::new(None),
             changes: StoredValue::new_local(None),
             reloads: StoredValue::new(0),
-            analyses: StoredValue::new(0),
+            records_asked: StoredValue::new(0),
+            analyses_asked: StoredValue::new(0),
         };
         spawn_local(async move {
             match Storage::open().await {
@@ -180,38 +139,55 @@ impl Lens {
             }
         });
         // The record's view first: it is what the panel shows beside the record, and it is quick.
+        // (The analyst answers in order, so it comes before an analysis asked for after it.)
         Effect::new(move |_| {
             let settings = lens.settings.get();
             let page = lens.page.get();
-            let data = lens.dataset.get();
+            let data = lens.data.get();
+            lens.records_asked.update_value(|count| *count += 1);
+            let asked = lens.records_asked.get_value();
             let Ok(PageState::Record(record)) = page else {
                 lens.record.set(None);
                 return;
             };
-            let result = settings.resolve(data.dataset()).map(|resolved| {
-                let page_record = core_page_record(&record);
-                record_view(data.index(), &resolved, &record.id, Some(&page_record))
-                    .map_err(|error| error.to_string())
-            });
-            lens.record.set(result);
-        });
-        // The analysis of every module after the browser has painted the record's view; when
-        // the data or the settings change again before it starts, only the newest one runs.
-        Effect::new(move |_| {
-            let settings = lens.settings.get();
-            let data = lens.dataset.get();
-            lens.analyses.update_value(|count| *count += 1);
-            let asked = lens.analyses.get_value();
+            // The view of the record before stays only while the same record is on the page.
+            let same_record = lens.record.with_untracked(
+                |shown| matches!(shown, Some(Ok(shown)) if shown.view.requested_id == record.id),
+            );
+            if !same_record {
+                lens.record.set(None);
+            }
+            if data.version == 0 {
+                return;
+            }
             spawn_local(async move {
-                browser::after_next_paint().await;
-                if lens.analyses.get_value() != asked {
+                let page_record = core_page_record(&record);
+                let answer = analyst::record(&settings, &record.id, &page_record, SHOWN_ROWS).await;
+                if lens.records_asked.get_value() != asked {
                     return;
                 }
-                let result = settings.resolve(data.dataset()).map(|resolved| {
-                    analyze_indexed(data.index(), &resolved)
-                        .map(Arc::new)
-                        .map_err(|error| error.to_string())
-                });
+                lens.record
+                    .set(answer.unwrap_or_else(|error| Some(Err(error.to_string()))));
+            });
+        });
+        // The analysis of every module; when the data or the settings change again before its
+        // answer comes, only the newest answer is shown.
+        Effect::new(move |_| {
+            let settings = lens.settings.get();
+            let data = lens.data.get();
+            lens.analyses_asked.update_value(|count| *count += 1);
+            let asked = lens.analyses_asked.get_value();
+            if data.version == 0 {
+                return;
+            }
+            spawn_local(async move {
+                let answer = analyst::analyze(&settings).await;
+                if lens.analyses_asked.get_value() != asked {
+                    return;
+                }
+                let result = answer
+                    .unwrap_or_else(|error| Some(Err(error.to_string())))
+                    .map(|result| result.map(Arc::new));
                 let analysed = matches!(result, Some(Ok(_)));
                 lens.analysis.set(result);
                 if analysed {
@@ -250,7 +226,8 @@ impl Lens {
         self.reloads.get_value()
     }
 
-    /// Reads every stored import back and rebuilds the data set, reporting progress.
+    /// Reads every stored import back and hands it to the analyst, which builds the data set
+    /// anew, reporting progress.
     pub async fn reload(self) {
         self.reloads.update_value(|reloads| *reloads += 1);
         let Some(storage) = self.storage.get_value() else {
@@ -265,10 +242,12 @@ impl Lens {
         };
         let total = entries.len();
         self.load.set(LoadState::Loading { done: 0, total });
-        let mut dataset = Dataset::default();
+        if let Err(error) = analyst::clear().await {
+            self.load.set(LoadState::Failed(error.to_string()));
+            return;
+        }
         let mut unreadable = Vec::new();
-        // The browser reads the next import while this one is decoded, in slices of time.
-        let mut slice = TimeSlice::new();
+        // The browser reads the next import while the analyst decodes this one.
         let mut next = entries.first().map(|entry| storage.read_chunks(entry.id));
         for (done, entry) in entries.iter().enumerate() {
             let Some(pending) = next.take() else {
@@ -277,47 +256,58 @@ impl Lens {
             next = entries
                 .get(done + 1)
                 .map(|entry| storage.read_chunks(entry.id));
-            let loaded = match pending.chunks().await {
-                Ok(chunks) => decode_in_steps(&entry.stored, &chunks, &mut slice)
-                    .await
-                    .map_err(|error| error.to_string()),
-                Err(error) => Err(error.to_string()),
+            let handed = match pending.chunks().await {
+                Ok(chunks) => analyst::add(&entry.stored, &chunks).await,
+                Err(error) => Ok(Err(error.to_string())),
             };
-            match loaded {
-                Ok(report) => add_to(&mut dataset, report),
-                Err(error) => unreadable.push(Unreadable::of(entry, error)),
+            match handed {
+                Ok(Ok(())) => {}
+                Ok(Err(reason)) => unreadable.push(Unreadable::of(entry, reason)),
+                Err(error) => {
+                    self.load.set(LoadState::Failed(error.to_string()));
+                    return;
+                }
             }
             self.load.set(LoadState::Loading {
                 done: done + 1,
                 total,
             });
         }
+        let indexed = analyst::index().await;
         self.imports.set(entries);
         self.unreadable.set(unreadable);
-        self.dataset.set(Arc::new(IndexedDataset::build(dataset)));
-        self.load.set(LoadState::Ready);
-        browser::mark("lens:data-loaded");
+        match indexed {
+            Ok(summary) => {
+                self.changed_data(summary);
+                self.load.set(LoadState::Ready);
+                browser::mark("lens:data-loaded");
+            }
+            Err(error) => self.load.set(LoadState::Failed(error.to_string())),
+        }
     }
 
-    /// Stores one import (its description and encoded chunks) in one transaction, and reads the
-    /// chunks back into the report the data set needs; on failure nothing is stored. The caller
-    /// adds the returned report with [`Lens::add_reports`] once its batch of files is done, so the
-    /// analysis runs once per batch rather than once per file.
+    fn changed_data(self, summary: DataSummary) {
+        self.data.update(|data| {
+            data.version += 1;
+            data.summary = summary;
+        });
+    }
+
+    /// Stores one import (its description and encoded chunks) in one transaction; on failure
+    /// nothing is stored. The caller hands what it returns to the analyst with
+    /// [`Lens::add_imports`] once its batch of files is done, so the data set is indexed and
+    /// analysed once per batch rather than once per file.
     pub async fn store(
         self,
         stored: StoredImport,
         chunks: Vec<Uint8Array>,
-    ) -> Result<(StoredImport, ImportReport), ExtError> {
+    ) -> Result<Handover, ExtError> {
         let Some(storage) = self.storage.get_value() else {
             return Err(ExtError::new(
                 "storing the import",
                 "Lens's storage is not open in this panel",
             ));
         };
-        let report = decode_in_steps(&stored, &chunks, &mut TimeSlice::new())
-            .await
-            .map_err(|error| ExtError::new("reading the imported records", error.to_string()))?;
-        browser::mark("lens:import-decoded");
         let id = storage.save_import(&stored, &chunks).await?;
         browser::mark("lens:import-stored");
         self.announce();
@@ -327,35 +317,47 @@ impl Lens {
                 stored: stored.clone(),
             })
         });
-        Ok((stored, report))
+        Ok(Handover { id, stored, chunks })
     }
 
-    /// Adds stored reports to the data set (the analysis then runs once). When the data set was
-    /// rebuilt from storage since `reload_count` was `since` (another tab's panel changed the
-    /// storage), it already holds some of them: it is rebuilt again instead.
-    pub fn add_reports(self, reports: Vec<ImportReport>, since: u64) {
-        if reports.is_empty() {
+    /// Hands stored imports to the analyst, which indexes the data set once for all of them (and
+    /// the analysis then runs once). When the data set was rebuilt from storage since
+    /// `reload_count` was `since` (another tab's panel changed the storage), it already holds some
+    /// of them: it is rebuilt again instead.
+    pub async fn add_imports(self, imports: Vec<Handover>, since: u64) {
+        if imports.is_empty() {
             return;
         }
         if self.reload_count() != since {
-            spawn_local(self.reload());
+            self.reload().await;
             return;
         }
-        self.dataset.update(|data| {
-            // The data set is taken out of its index (copied only if an analysis still holds
-            // it), extended, and indexed again.
-            let indexed =
-                std::mem::replace(data, Arc::new(IndexedDataset::build(Dataset::default())));
-            let mut dataset = match Arc::try_unwrap(indexed) {
-                Ok(indexed) => indexed.into_owner(),
-                Err(shared) => shared.dataset().clone(),
-            };
-            for report in reports {
-                add_to(&mut dataset, report);
+        let mut unreadable = Vec::new();
+        for import in &imports {
+            match analyst::add(&import.stored, &import.chunks).await {
+                Ok(Ok(())) => {}
+                Ok(Err(reason)) => unreadable.push(Unreadable {
+                    id: import.id,
+                    file_name: import.stored.file_name.clone(),
+                    reason,
+                }),
+                Err(error) => {
+                    self.load.set(LoadState::Failed(error.to_string()));
+                    return;
+                }
             }
-            *data = Arc::new(IndexedDataset::build(dataset));
-        });
-        browser::mark("lens:data-indexed");
+        }
+        if !unreadable.is_empty() {
+            // Listed on the Data screen as the start-up read would list them.
+            self.unreadable.update(|list| list.extend(unreadable));
+        }
+        match analyst::index().await {
+            Ok(summary) => {
+                self.changed_data(summary);
+                browser::mark("lens:data-indexed");
+            }
+            Err(error) => self.load.set(LoadState::Failed(error.to_string())),
+        }
     }
 
     /// Deletes one stored import and rebuilds the data set without it.
@@ -436,27 +438,4 @@ pub fn core_page_record(record: &browser::PageRecord) -> PageRecord {
             })
             .collect(),
     }
-}
-
-/// Adds a report to the data set. Every opportunity list was dated at import (its footer date or
-/// the date the user confirmed), so the fallback date is never used for it.
-fn add_to(dataset: &mut Dataset, report: ImportReport) {
-    let fallback = report.as_of.unwrap_or_default();
-    dataset.add(report, fallback);
-}
-
-/// Decodes an import's chunks in slices of time, so a large import does not hold the panel's
-/// thread for the whole of its decoding; each chunk is copied into the module only when its turn
-/// comes.
-async fn decode_in_steps(
-    stored: &StoredImport,
-    chunks: &[Uint8Array],
-    slice: &mut TimeSlice,
-) -> Result<ImportReport, StoreError> {
-    let mut decoder = Decoder::new(stored)?;
-    for bytes in chunks {
-        decoder.push(&bytes.to_vec())?;
-        slice.pause_if_due().await;
-    }
-    decoder.finish()
 }

@@ -1,0 +1,108 @@
+// Journey: the data set and its analysis live in a worker of their own. The panel shows each
+// insight with its first evidence rows and the full count, and a download brings every row from
+// the worker. When the browser starts no worker at all, the panel runs the same analyst itself and
+// shows the same numbers.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { CrmRecordPage } from '../pages/crm-record-page.mjs';
+import { launchWithExtension } from '../support/browser.mjs';
+import { baseUrl } from '../support/environment.mjs';
+import { dealsCsv } from '../support/exports.mjs';
+
+const ROWS = 1_500;
+/** Row 999's amount is not a number (see `dealsCsv`): the other rows are stored, every deal open. */
+const STORED = ROWS - 1;
+/** The evidence rows the panel lists under an insight before "download all". */
+const SHOWN_ROWS = 20;
+
+let scratchDir;
+let file;
+/** The Cockpit's values as the panel showed them with the analysis worker. */
+let withWorker;
+
+before(async () => {
+  scratchDir = await mkdtemp(join(tmpdir(), 'lens-analyst-'));
+  file = join(scratchDir, 'pipeline.csv');
+  await writeFile(file, dealsCsv(ROWS, { stage: 'Proposal', month: '2026-05' }));
+});
+
+after(async () => {
+  await rm(scratchDir, { recursive: true, force: true });
+});
+
+/** Opens the record page in a fresh browser, imports the file and opens the Cockpit. */
+async function importAndOpenCockpit(browser) {
+  const crmPage = new CrmRecordPage(browser.page, baseUrl);
+  await crmPage.openOpportunity('006Hp000015Yh7mIAC');
+  await crmPage.panel.recordHeader.waitFor();
+  const { panel } = crmPage;
+  await panel.setImportAsOf('2026-04-01');
+  await panel.importFiles([file]);
+  assert.equal(await panel.waitForResult('pipeline.csv', 60_000), 'imported');
+  await panel.openTab('cockpit');
+  await panel.frame.getByTestId('insight').first().waitFor();
+  return crmPage;
+}
+
+test('the analysis runs in its worker; the panel lists the first rows and downloads all of them', async () => {
+  const browser = await launchWithExtension();
+  try {
+    const crmPage = await importAndOpenCockpit(browser);
+    const { panel } = crmPage;
+    const workers = browser.page.workers().map((worker) => worker.url());
+    assert.ok(workers.some((url) => url.endsWith('/analysis-worker.js')), `the analysis worker runs: ${workers}`);
+    withWorker = await panel.insightValues();
+    assert.ok(Object.keys(withWorker).length >= 5, `the Cockpit has numbers: ${JSON.stringify(withWorker)}`);
+
+    // An insight over every open deal: the screen lists 20 of its rows, the count says all.
+    const insight = panel.frame.locator('[data-testid="insight"]', {
+      has: panel.frame.locator('[data-testid="evidence-row-count"]', { hasText: new RegExp(`^${STORED}$`) }),
+    }).first();
+    await insight.locator('summary').first().click();
+    const evidence = insight.getByTestId('evidence');
+    await evidence.getByTestId('evidence-rows').waitFor();
+    assert.equal(await evidence.locator('[data-testid="evidence-rows"] tbody tr').count(), SHOWN_ROWS);
+    assert.ok((await evidence.innerText()).includes(`${STORED - SHOWN_ROWS} more rows not shown`));
+
+    const [download] = await Promise.all([
+      crmPage.page.waitForEvent('download'),
+      evidence.getByTestId('evidence-download').click(),
+    ]);
+    const text = await readDownload(download);
+    const lines = text.trim().split(/\r?\n/);
+    assert.equal(lines[0].split(',')[0], 'record_id');
+    assert.equal(lines.length - 1, STORED, 'every row behind the number is in the file');
+  } finally {
+    await browser.close();
+  }
+});
+
+test('when the browser starts no worker, the panel runs the analyst itself with the same numbers', async () => {
+  const browser = await launchWithExtension();
+  try {
+    // Before the panel's own script runs: no worker can start in the extension's pages.
+    await browser.context.addInitScript(() => {
+      if (location.protocol !== 'chrome-extension:') return;
+      window.Worker = function Worker() {
+        throw new Error('workers are turned off for this test');
+      };
+    });
+    const crmPage = await importAndOpenCockpit(browser);
+    // Neither the import nor the analysis started a worker: both ran on the panel's thread.
+    assert.deepEqual(browser.page.workers().map((worker) => worker.url()), [], 'no worker was started');
+    assert.ok(withWorker, 'the test with a worker ran first');
+    assert.deepEqual(await crmPage.panel.insightValues(), withWorker);
+  } finally {
+    await browser.close();
+  }
+});
+
+async function readDownload(download) {
+  const chunks = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
