@@ -93,11 +93,14 @@ pub struct Lens {
     /// How many times the data set was rebuilt from storage (an import batch that saw a rebuild
     /// reloads at its end rather than adding its imports twice).
     reloads: StoredValue<u64>,
-    /// Counts the record views and the analyses asked for; an answer to a question a newer one
-    /// replaced is dropped.
-    records_asked: StoredValue<u64>,
-    analyses_asked: StoredValue<u64>,
+    /// The newest record view and analysis asked for (the same question is not asked twice, and
+    /// an answer to a question that a newer one replaced is dropped).
+    record_asked: StoredValue<Option<RecordQuestion>>,
+    analysis_asked: StoredValue<Option<(u64, PanelSettings)>>,
 }
+
+/// What a record's view is asked with: the data's version, the settings and the record on the page.
+type RecordQuestion = (u64, PanelSettings, browser::PageRecord);
 
 impl Lens {
     /// Creates the state, opens the storage and loads what it holds, and keeps the analysis and
@@ -116,8 +119,8 @@ impl Lens {
             record: RwSignal::new(None),
             changes: StoredValue::new_local(None),
             reloads: StoredValue::new(0),
-            records_asked: StoredValue::new(0),
-            analyses_asked: StoredValue::new(0),
+            record_asked: StoredValue::new(None),
+            analysis_asked: StoredValue::new(None),
         };
         spawn_local(async move {
             match Storage::open().await {
@@ -138,64 +141,92 @@ impl Lens {
                 lens.page.set(Err(error));
             }
         });
-        // The record's view first: it is what the panel shows beside the record, and it is quick.
-        // (The analyst answers in order, so it comes before an analysis asked for after it.)
+        // Whenever the data, the settings or the page change: the record's view first (it is
+        // what the panel shows beside the record, and it is quick), then the analysis of every
+        // module. Both are asked in this one effect so that their order is this one: the analyst
+        // answers in order, and a record's view must not wait for an analysis.
         Effect::new(move |_| {
             let settings = lens.settings.get();
             let page = lens.page.get();
             let data = lens.data.get();
-            lens.records_asked.update_value(|count| *count += 1);
-            let asked = lens.records_asked.get_value();
-            let Ok(PageState::Record(record)) = page else {
-                lens.record.set(None);
-                return;
-            };
-            // The view of the record before stays only while the same record is on the page.
-            let same_record = lens.record.with_untracked(
-                |shown| matches!(shown, Some(Ok(shown)) if shown.view.requested_id == record.id),
-            );
-            if !same_record {
-                lens.record.set(None);
-            }
-            if data.version == 0 {
-                return;
-            }
-            spawn_local(async move {
-                let page_record = core_page_record(&record);
-                let answer = analyst::record(&settings, &record.id, &page_record, SHOWN_ROWS).await;
-                if lens.records_asked.get_value() != asked {
-                    return;
-                }
-                lens.record
-                    .set(answer.unwrap_or_else(|error| Some(Err(error.to_string()))));
-            });
-        });
-        // The analysis of every module; when the data or the settings change again before its
-        // answer comes, only the newest answer is shown.
-        Effect::new(move |_| {
-            let settings = lens.settings.get();
-            let data = lens.data.get();
-            lens.analyses_asked.update_value(|count| *count += 1);
-            let asked = lens.analyses_asked.get_value();
-            if data.version == 0 {
-                return;
-            }
-            spawn_local(async move {
-                let answer = analyst::analyze(&settings).await;
-                if lens.analyses_asked.get_value() != asked {
-                    return;
-                }
-                let result = answer
-                    .unwrap_or_else(|error| Some(Err(error.to_string())))
-                    .map(|result| result.map(Arc::new));
-                let analysed = matches!(result, Some(Ok(_)));
-                lens.analysis.set(result);
-                if analysed {
-                    browser::mark("lens:analysis");
-                }
-            });
+            lens.ask_record(data.version, &settings, page);
+            lens.ask_analysis(data.version, &settings);
         });
         lens
+    }
+
+    /// Asks the analyst for the view of the record on the page, unless that question is already
+    /// asked; an answer that a newer question replaced is dropped.
+    fn ask_record(self, version: u64, settings: &PanelSettings, page: Result<PageState, ExtError>) {
+        let Ok(PageState::Record(record)) = page else {
+            self.record_asked.set_value(None);
+            self.record.set(None);
+            return;
+        };
+        // The view of the record before stays only while the same record is on the page.
+        let same_record = self.record.with_untracked(
+            |shown| matches!(shown, Some(Ok(shown)) if shown.view.requested_id == record.id),
+        );
+        if !same_record {
+            self.record.set(None);
+        }
+        if version == 0 {
+            return;
+        }
+        let question = (version, settings.clone(), record);
+        if self
+            .record_asked
+            .with_value(|asked| asked.as_ref() == Some(&question))
+        {
+            return;
+        }
+        self.record_asked.set_value(Some(question.clone()));
+        spawn_local(async move {
+            let (_, settings, record) = &question;
+            let page_record = core_page_record(record);
+            let answer = analyst::record(settings, &record.id, &page_record, SHOWN_ROWS).await;
+            if self
+                .record_asked
+                .with_value(|asked| asked.as_ref() != Some(&question))
+            {
+                return;
+            }
+            self.record
+                .set(answer.unwrap_or_else(|error| Some(Err(error.to_string()))));
+        });
+    }
+
+    /// Asks the analyst for the analysis of every module, unless that question is already asked;
+    /// an answer that a newer question replaced is dropped.
+    fn ask_analysis(self, version: u64, settings: &PanelSettings) {
+        if version == 0 {
+            return;
+        }
+        let question = (version, settings.clone());
+        if self
+            .analysis_asked
+            .with_value(|asked| asked.as_ref() == Some(&question))
+        {
+            return;
+        }
+        self.analysis_asked.set_value(Some(question.clone()));
+        spawn_local(async move {
+            let answer = analyst::analyze(&question.1).await;
+            if self
+                .analysis_asked
+                .with_value(|asked| asked.as_ref() != Some(&question))
+            {
+                return;
+            }
+            let result = answer
+                .unwrap_or_else(|error| Some(Err(error.to_string())))
+                .map(|result| result.map(Arc::new));
+            let analysed = matches!(result, Some(Ok(_)));
+            self.analysis.set(result);
+            if analysed {
+                browser::mark("lens:analysis");
+            }
+        });
     }
 
     /// Reads the settings, the column mappings and every stored import.
