@@ -174,21 +174,14 @@ impl Lens {
             return;
         }
         let question = (version, settings.clone(), record);
-        if self
-            .record_asked
-            .with_value(|asked| asked.as_ref() == Some(&question))
-        {
+        if !ask_new(self.record_asked, &question) {
             return;
         }
-        self.record_asked.set_value(Some(question.clone()));
         spawn_local(async move {
             let (_, settings, record) = &question;
             let page_record = core_page_record(record);
             let answer = analyst::record(settings, &record.id, &page_record, SHOWN_ROWS).await;
-            if self
-                .record_asked
-                .with_value(|asked| asked.as_ref() != Some(&question))
-            {
+            if !still_newest(self.record_asked, &question) {
                 return;
             }
             self.record
@@ -203,19 +196,12 @@ impl Lens {
             return;
         }
         let question = (version, settings.clone());
-        if self
-            .analysis_asked
-            .with_value(|asked| asked.as_ref() == Some(&question))
-        {
+        if !ask_new(self.analysis_asked, &question) {
             return;
         }
-        self.analysis_asked.set_value(Some(question.clone()));
         spawn_local(async move {
             let answer = analyst::analyze(&question.1).await;
-            if self
-                .analysis_asked
-                .with_value(|asked| asked.as_ref() != Some(&question))
-            {
+            if !still_newest(self.analysis_asked, &question) {
                 return;
             }
             let result = answer
@@ -453,6 +439,26 @@ impl Lens {
         self.settings.set(settings);
         Ok(())
     }
+}
+
+/// Keeps `question` as the newest one asked in `asked`; false when it is already the one asked.
+fn ask_new<Q: Clone + PartialEq + Send + Sync + 'static>(
+    asked: StoredValue<Option<Q>>,
+    question: &Q,
+) -> bool {
+    if still_newest(asked, question) {
+        return false;
+    }
+    asked.set_value(Some(question.clone()));
+    true
+}
+
+/// Whether `question` is still the newest one asked in `asked` (else its answer is dropped).
+fn still_newest<Q: PartialEq + Send + Sync + 'static>(
+    asked: StoredValue<Option<Q>>,
+    question: &Q,
+) -> bool {
+    asked.with_value(|newest| newest.as_ref() == Some(question))
 }
 
 /// The record the content script read, as the core's page-record interpreter takes it.
