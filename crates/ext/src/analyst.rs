@@ -54,18 +54,19 @@ pub async fn clear() -> Result<(), ExtError> {
 }
 
 /// Hands one stored import to the analyst, its chunks' buffers transferred (the arrays are empty
-/// afterwards). `Ok(Err(reason))`: the analyst cannot read it back.
+/// afterwards). `Ok(Err(reason))`: the analyst cannot read this import back (the others load);
+/// `Err`: the analyst itself failed.
 pub async fn add(
     stored: &StoredImport,
     chunks: &[Uint8Array],
 ) -> Result<Result<(), String>, ExtError> {
     let arrays: Array = chunks.iter().map(JsValue::from).collect();
     let transfer: Array = chunks.iter().map(|chunk| chunk.buffer()).collect();
-    match call("add", &[to_js(stored)?, arrays.into()], &transfer).await {
-        Ok(_) => Ok(Ok(())),
-        // The analyst's own refusal (a chunk it cannot decode) is about this import only.
-        Err(error) => Ok(Err(error.detail().to_string())),
-    }
+    let answer = call("add", &[to_js(stored)?, arrays.into()], &transfer).await?;
+    Ok(match answer.as_string() {
+        Some(reason) => Err(reason),
+        None => Ok(()),
+    })
 }
 
 /// Indexes the data set with the imports handed over since the last call.

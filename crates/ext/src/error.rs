@@ -40,13 +40,6 @@ impl ExtError {
     }
 }
 
-impl ExtError {
-    /// What the browser said, without the context.
-    pub fn detail(&self) -> &str {
-        &self.detail
-    }
-}
-
 impl fmt::Display for ExtError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.storage_full {

@@ -39,17 +39,27 @@ impl AnalystWorker {
     }
 
     /// Decodes one stored import (`stored`, a `StoredImport`, and its chunks, `Uint8Array`s) and
-    /// keeps it for the next [`AnalystWorker::index`]; throws why it cannot be read back.
-    pub fn add(&mut self, stored: JsValue, chunks: Array) -> Result<(), JsValue> {
+    /// keeps it for the next [`AnalystWorker::index`]; returns why it cannot be read back, if it
+    /// cannot (an encoding this version does not know, a damaged chunk).
+    pub fn add(&mut self, stored: JsValue, chunks: Array) -> Result<Option<String>, JsValue> {
         let stored: StoredImport = serde_wasm_bindgen::from_value(stored)?;
-        let mut decoder = Decoder::new(&stored).map_err(|error| error.to_string())?;
-        for chunk in chunks.iter() {
-            let bytes = chunk.dyn_into::<Uint8Array>()?.to_vec();
-            decoder.push(&bytes).map_err(|error| error.to_string())?;
+        let arrays = chunks
+            .iter()
+            .map(|chunk| chunk.dyn_into::<Uint8Array>())
+            .collect::<Result<Vec<_>, _>>()?;
+        let decoded = Decoder::new(&stored).and_then(|mut decoder| {
+            for array in &arrays {
+                decoder.push(&array.to_vec())?;
+            }
+            decoder.finish()
+        });
+        match decoded {
+            Ok(report) => {
+                self.pending.push(report);
+                Ok(None)
+            }
+            Err(error) => Ok(Some(error.to_string())),
         }
-        let report = decoder.finish().map_err(|error| error.to_string())?;
-        self.pending.push(report);
-        Ok(())
     }
 
     /// Adds the imports handed over since the last call and indexes the data set; returns its
