@@ -245,81 +245,15 @@ pub fn today() -> chrono::NaiveDate {
     .unwrap_or_default()
 }
 
-/// JSON text of a serialisable value, through the browser's own `JSON.stringify` (so the panel
-/// needs no JSON library of its own).
-pub fn to_json_text<T: serde::Serialize>(value: &T) -> Result<String, ExtError> {
-    const CONTEXT: &str = "writing JSON";
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    let js = value
-        .serialize(&serializer)
-        .map_err(|error| ExtError::new(CONTEXT, error.to_string()))?;
-    js_sys::JSON::stringify_with_replacer_and_space(&js, &JsValue::NULL, &JsValue::from(1))
-        .map(String::from)
-        .map_err(|error| js_error(CONTEXT, error))
-}
-
 /// Leaves a named moment on the panel's performance timeline (`performance.mark`), where the
 /// browser's developer tools and the benchmark read when the panel did what: `lens:record-header
 /// <id>`, `lens:data-loaded`, `lens:record-view <id>`, `lens:analysis`, and on an import
-/// `lens:import-received`, `lens:import-decoded`, `lens:import-stored`, `lens:data-indexed`.
+/// `lens:import-received`, `lens:import-stored`, `lens:data-indexed` (the analyst has indexed the new data).
 /// Nothing else reads them.
 pub fn mark(name: &str) {
     if let Some(performance) = performance() {
         let _ = performance.mark(name);
     }
-}
-
-/// Waits until the browser has painted what the panel just rendered (the task after the next
-/// animation frame), or 100 ms when no frame comes (a hidden panel gets none).
-pub async fn after_next_paint() {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        let Some(window) = web_sys::window() else {
-            let _ = resolve.call0(&JsValue::NULL);
-            return;
-        };
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
-        let after_frame = Closure::once_into_js({
-            let window = window.clone();
-            move || {
-                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-            }
-        });
-        let _ = window.request_animation_frame(after_frame.unchecked_ref());
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
-/// Work on the panel's thread cut into slices of about [`TimeSlice::MS`]: between slices the
-/// browser paints and handles input, so no slice becomes a long task (over 50 ms).
-pub struct TimeSlice {
-    started: f64,
-}
-
-impl TimeSlice {
-    pub const MS: f64 = 25.0;
-
-    pub fn new() -> TimeSlice {
-        TimeSlice { started: now_ms() }
-    }
-
-    /// Lets the browser in when the current slice has run its time.
-    pub async fn pause_if_due(&mut self) {
-        if now_ms() - self.started >= Self::MS {
-            yield_to_browser().await;
-            self.started = now_ms();
-        }
-    }
-}
-
-impl Default for TimeSlice {
-    fn default() -> Self {
-        TimeSlice::new()
-    }
-}
-
-/// The panel's clock (`performance.now()`), in milliseconds; 0 without a window.
-fn now_ms() -> f64 {
-    performance().map_or(0.0, |performance| performance.now())
 }
 
 fn performance() -> Option<web_sys::Performance> {
