@@ -224,12 +224,15 @@ pub struct ShownRecord {
     pub positions: Vec<ShownInsight>,
 }
 
+/// An analysis with its summary (made once, however often it is asked for), or why it failed.
+type Analysed = Result<(Analysis, AnalysisSummary), String>;
+
 /// The data set with its index, the newest analysis with the settings it ran with, and the newest
 /// record view (whose positions' rows a download may ask for).
 #[derive(Debug, Default)]
 pub struct Analyst {
     data: IndexedDataset,
-    analysis: Option<(Settings, Result<Analysis, String>)>,
+    analysis: Option<(Settings, Analysed)>,
     record: Option<RecordView>,
 }
 
@@ -301,17 +304,27 @@ impl Analyst {
         let resolved = settings.resolve(self.data.dataset())?;
         let kept = matches!(&self.analysis, Some((ran_with, _)) if *ran_with == resolved);
         if !kept {
-            let result =
-                analyze_indexed(self.data.index(), &resolved).map_err(|error| error.to_string());
+            let result = analyze_indexed(self.data.index(), &resolved)
+                .map(|analysis| {
+                    let summary = summary(&analysis);
+                    (analysis, summary)
+                })
+                .map_err(|error| error.to_string());
             self.analysis = Some((resolved, result));
         }
         let (_, result) = self.analysis.as_ref()?;
-        Some(result.as_ref().map(summary).map_err(Clone::clone))
+        Some(
+            result
+                .as_ref()
+                .map(|(_, summary)| summary.clone())
+                .map_err(Clone::clone),
+        )
     }
 
     /// The newest analysis, when it succeeded.
     pub fn analysis(&self) -> Option<&Analysis> {
-        self.analysis.as_ref()?.1.as_ref().ok()
+        let (_, result) = self.analysis.as_ref()?;
+        result.as_ref().ok().map(|(analysis, _)| analysis)
     }
 
     /// One module of the newest analysis, each insight's evidence cut to its first `rows`.

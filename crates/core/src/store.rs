@@ -138,19 +138,23 @@ pub fn encode(
     (stored, chunks)
 }
 
-/// Rebuilds the import from its description and its chunks, in chunk order.
-pub fn decode(stored: &StoredImport, chunks: &[Vec<u8>]) -> Result<ImportReport, StoreError> {
+/// Rebuilds the import from its description and its chunks, in chunk order. The chunks are read
+/// one at a time, so a caller whose chunks live outside its memory (the browser's arrays) can
+/// hand them over as an iterator that copies each only when its turn comes.
+pub fn decode<B: AsRef<[u8]>>(
+    stored: &StoredImport,
+    chunks: impl IntoIterator<Item = B>,
+) -> Result<ImportReport, StoreError> {
     let mut decoder = Decoder::new(stored)?;
     for bytes in chunks {
-        decoder.push(bytes)?;
+        decoder.push(bytes.as_ref())?;
     }
     decoder.finish()
 }
 
-/// [`decode`] one chunk at a time, so that a caller on a user interface's thread can let the
-/// interface breathe between chunks (a chunk is [`RECORDS_PER_CHUNK`] records).
+/// [`decode`], one chunk at a time (a chunk is [`RECORDS_PER_CHUNK`] records).
 #[derive(Debug)]
-pub struct Decoder<'a> {
+struct Decoder<'a> {
     stored: &'a StoredImport,
     data: ImportedData,
     chunks_read: usize,
@@ -158,7 +162,7 @@ pub struct Decoder<'a> {
 
 impl<'a> Decoder<'a> {
     /// Refuses an import stored with another chunk encoding.
-    pub fn new(stored: &'a StoredImport) -> Result<Decoder<'a>, StoreError> {
+    fn new(stored: &'a StoredImport) -> Result<Decoder<'a>, StoreError> {
         if stored.encoding_version != ENCODING_VERSION {
             return Err(StoreError::EncodingVersion {
                 file_name: stored.file_name.clone(),
@@ -173,7 +177,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// Decodes the next chunk.
-    pub fn push(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
+    fn push(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
         let chunk: ImportedData =
             postcard::from_bytes(bytes).map_err(|error| StoreError::Chunk {
                 file_name: self.stored.file_name.clone(),
@@ -186,7 +190,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// The import, once every chunk the description counts has been pushed.
-    pub fn finish(self) -> Result<ImportReport, StoreError> {
+    fn finish(self) -> Result<ImportReport, StoreError> {
         let stored = self.stored;
         if self.chunks_read != stored.chunk_count as usize {
             return Err(StoreError::ChunkCount {
@@ -344,7 +348,7 @@ mod tests {
         let report = import_file("deals.csv", csv.as_bytes(), &ImportOptions::default()).unwrap();
         let (mut stored, chunks) = encode(report, 0, "");
         assert_eq!(
-            decode(&stored, &[]).unwrap_err().to_string(),
+            decode(&stored, &[] as &[Vec<u8>]).unwrap_err().to_string(),
             "deals.csv cannot be read: 0 stored chunks of records where 1 were written"
         );
         let garbage = vec![vec![0xff_u8; 3]];

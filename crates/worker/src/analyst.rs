@@ -12,7 +12,7 @@ use js_sys::{Array, Uint8Array};
 use lens_core::analyst::{Analyst, PanelSettings};
 use lens_core::import::ImportReport;
 use lens_core::insight::{Dataset, Module, PageRecord};
-use lens_core::store::{Decoder, StoredImport};
+use lens_core::store::{self, StoredImport};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -47,13 +47,8 @@ impl AnalystWorker {
             .iter()
             .map(|chunk| chunk.dyn_into::<Uint8Array>())
             .collect::<Result<Vec<_>, _>>()?;
-        let decoded = Decoder::new(&stored).and_then(|mut decoder| {
-            for array in &arrays {
-                decoder.push(&array.to_vec())?;
-            }
-            decoder.finish()
-        });
-        match decoded {
+        // Each chunk is copied into the module only when its turn comes.
+        match store::decode(&stored, arrays.iter().map(Uint8Array::to_vec)) {
             Ok(report) => {
                 self.pending.push(report);
                 Ok(None)

@@ -62,10 +62,10 @@ pub struct Unreadable {
 }
 
 impl Unreadable {
-    fn of(entry: &ImportEntry, reason: String) -> Unreadable {
+    fn of(id: u32, stored: &StoredImport, reason: String) -> Unreadable {
         Unreadable {
-            id: entry.id,
-            file_name: entry.stored.file_name.clone(),
+            id,
+            file_name: stored.file_name.clone(),
             reason,
         }
     }
@@ -279,7 +279,7 @@ impl Lens {
             };
             match handed {
                 Ok(Ok(())) => {}
-                Ok(Err(reason)) => unreadable.push(Unreadable::of(entry, reason)),
+                Ok(Err(reason)) => unreadable.push(Unreadable::of(entry.id, &entry.stored, reason)),
                 Err(error) => {
                     self.load.set(LoadState::Failed(error.to_string()));
                     return;
@@ -353,11 +353,9 @@ impl Lens {
         for import in &imports {
             match analyst::add(&import.stored, &import.chunks).await {
                 Ok(Ok(())) => {}
-                Ok(Err(reason)) => unreadable.push(Unreadable {
-                    id: import.id,
-                    file_name: import.stored.file_name.clone(),
-                    reason,
-                }),
+                Ok(Err(reason)) => {
+                    unreadable.push(Unreadable::of(import.id, &import.stored, reason))
+                }
                 Err(error) => {
                     self.load.set(LoadState::Failed(error.to_string()));
                     return;
