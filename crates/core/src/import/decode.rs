@@ -240,19 +240,12 @@ impl LineCounter {
 }
 
 fn count_breaks(bytes: &[u8]) -> u64 {
-    // Counting one byte value compiles to a vector loop; lone CRs (old Mac line ends) are looked
-    // for only when the text has a CR at all.
-    let newlines = bytes.iter().filter(|&&byte| byte == b'\n').count();
-    let lone_crs = if bytes.contains(&b'\r') {
-        bytes
-            .iter()
-            .enumerate()
-            .filter(|&(idx, &byte)| byte == b'\r' && bytes.get(idx + 1) != Some(&b'\n'))
-            .count()
-    } else {
-        0
-    };
-    (newlines + lone_crs) as u64
+    // A record usually spans one line, so the search jumps from break to break (memchr reads a
+    // word or a vector at a time) rather than comparing every byte; a CR counts unless an LF
+    // follows it, which is then the same line end.
+    memchr::memchr2_iter(b'\n', b'\r', bytes)
+        .filter(|&idx| bytes[idx] == b'\n' || bytes.get(idx + 1) != Some(&b'\n'))
+        .count() as u64
 }
 
 /// Decodes text: UTF-8 (BOM stripped), UTF-16 with a BOM, else Windows-1252 (a superset of
@@ -601,6 +594,24 @@ mod tests {
         assert_eq!(lines("a,b\n1,2\n\n3,4\n\n\n5,6\n"), vec![1, 2, 4, 7]);
         assert_eq!(lines("a,b\r1,2\r3,4"), vec![1, 2, 3]);
         assert_eq!(lines("a,b\r\n\"x\r\ny\",2\r\n3,4\r\n"), vec![1, 2, 4]);
+    }
+
+    proptest::proptest! {
+        /// The jumping count agrees with reading byte by byte: an LF ends a line, and so does a CR
+        /// that no LF follows.
+        #[test]
+        fn breaks_are_counted_like_an_editor_does(
+            bytes in proptest::collection::vec(proptest::sample::select(vec![b'a', b',', b'\r', b'\n']), 0..300)
+        ) {
+            let by_byte = bytes
+                .iter()
+                .enumerate()
+                .filter(|&(idx, &byte)| {
+                    byte == b'\n' || (byte == b'\r' && bytes.get(idx + 1) != Some(&b'\n'))
+                })
+                .count() as u64;
+            proptest::prop_assert_eq!(count_breaks(&bytes), by_byte);
+        }
     }
 
     #[test]
