@@ -4,11 +4,13 @@
 //! Prints the import time and the index time (`Index::new`, once per load), then analyze's minimum, median and maximum over N runs after one
 //! warm-up run, on one thread. `cargo xtask bench` generates the data sets and calls this.
 //!
-//! `cargo bench -p lens-core --bench analyze -- --file FILE [--runs N] [--steps csv,parse,import]`:
+//! `cargo bench -p lens-core --bench analyze -- --file FILE [--runs N] [--steps csv,parse,import,store]`:
 //! the native reading of one CSV export, each step over N runs after one warm-up: `csv` (the `csv`
 //! crate alone splitting the bytes into records, the ceiling any CSV reading in Rust starts from),
 //! `parse` (the import's decoding and splitting, `import::read_rows`) and `import` (the whole
-//! `import_file`: decode, split, detect, type every row). Prints milliseconds and MB/s (10^6 bytes
+//! `import_file`: decode, split, detect, type every row); `store` adds the encoding into storage
+//! chunks, as the import worker runs it (`store::ImportJob::run`, on a copy of the bytes it may
+//! free). Prints milliseconds and MB/s (10^6 bytes
 //! per second of file), the figures the browser benchmark holds its wasm numbers against.
 
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use lens_core::import::{ImportOptions, import_file, read_rows};
 use lens_core::insight::{Dataset, Index, Settings, analyze_indexed};
+use lens_core::store::ImportJob;
 
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
@@ -36,9 +39,11 @@ fn main() {
             "--steps" => {
                 steps = args
                     .next()
-                    .expect("--steps csv,parse,import")
+                    .expect("--steps csv,parse,import,store")
                     .split(',')
-                    .map(|step| Step::parse(step).expect("--steps takes csv, parse and import"))
+                    .map(|step| {
+                        Step::parse(step).expect("--steps takes csv, parse, import and store")
+                    })
                     .collect()
             }
             _ => dir = Some(PathBuf::from(arg)),
@@ -51,7 +56,7 @@ fn main() {
     let Some(dir) = dir else {
         eprintln!(
             "usage: cargo bench -p lens-core --bench analyze -- DIR [--runs N] [--as-of DATE]\n       \
-             cargo bench -p lens-core --bench analyze -- --file FILE [--runs N] [--steps csv,parse,import]"
+             cargo bench -p lens-core --bench analyze -- --file FILE [--runs N] [--steps csv,parse,import,store]"
         );
         std::process::exit(2);
     };
@@ -147,6 +152,9 @@ enum Step {
     Parse,
     /// The whole import (`import_file`).
     Import,
+    /// What the import worker does with a file: import it, then encode the records into storage
+    /// chunks (`store::ImportJob::run`); with `/usr/bin/time -v`, its peak memory.
+    Store,
 }
 
 impl Step {
@@ -155,6 +163,7 @@ impl Step {
             "csv" => Some(Step::Csv),
             "parse" => Some(Step::Parse),
             "import" => Some(Step::Import),
+            "store" => Some(Step::Store),
             _ => None,
         }
     }
@@ -164,6 +173,7 @@ impl Step {
             Step::Csv => "csv crate (ByteRecord, no typing)",
             Step::Parse => "lens parse (import::read_rows)",
             Step::Import => "lens import (import_file)",
+            Step::Store => "lens import + encode (ImportJob::run)",
         }
     }
 
@@ -190,6 +200,19 @@ impl Step {
                 let report = import_file(name, bytes, &ImportOptions::default())
                     .expect("an importable file");
                 report.data_rows as u64
+            }
+            Step::Store => {
+                let job = ImportJob {
+                    options: ImportOptions::default(),
+                    // The day an undated snapshot would be dated with (the browser's today).
+                    as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 13).expect("a date"),
+                    imported_at: "2026-11-13T00:00:00Z".to_string(),
+                };
+                let (stored, chunks) = job
+                    .run(name, bytes.to_vec(), &mut |_| {})
+                    .expect("an importable file");
+                std::hint::black_box(chunks);
+                stored.stored_rows as u64
             }
         }
     }
@@ -227,6 +250,7 @@ fn read_one_file(path: &Path, steps: &[Step], runs: usize) {
                 Step::Csv => "fields",
                 Step::Parse => "rows",
                 Step::Import => "data rows",
+                Step::Store => "stored rows",
             }
         );
     }

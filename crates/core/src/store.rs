@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::import::{
     AsOfSource, DateOrder, Format, ImportError, ImportOptions, ImportProgress, ImportReport,
-    ImportedData, Rejection, TableKind, import_file_reporting,
+    ImportedData, Rejection, TableKind, import_owned_reporting,
 };
 
 /// The version of the chunk encoding; a stored import with another version is refused by
@@ -109,14 +109,7 @@ pub fn encode(
     file_bytes: u64,
     imported_at: &str,
 ) -> (StoredImport, Vec<Vec<u8>>) {
-    let chunks: Vec<Vec<u8>> = split(report.data)
-        .iter()
-        .map(|chunk| {
-            // Encoding plain data into a Vec cannot fail: postcard only fails on serde types it
-            // does not support (none in the model) or on a full fixed buffer (not used here).
-            postcard::to_allocvec(chunk).unwrap_or_default()
-        })
-        .collect();
+    let chunks = encode_chunks(report.data);
     let stored = StoredImport {
         file_name: report.file_name,
         file_bytes,
@@ -245,33 +238,43 @@ pub enum JobProgress {
 impl ImportJob {
     /// Imports one file's bytes, dates an undated snapshot and encodes the records into storage
     /// chunks, reporting the import's progress.
+    ///
+    /// The bytes are freed once the rows are split from them, and each chunk's records once the
+    /// chunk is encoded.
     pub fn run(
         &self,
         file_name: &str,
-        bytes: &[u8],
+        bytes: Vec<u8>,
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<(StoredImport, Vec<Vec<u8>>), ImportError> {
-        let mut report = import_file_reporting(file_name, bytes, &self.options, progress)?;
+        let file_bytes = bytes.len() as u64;
+        let mut report = import_owned_reporting(file_name, bytes, &self.options, progress)?;
         date_undated_snapshot(&mut report, self.as_of);
-        Ok(encode(report, bytes.len() as u64, &self.imported_at))
+        Ok(encode(report, file_bytes, &self.imported_at))
     }
 }
 
-/// Cuts the records into chunks of at most [`RECORDS_PER_CHUNK`] records; an import without
-/// records still gets one (empty) chunk, so every stored import has at least one.
-fn split(data: ImportedData) -> Vec<ImportedData> {
-    let mut chunks = vec![ImportedData::default()];
+/// Cuts the records into chunks of at most [`RECORDS_PER_CHUNK`] records and encodes each; an
+/// import without records still gets one (empty) chunk, so every stored import has at least one.
+///
+/// A chunk's records are freed as soon as it is encoded: the records and their encoding are never
+/// both held in full.
+fn encode_chunks(data: ImportedData) -> Vec<Vec<u8>> {
+    // Encoding plain data into a Vec cannot fail: postcard only fails on serde types it does not
+    // support (none in the model) or on a full fixed buffer (not used here).
+    let encoded = |chunk: &ImportedData| postcard::to_allocvec(chunk).unwrap_or_default();
+    let mut chunks = Vec::new();
+    let mut chunk = ImportedData::default();
     let mut room = RECORDS_PER_CHUNK;
     macro_rules! cut {
         ($field:ident) => {
             for record in data.$field {
                 if room == 0 {
-                    chunks.push(ImportedData::default());
+                    chunks.push(encoded(&chunk));
+                    chunk = ImportedData::default();
                     room = RECORDS_PER_CHUNK;
                 }
-                if let Some(chunk) = chunks.last_mut() {
-                    chunk.$field.push(record);
-                }
+                chunk.$field.push(record);
                 room -= 1;
             }
         };
@@ -287,6 +290,7 @@ fn split(data: ImportedData) -> Vec<ImportedData> {
     cut!(churn_events);
     cut!(milestones);
     cut!(assignments);
+    chunks.push(encoded(&chunk));
     chunks
 }
 
@@ -328,6 +332,13 @@ mod tests {
         assert_eq!(stored.chunk_count, 2);
         assert_eq!(chunks.len(), 2);
         assert_eq!(stored.data_rows, RECORDS_PER_CHUNK + 5);
+        assert_eq!(decode(&stored, &chunks).unwrap(), report);
+
+        // A full last chunk is not followed by an empty one.
+        let csv = opportunities_csv(RECORDS_PER_CHUNK);
+        let report = import_file("deals.csv", csv.as_bytes(), &ImportOptions::default()).unwrap();
+        let (stored, chunks) = encode(report.clone(), csv.len() as u64, "2026-11-21T10:00:00Z");
+        assert_eq!((stored.chunk_count, chunks.len()), (1, 1));
         assert_eq!(decode(&stored, &chunks).unwrap(), report);
     }
 
@@ -388,7 +399,7 @@ mod tests {
         };
         let mut steps = Vec::new();
         let (stored, chunks) = job
-            .run("deals.csv", csv.as_bytes(), &mut |progress| {
+            .run("deals.csv", csv.clone().into_bytes(), &mut |progress| {
                 steps.push(progress.step)
             })
             .unwrap();
@@ -399,7 +410,7 @@ mod tests {
         let report = decode(&stored, &chunks).unwrap();
         assert_eq!(report.stored_rows, RECORDS_PER_CHUNK + 1);
         assert!(steps.contains(&crate::import::ImportStep::Building));
-        let refused = job.run("empty.csv", b"", &mut |_| {}).unwrap_err();
+        let refused = job.run("empty.csv", Vec::new(), &mut |_| {}).unwrap_err();
         assert_eq!(refused, ImportError::Empty);
     }
 }

@@ -51,7 +51,7 @@ pub async fn import_in_worker(
         report_progress(JobProgress::Reading { done, total })
     })
     .await?;
-    match job.run(&file.name(), &bytes, &mut |progress| {
+    match job.run(&file.name(), bytes, &mut |progress| {
         report_progress(JobProgress::Importing(progress))
     }) {
         Err(error) => set(&outcome, "error", &serde_wasm_bindgen::to_value(&error)?)?,

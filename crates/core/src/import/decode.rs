@@ -19,56 +19,85 @@ pub type Cell = String;
 
 /// One record of the file, with the 1-based line (CSV) or row (spreadsheet) it starts on.
 ///
-/// The cells share one buffer (a `csv::StringRecord`) rather than one allocation each: a region's
-/// history export has tens of millions of cells.
+/// The cells share one exactly sized buffer, and their ends one more: a region's history export
+/// has tens of millions of cells, and a buffer per cell (or the spare room a reused CSV record
+/// keeps) would hold about twice the file's size in memory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GridRow {
     pub line: u64,
-    cells: csv::StringRecord,
+    /// Every cell's text, one after the other.
+    text: Box<str>,
+    /// Where each cell ends in `text`, in bytes.
+    ends: Box<[u32]>,
 }
 
 impl GridRow {
     pub fn new(line: u64, cells: Vec<Cell>) -> GridRow {
         GridRow {
             line,
-            cells: csv::StringRecord::from(cells),
+            text: cells.concat().into_boxed_str(),
+            ends: cell_ends(cells.iter().map(String::as_str)),
+        }
+    }
+
+    /// A row read by the CSV reader, copied out of the record the reader reuses.
+    fn from_record(line: u64, record: &csv::StringRecord) -> GridRow {
+        GridRow {
+            line,
+            // The record's fields lie one after the other in `as_slice`: the text is one copy.
+            text: record.as_slice().into(),
+            ends: cell_ends(record.iter()),
         }
     }
 
     /// The cell in a 0-based column, if the row reaches that far.
     pub fn cell(&self, column: usize) -> Option<&str> {
-        self.cells.get(column)
+        let end = *self.ends.get(column)? as usize;
+        let start = match column {
+            0 => 0,
+            _ => self.ends[column - 1] as usize,
+        };
+        self.text.get(start..end)
     }
 
     pub fn cells(&self) -> impl Iterator<Item = &str> {
-        self.cells.iter()
+        (0..self.ends.len()).filter_map(|column| self.cell(column))
     }
 
     /// The number of cells, empty ones included.
     pub fn len(&self) -> usize {
-        self.cells.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.cells.is_empty()
+        self.ends.is_empty()
     }
 
     pub fn to_strings(&self) -> Vec<String> {
-        self.cells.iter().map(str::to_owned).collect()
+        self.cells().map(str::to_owned).collect()
     }
 
     /// True when no cell holds anything but whitespace.
     pub fn is_blank(&self) -> bool {
-        self.cells.iter().all(|cell| cell.trim().is_empty())
+        self.text.trim().is_empty()
     }
 
     /// The number of cells that hold something.
     pub fn n_filled(&self) -> usize {
-        self.cells
-            .iter()
-            .filter(|cell| !cell.trim().is_empty())
-            .count()
+        self.cells().filter(|cell| !cell.trim().is_empty()).count()
     }
+}
+
+/// Where each cell ends in the cells' text laid end to end.
+fn cell_ends<'a>(cells: impl Iterator<Item = &'a str>) -> Box<[u32]> {
+    let mut end = 0;
+    cells
+        .map(|cell| {
+            // A row's text is far below 4 GiB: files and cells are refused long before.
+            end += cell.len() as u32;
+            end
+        })
+        .collect()
 }
 
 /// What the bytes turned out to be.
@@ -121,9 +150,6 @@ pub fn read_rows(bytes: &[u8]) -> Result<Vec<GridRow>, ImportError> {
     read_grid(bytes).map(|grid| grid.rows)
 }
 
-/// The most text a record is given room for before it is read (see `split_csv`).
-const RECORD_CAPACITY_BYTES: usize = 16 * 1024;
-
 /// Records between two progress reports while splitting.
 const SPLIT_REPORT_EVERY: usize = 8192;
 
@@ -139,11 +165,10 @@ fn split_csv(
         .from_reader(text.as_bytes());
     let mut lines = LineCounter::default();
     let mut rows: Vec<GridRow> = Vec::new();
-    // Each record is sized like the one before it (rows of one export are alike), so reading a
-    // row does not grow its buffers field by field.
-    let mut capacity = (0, 0);
+    // One record is read into again and again (its buffers grow to the longest row once); each
+    // row is then copied out at its exact size.
+    let mut record = csv::StringRecord::new();
     loop {
-        let mut record = csv::StringRecord::with_capacity(capacity.0, capacity.1);
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
@@ -156,22 +181,13 @@ fn split_csv(
                 }
                 let line = lines.line_of(text.as_bytes(), record.position());
                 check_record(line, &record)?;
-                // Sized like this one, up to an ordinary row's size: one long row (a cell of
-                // notes) does not make every later row reserve as much.
-                capacity = (
-                    record.as_slice().len().min(RECORD_CAPACITY_BYTES),
-                    record.len(),
-                );
                 if rows.is_empty() {
                     // Room for as many rows as the file holds if they are like the first.
                     let row_bytes = record.position().map_or(0, |position| position.byte());
                     let first_bytes = reader.position().byte().saturating_sub(row_bytes).max(1);
                     rows.reserve((text.len() as u64 / first_bytes).min(1 << 20) as usize);
                 }
-                rows.push(GridRow {
-                    line,
-                    cells: record,
-                });
+                rows.push(GridRow::from_record(line, &record));
             }
             Err(error) => {
                 let line = lines.line_of(text.as_bytes(), error.position());

@@ -30,8 +30,11 @@ pub(crate) struct HistoryRow {
     pub source: SourceRef,
 }
 
+/// The five fields an OpportunityHistory row holds, each with its value written out as text.
+type RowValues = [(HistoryField, Option<String>); 5];
+
 impl HistoryRow {
-    fn values(&self) -> [(HistoryField, Option<String>); 5] {
+    fn values(&self) -> RowValues {
         [
             (HistoryField::Stage, self.stage.clone()),
             (HistoryField::Amount, self.amount.map(format_number)),
@@ -70,14 +73,22 @@ impl HistoryRow {
 }
 
 /// Events from OpportunityHistory rows, in (opportunity, time, line) order.
+///
+/// Each row's text is freed once its events are made, and each row's values are written out once
+/// (they are kept for the comparison with the next row).
 pub(crate) fn events_from_rows(mut rows: Vec<HistoryRow>) -> Vec<HistoryEvent> {
     rows.sort_by(|a, b| {
         (&a.opportunity_id, a.at, a.source).cmp(&(&b.opportunity_id, b.at, b.source))
     });
     let mut events = Vec::with_capacity(rows.len() * 2);
-    let mut previous: Option<&HistoryRow> = None;
-    for row in &rows {
-        let earlier = previous.filter(|earlier| earlier.opportunity_id == row.opportunity_id);
+    // The row before: its opportunity and its values.
+    let mut previous: Option<(String, RowValues)> = None;
+    for row in rows {
+        let values = row.values();
+        let earlier_values = previous
+            .as_ref()
+            .filter(|(opportunity_id, _)| *opportunity_id == row.opportunity_id)
+            .map(|(_, values)| values);
         let event = |field: HistoryField, old_value: Option<String>, new_value: Option<String>| {
             HistoryEvent {
                 opportunity_id: row.opportunity_id.clone(),
@@ -89,29 +100,28 @@ pub(crate) fn events_from_rows(mut rows: Vec<HistoryRow>) -> Vec<HistoryEvent> {
                 source: row.source,
             }
         };
-        match earlier {
+        match earlier_values {
             None if row.is_creation() => {
                 events.push(event(HistoryField::Created, None, row.stage.clone()))
             }
             _ => {
-                let earlier_values = earlier.map(HistoryRow::values);
-                for (idx, (field, new_value)) in row.values().into_iter().enumerate() {
-                    let old_value = match (row.stated_previous(&field), &earlier_values) {
+                for (idx, (field, new_value)) in values.iter().enumerate() {
+                    let old_value = match (row.stated_previous(field), earlier_values) {
                         // The row's own From/Prev value is the CRM's word; Salesforce leaves
                         // PrevAmount empty on rows older than API v50, so fall back to the row before.
                         (Some(Some(stated)), _) => Some(stated),
-                        (_, Some(values)) => values[idx].1.clone(),
+                        (_, Some(earlier)) => earlier[idx].1.clone(),
                         (Some(None), None) => None,
                         (None, None) => continue,
                     };
                     // A value that was known and is now empty is a change too (an amount cleared).
-                    if old_value != new_value {
-                        events.push(event(field, old_value, new_value));
+                    if old_value != *new_value {
+                        events.push(event(field.clone(), old_value, new_value.clone()));
                     }
                 }
             }
         }
-        previous = Some(row);
+        previous = Some((row.opportunity_id, values));
     }
     events
 }

@@ -439,6 +439,21 @@ pub fn import_file_reporting(
     records::import_grid(file_name, grid, options, progress)
 }
 
+/// [`import_file_reporting`] on bytes it is given to keep: they are freed as soon as the rows are
+/// split from them, before the records are built, so a large file's bytes and its records are
+/// never held together.
+pub fn import_owned_reporting(
+    file_name: &str,
+    bytes: Vec<u8>,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> Result<ImportReport, ImportError> {
+    check_file_size(bytes.len() as u64)?;
+    let grid = decode::read_grid_reporting(&bytes, progress)?;
+    drop(bytes);
+    records::import_grid(file_name, grid, options, progress)
+}
+
 /// How far an import has come, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportProgress {

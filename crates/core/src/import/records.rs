@@ -186,7 +186,7 @@ pub(crate) fn import_grid(
     let mut built = Built::default();
     let n_data_rows = data_rows.len();
     let columns = &columns;
-    let rows = &data_rows;
+    let rows = data_rows;
     match format.kind {
         TableKind::Opportunities => {
             let mut first_line_of_id: FxHashMap<String, u64> = FxHashMap::default();
@@ -397,15 +397,18 @@ impl<'a> RowReader<'a> {
 impl Built {
     /// Builds one record per row, or one rejection (a row that does not line up with the header,
     /// or whatever `build_row` refuses), and returns the records in row order.
+    ///
+    /// Each row's text is freed once its record is built, so the file's rows and its records are
+    /// never both held in full (a million-row history would hold both at once otherwise).
     fn rows<T>(
         &mut self,
         context: &Context,
-        rows: &[GridRow],
+        rows: Vec<GridRow>,
         mut build_row: impl FnMut(&RowReader) -> Result<T, Rejection>,
     ) -> Vec<T> {
         let mut records = Vec::with_capacity(rows.len());
         let total = rows.len() as u64;
-        for (index, row) in rows.iter().enumerate() {
+        for (index, row) in rows.into_iter().enumerate() {
             if index % BUILD_REPORT_EVERY == 0 {
                 (context.progress.borrow_mut())(ImportProgress {
                     step: ImportStep::Building,
@@ -414,7 +417,7 @@ impl Built {
                 });
             }
             let reader = RowReader {
-                row,
+                row: &row,
                 headers: context.headers,
                 order: context.order,
             };
