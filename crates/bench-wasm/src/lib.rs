@@ -2,9 +2,9 @@
 //! benchmark (`bench/browser/`, run by `cargo xtask bench`).
 //!
 //! This module is never part of the extension: `cargo xtask bench` builds it on its own (profile
-//! `wasm-release`, wasm-bindgen `--target web`, as `cargo xtask dist` builds the panel) and the
-//! benchmark page loads it beside PapaParse and DuckDB-wasm. Every export does one step of what
-//! the panel does on an import, so the page can time each step with `performance.now()`:
+//! `wasm-worker`, wasm-bindgen `--target web`, as `cargo xtask dist` builds the workers' module)
+//! and the benchmark page loads it beside PapaParse and DuckDB-wasm. Every export does one step of
+//! what the panel does on an import, so the page can time each step with `performance.now()`:
 //!
 //! - [`csv_records`]: the `csv` crate alone, splitting the bytes into records (the least any CSV
 //!   reading in Rust does, to hold against the same code compiled natively);

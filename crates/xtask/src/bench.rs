@@ -25,7 +25,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::dist::{Variant, build_extension, target_dir};
+use crate::dist::{Variant, build_extension, build_wasm, target_dir};
 use crate::setup::run_command;
 
 const USAGE: &str =
@@ -299,43 +299,12 @@ fn native_file_bench(root: &Path, file: &Path, runs: &str) -> Result<Vec<(String
     Ok(figures)
 }
 
-/// Builds `crates/bench-wasm` for wasm32 (profile `wasm-release`, as the panel) and runs
-/// wasm-bindgen `--target web` on it; returns the folder the page loads it from.
+/// Builds `crates/bench-wasm` for wasm32 with the workers' profile (`wasm-worker`: the import and
+/// the analysis it times are the workers' own) and runs wasm-bindgen `--target web` on it;
+/// returns the folder the page loads it from.
 fn build_bench_module(root: &Path) -> Result<PathBuf, String> {
-    println!("bench: building lens-bench-wasm for wasm32-unknown-unknown (profile wasm-release)");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    run_command(
-        &cargo,
-        &[
-            "build",
-            "-p",
-            "lens-bench-wasm",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--profile",
-            "wasm-release",
-        ],
-        Some(root),
-    )?;
-    let target = target_dir(root);
-    let wasm = target.join("wasm32-unknown-unknown/wasm-release/lens_bench_wasm.wasm");
-    let pkg = target.join("bench-wasm/pkg");
-    let wasm = wasm.display().to_string();
-    let pkg_arg = pkg.display().to_string();
-    run_command(
-        "wasm-bindgen",
-        &[
-            &wasm,
-            "--out-dir",
-            &pkg_arg,
-            "--target",
-            "web",
-            "--no-typescript",
-            "--remove-name-section",
-            "--remove-producers-section",
-        ],
-        Some(root),
-    )?;
+    let pkg = target_dir(root).join("bench-wasm/pkg");
+    build_wasm(root, "lens-bench-wasm", "wasm-worker", &pkg)?;
     Ok(pkg)
 }
 

@@ -1,7 +1,8 @@
 //! `cargo xtask dist [--demo]` builds the unpacked extension; `cargo xtask demo` shows it working.
 //!
-//! `dist` compiles `lens-ext` (the panel) and `lens-worker` (the importer and the analyst its workers load) for
-//! `wasm32-unknown-unknown` with the `wasm-release` profile, runs the wasm-bindgen CLI (which
+//! `dist` compiles `lens-ext` (the panel, with the `wasm-release` profile: for size) and
+//! `lens-worker` (the importer and the analyst its workers load, with `wasm-worker`: for speed) for
+//! `wasm32-unknown-unknown`, runs the wasm-bindgen CLI (which
 //! must match the pinned library version exactly) on both, and assembles
 //! `extension/manifest.json`, `public/` and the wasm-bindgen output into `dist/lens`.
 //! `--demo` writes `dist/lens-demo` instead, whose manifest also matches `http://127.0.0.1/*`
@@ -191,48 +192,10 @@ pub(crate) fn build_extension(variant: Variant) -> Result<BuiltExtension, String
     fs::create_dir_all(&out_dir)
         .map_err(|error| format!("dist: could not create {}: {error}", out_dir.display()))?;
 
-    // The panel, and the module its workers load (the importer and the analyst: the panel never
-    // downloads the file readers or the analysis).
-    let packages = ["lens-ext", "lens-worker"];
-    println!(
-        "dist: building {} for {WASM_TARGET} (profile wasm-release)",
-        packages.join(" and ")
-    );
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let mut build = Command::new(cargo);
-    build.current_dir(&root).arg("build");
-    for package in packages {
-        build.args(["-p", package]);
-    }
-    let status = build
-        .args(["--target", WASM_TARGET, "--profile", "wasm-release"])
-        .status()
-        .map_err(|error| format!("dist: could not run cargo: {error}"))?;
-    if !status.success() {
-        return Err(format!(
-            "dist: building {} for {WASM_TARGET} failed ({status})",
-            packages.join(" and ")
-        ));
-    }
-    for package in packages {
-        let wasm = target_dir(&root)
-            .join(WASM_TARGET)
-            .join("wasm-release")
-            .join(format!("{}.wasm", package.replace('-', "_")));
-        let status = Command::new("wasm-bindgen")
-            .arg(&wasm)
-            .arg("--out-dir")
-            .arg(out_dir.join("pkg"))
-            .args(["--target", "web", "--no-typescript"])
-            .args(["--remove-name-section", "--remove-producers-section"])
-            .status()
-            .map_err(|error| format!("dist: could not run wasm-bindgen: {error}"))?;
-        if !status.success() {
-            return Err(format!(
-                "dist: wasm-bindgen failed on {} ({status})",
-                wasm.display()
-            ));
-        }
+    // The panel, built for size, and the module its workers load (the importer and the analyst:
+    // the panel never downloads the file readers or the analysis), built for speed.
+    for (package, profile) in WASM_PACKAGES {
+        build_wasm(&root, package, profile, &out_dir.join("pkg"))?;
     }
 
     copy_public(&root.join("public"), &out_dir)?;
@@ -262,6 +225,58 @@ pub(crate) fn build_extension(variant: Variant) -> Result<BuiltExtension, String
         worker: size("lens_worker_bg.wasm")?,
         dir: out_dir,
     })
+}
+
+/// The extension's wasm packages and the cargo profile each is built with (see `Cargo.toml`).
+pub(crate) const WASM_PACKAGES: [(&str, &str); 2] =
+    [("lens-ext", "wasm-release"), ("lens-worker", "wasm-worker")];
+
+/// Builds one package for wasm32 with `profile` and runs wasm-bindgen on it into `out_dir`.
+pub(crate) fn build_wasm(
+    root: &Path,
+    package: &str,
+    profile: &str,
+    out_dir: &Path,
+) -> Result<(), String> {
+    println!("dist: building {package} for {WASM_TARGET} (profile {profile})");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "-p",
+            package,
+            "--target",
+            WASM_TARGET,
+            "--profile",
+            profile,
+        ])
+        .status()
+        .map_err(|error| format!("dist: could not run cargo: {error}"))?;
+    if !status.success() {
+        return Err(format!(
+            "dist: building {package} for {WASM_TARGET} failed ({status})"
+        ));
+    }
+    let wasm = target_dir(root)
+        .join(WASM_TARGET)
+        .join(profile)
+        .join(format!("{}.wasm", package.replace('-', "_")));
+    let status = Command::new("wasm-bindgen")
+        .arg(&wasm)
+        .arg("--out-dir")
+        .arg(out_dir)
+        .args(["--target", "web", "--no-typescript"])
+        .args(["--remove-name-section", "--remove-producers-section"])
+        .status()
+        .map_err(|error| format!("dist: could not run wasm-bindgen: {error}"))?;
+    if !status.success() {
+        return Err(format!(
+            "dist: wasm-bindgen failed on {} ({status})",
+            wasm.display()
+        ));
+    }
+    Ok(())
 }
 
 /// A small static HTTP server on 127.0.0.1 for the demo CRM pages (and, when given, the demo
