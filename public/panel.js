@@ -18,7 +18,9 @@ globalThis.lensImportInPlace = async (file, job, onProgress) =>
 
 // The analyst: `call(method, args, transfer)` runs one of AnalystWorker's methods in the analysis
 // worker and resolves to its result (rejects with its error); calls are answered in order.
-globalThis.lensAnalyst = (() => {
+// The worker starts once the panel has painted, so that compiling the workers' module (larger than
+// the panel's) does not compete with the panel's own start; calls made before wait for it, in order.
+function startAnalyst() {
   let worker;
   try {
     worker = new Worker(new URL('./analysis-worker.js', import.meta.url), { type: 'module' });
@@ -49,7 +51,19 @@ globalThis.lensAnalyst = (() => {
       worker.postMessage({ id, method, args }, transfer);
     }),
   };
-})();
+}
+
+let panelPainted;
+const analyst = new Promise((resolve) => { panelPainted = resolve; }).then(startAnalyst);
+globalThis.lensAnalyst = {
+  call: async (method, args, transfer) => (await analyst).call(method, args, transfer),
+};
 
 await init({ module_or_path: new URL('./pkg/lens_ext_bg.wasm', import.meta.url) });
 start_panel();
+// Once the mounted panel's first frame is drawn; a hidden frame draws none, so at most 200 ms on.
+const fallback = setTimeout(panelPainted, 200);
+requestAnimationFrame(() => setTimeout(() => {
+  clearTimeout(fallback);
+  panelPainted();
+}, 0));
