@@ -27,8 +27,8 @@ pub struct GridRow {
     pub line: u64,
     /// Every cell's text, one after the other.
     text: Box<str>,
-    /// Where each cell ends in `text`, in bytes.
-    ends: Box<[u32]>,
+    /// Where each cell ends in `text`, in bytes (4 bytes each in wasm32).
+    ends: Box<[usize]>,
 }
 
 impl GridRow {
@@ -52,10 +52,10 @@ impl GridRow {
 
     /// The cell in a 0-based column, if the row reaches that far.
     pub fn cell(&self, column: usize) -> Option<&str> {
-        let end = *self.ends.get(column)? as usize;
+        let end = *self.ends.get(column)?;
         let start = match column {
             0 => 0,
-            _ => self.ends[column - 1] as usize,
+            _ => self.ends[column - 1],
         };
         self.text.get(start..end)
     }
@@ -89,12 +89,11 @@ impl GridRow {
 }
 
 /// Where each cell ends in the cells' text laid end to end.
-fn cell_ends<'a>(cells: impl Iterator<Item = &'a str>) -> Box<[u32]> {
+fn cell_ends<'a>(cells: impl Iterator<Item = &'a str>) -> Box<[usize]> {
     let mut end = 0;
     cells
         .map(|cell| {
-            // A row's text is far below 4 GiB: files and cells are refused long before.
-            end += cell.len() as u32;
+            end += cell.len();
             end
         })
         .collect()
@@ -596,6 +595,21 @@ mod tests {
     fn semicolons_are_sniffed() {
         let grid = read_grid(b"Name;Amount\n\"a;b\";1,5\n").expect("reads");
         assert_eq!(grid.rows[1].to_strings(), vec!["a;b", "1,5"]);
+    }
+
+    #[test]
+    fn a_row_gives_back_each_cell_as_read() {
+        let rows = split_csv("Größe,,\"a,\"\"b\"\"\",  \n", b',', &mut |_| {}).unwrap();
+        let row = &rows[0];
+        assert_eq!(row.to_strings(), vec!["Größe", "", "a,\"b\"", "  "]);
+        assert_eq!((row.len(), row.n_filled()), (4, 2));
+        assert_eq!(
+            (row.cell(0), row.cell(2), row.cell(4)),
+            (Some("Größe"), Some("a,\"b\""), None)
+        );
+        assert_eq!(row, &GridRow::new(1, row.to_strings()));
+        assert!(!row.is_blank());
+        assert!(GridRow::new(2, vec![" ".into(), String::new()]).is_blank());
     }
 
     #[test]
