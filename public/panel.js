@@ -59,11 +59,15 @@ globalThis.lensAnalyst = {
   call: async (method, args, transfer) => (await analyst).call(method, args, transfer),
 };
 
-await init({ module_or_path: new URL('./pkg/lens_ext_bg.wasm', import.meta.url) });
-start_panel();
-// Once the mounted panel's first frame is drawn; a hidden frame draws none, so at most 200 ms on.
-const fallback = setTimeout(panelPainted, 200);
-requestAnimationFrame(() => setTimeout(() => {
-  clearTimeout(fallback);
-  panelPainted();
-}, 0));
+try {
+  await init({ module_or_path: new URL('./pkg/lens_ext_bg.wasm', import.meta.url) });
+  start_panel();
+} finally {
+  // Once the mounted panel's first frame is drawn (a hidden frame draws none, so at most 200 ms
+  // on); also when the panel failed to start, so that no call it made waits for ever.
+  const fallback = setTimeout(panelPainted, 200);
+  requestAnimationFrame(() => setTimeout(() => {
+    clearTimeout(fallback);
+    panelPainted();
+  }, 0));
+}
