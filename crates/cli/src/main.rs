@@ -411,12 +411,30 @@ fn import_path(path: &Path, options: &ImportOptions) -> Result<ImportReport, Str
         .map_err(|error| format!("cannot read the file: {error}"))?
         .len();
     import::check_file_size(size).map_err(|error| error.to_string())?;
-    let bytes = std::fs::read(path).map_err(|error| format!("cannot read the file: {error}"))?;
     let file_name = path.file_name().map_or_else(
         || path.display().to_string(),
         |name| name.to_string_lossy().into_owned(),
     );
-    import::import_file(&file_name, &bytes, options).map_err(|error| error.to_string())
+    let file = DiskFile { path, size };
+    import::import_reread_reporting(&file_name, &file, options, &mut |_| {})
+        .map_err(|error| error.to_string())
+}
+
+/// A file on disk, opened again for each pass over it (a large CSV file is read twice rather than
+/// held; see `lens_core::import::Reread`).
+struct DiskFile<'a> {
+    path: &'a Path,
+    size: u64,
+}
+
+impl import::Reread for DiskFile<'_> {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn open(&self) -> std::io::Result<Box<dyn std::io::Read + '_>> {
+        Ok(Box::new(std::fs::File::open(self.path)?))
+    }
 }
 
 fn print_report(file: &str, report: &ImportReport, show_rejected: usize) {

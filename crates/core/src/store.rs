@@ -18,8 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::import::{
     AsOfSource, DateOrder, Format, ImportError, ImportOptions, ImportProgress, ImportReport,
-    ImportedData, Rejection, TableKind, import_owned_reporting,
+    ImportedData, Rejection, Reread, TableKind, import_reread_into,
 };
+use crate::model::HistoryEvent;
 
 /// The version of the chunk encoding; a stored import with another version is refused by
 /// [`decode`] rather than misread.
@@ -109,7 +110,18 @@ pub fn encode(
     file_bytes: u64,
     imported_at: &str,
 ) -> (StoredImport, Vec<Vec<u8>>) {
-    let chunks = encode_chunks(report.data);
+    encode_into(Chunks::default(), report, file_bytes, imported_at)
+}
+
+/// [`encode`], after the chunks already filled with records handed on during the import.
+fn encode_into(
+    mut chunks: Chunks,
+    report: ImportReport,
+    file_bytes: u64,
+    imported_at: &str,
+) -> (StoredImport, Vec<Vec<u8>>) {
+    chunks.append(report.data);
+    let chunks = chunks.finish();
     let stored = StoredImport {
         file_name: report.file_name,
         file_bytes,
@@ -236,62 +248,102 @@ pub enum JobProgress {
 }
 
 impl ImportJob {
-    /// Imports one file's bytes, dates an undated snapshot and encodes the records into storage
-    /// chunks, reporting the import's progress.
+    /// Imports one file, dates an undated snapshot and encodes the records into storage chunks,
+    /// reporting the import's progress.
     ///
-    /// The bytes are freed once the rows are split from them, and each chunk's records once the
-    /// chunk is encoded.
+    /// A large CSV file is read as a stream, twice ([`import_reread_reporting`]); a file read
+    /// whole is freed once its rows are split. Each chunk's records are freed once the chunk is
+    /// encoded.
     pub fn run(
         &self,
         file_name: &str,
-        bytes: Vec<u8>,
+        file: &dyn Reread,
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<(StoredImport, Vec<Vec<u8>>), ImportError> {
-        let file_bytes = bytes.len() as u64;
-        let mut report = import_owned_reporting(file_name, bytes, &self.options, progress)?;
+        let file_bytes = file.size();
+        // A history's events are encoded as they are made, not held until the import ends.
+        let mut chunks = Chunks::default();
+        let mut report =
+            import_reread_into(file_name, file, &self.options, progress, &mut |event| {
+                chunks.push_history(event)
+            })?;
         date_undated_snapshot(&mut report, self.as_of);
-        Ok(encode(report, file_bytes, &self.imported_at))
+        Ok(encode_into(chunks, report, file_bytes, &self.imported_at))
     }
 }
 
-/// Cuts the records into chunks of at most [`RECORDS_PER_CHUNK`] records and encodes each; an
-/// import without records still gets one (empty) chunk, so every stored import has at least one.
+/// The records cut into chunks of at most [`RECORDS_PER_CHUNK`] records, each encoded once full;
+/// an import without records still gets one (empty) chunk, so every stored import has at least one.
 ///
 /// A chunk's records are freed as soon as it is encoded: the records and their encoding are never
 /// both held in full.
-fn encode_chunks(data: ImportedData) -> Vec<Vec<u8>> {
-    // Encoding plain data into a Vec cannot fail: postcard only fails on serde types it does not
-    // support (none in the model) or on a full fixed buffer (not used here).
-    let encoded = |chunk: &ImportedData| postcard::to_allocvec(chunk).unwrap_or_default();
-    let mut chunks = Vec::new();
-    let mut chunk = ImportedData::default();
-    let mut room = RECORDS_PER_CHUNK;
-    macro_rules! cut {
-        ($field:ident) => {
-            for record in data.$field {
-                if room == 0 {
-                    chunks.push(encoded(&chunk));
-                    chunk = ImportedData::default();
-                    room = RECORDS_PER_CHUNK;
-                }
-                chunk.$field.push(record);
-                room -= 1;
-            }
-        };
+struct Chunks {
+    encoded: Vec<Vec<u8>>,
+    chunk: ImportedData,
+    /// Records the chunk being filled still has room for.
+    room: usize,
+}
+
+impl Default for Chunks {
+    fn default() -> Chunks {
+        Chunks {
+            encoded: Vec::new(),
+            chunk: ImportedData::default(),
+            room: RECORDS_PER_CHUNK,
+        }
     }
-    cut!(opportunities);
-    cut!(history);
-    cut!(accounts);
-    cut!(users);
-    cut!(roles);
-    cut!(subscriptions);
-    cut!(usage);
-    cut!(tickets);
-    cut!(churn_events);
-    cut!(milestones);
-    cut!(assignments);
-    chunks.push(encoded(&chunk));
-    chunks
+}
+
+impl Chunks {
+    /// Encodes the chunk being filled when it is full, and starts the next.
+    fn make_room(&mut self) {
+        if self.room == 0 {
+            let full = std::mem::take(&mut self.chunk);
+            self.encoded.push(encoded(&full));
+            self.room = RECORDS_PER_CHUNK;
+        }
+        self.room -= 1;
+    }
+
+    fn push_history(&mut self, event: HistoryEvent) {
+        self.make_room();
+        self.chunk.history.push(event);
+    }
+
+    /// Every record of `data`, kind after kind.
+    fn append(&mut self, data: ImportedData) {
+        macro_rules! cut {
+            ($field:ident) => {
+                for record in data.$field {
+                    self.make_room();
+                    self.chunk.$field.push(record);
+                }
+            };
+        }
+        cut!(opportunities);
+        cut!(history);
+        cut!(accounts);
+        cut!(users);
+        cut!(roles);
+        cut!(subscriptions);
+        cut!(usage);
+        cut!(tickets);
+        cut!(churn_events);
+        cut!(milestones);
+        cut!(assignments);
+    }
+
+    /// The encoded chunks, the last one (perhaps not full, perhaps empty) included.
+    fn finish(mut self) -> Vec<Vec<u8>> {
+        self.encoded.push(encoded(&self.chunk));
+        self.encoded
+    }
+}
+
+/// One chunk's encoding. Encoding plain data into a Vec cannot fail: postcard only fails on serde
+/// types it does not support (none in the model) or on a full fixed buffer (not used here).
+fn encoded(chunk: &ImportedData) -> Vec<u8> {
+    postcard::to_allocvec(chunk).unwrap_or_default()
 }
 
 fn append(data: &mut ImportedData, chunk: ImportedData) {
@@ -399,7 +451,7 @@ mod tests {
         };
         let mut steps = Vec::new();
         let (stored, chunks) = job
-            .run("deals.csv", csv.clone().into_bytes(), &mut |progress| {
+            .run("deals.csv", &csv.clone().into_bytes(), &mut |progress| {
                 steps.push(progress.step)
             })
             .unwrap();
@@ -410,7 +462,45 @@ mod tests {
         let report = decode(&stored, &chunks).unwrap();
         assert_eq!(report.stored_rows, RECORDS_PER_CHUNK + 1);
         assert!(steps.contains(&crate::import::ImportStep::Building));
-        let refused = job.run("empty.csv", Vec::new(), &mut |_| {}).unwrap_err();
+        let refused = job.run("empty.csv", &Vec::new(), &mut |_| {}).unwrap_err();
         assert_eq!(refused, ImportError::Empty);
+    }
+
+    #[test]
+    fn a_history_encoded_as_its_events_are_made_is_the_history_encoded_after() {
+        // Two thousand opportunities, each created and then moved twice: 6,000 events from 6,000
+        // rows given in time order, not by opportunity.
+        let mut csv = String::from(
+            "Id,OpportunityId,CreatedById,CreatedDate,StageName,Amount,CloseDate,Probability,ForecastCategory\n",
+        );
+        for (day, stage) in [(1, "Prospecting"), (2, "Proposal"), (3, "Closed Won")] {
+            for opportunity in 0..2000 {
+                csv.push_str(&format!(
+                    "008{day}{opportunity:05},006{opportunity:05},005U,2026-03-0{day} 10:00:00,{stage},{},2026-06-30,{},Pipeline\n",
+                    1000 + opportunity,
+                    day * 30
+                ));
+            }
+        }
+        let job = ImportJob {
+            options: ImportOptions::default(),
+            as_of: NaiveDate::from_ymd_opt(2026, 11, 13).unwrap(),
+            imported_at: "2026-11-21T10:00:00Z".to_string(),
+        };
+        let (stored, chunks) = job
+            .run("OpportunityHistory.csv", &csv.as_bytes(), &mut |_| {})
+            .unwrap();
+        let report = crate::import::import_file(
+            "OpportunityHistory.csv",
+            csv.as_bytes(),
+            &ImportOptions::default(),
+        )
+        .unwrap();
+        let n_events = report.data.history.len();
+        assert!(n_events > 2 * RECORDS_PER_CHUNK, "{n_events} events");
+        assert_eq!(
+            encode(report, csv.len() as u64, &job.imported_at),
+            (stored, chunks)
+        );
     }
 }

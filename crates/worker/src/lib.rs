@@ -16,14 +16,16 @@ mod analyst;
 pub use analyst::AnalystWorker;
 
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
-use lens_core::import::check_file_size;
+use std::io::{self, Read};
+
+use lens_core::import::{Reread, check_file_size};
 use lens_core::store::{ImportJob, JobProgress};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::File;
+use web_sys::{File, FileReaderSync};
 
-/// Bytes read from the file at a time: the reading step reports progress between slices.
-const SLICE_BYTES: u64 = 8 * 1024 * 1024;
+/// Bytes read from the file at a time.
+const SLICE_BYTES: u64 = 1024 * 1024;
 
 /// Imports `file` as `job` (an [`ImportJob`]) says, calling `on_progress` with each
 /// [`JobProgress`] (as a JS value); resolves to the outcome object described above.
@@ -47,13 +49,28 @@ pub async fn import_in_worker(
         set(&outcome, "error", &serde_wasm_bindgen::to_value(&error)?)?;
         return Ok(outcome.into());
     }
-    let bytes = read_in_slices(&file, |done, total| {
-        report_progress(JobProgress::Reading { done, total })
-    })
-    .await?;
-    match job.run(&file.name(), bytes, &mut |progress| {
-        report_progress(JobProgress::Importing(progress))
-    }) {
+    let importing = &mut |progress| report_progress(JobProgress::Importing(progress));
+    let result = match FileReaderSync::new() {
+        // In a worker, the file is read as the import asks for it, a slice at a time, and twice
+        // when it is large (see `lens_core::import::Reread`): it is never held whole.
+        Ok(reader) => job.run(
+            &file.name(),
+            &BrowserFile {
+                file: &file,
+                reader,
+            },
+            importing,
+        ),
+        // On the panel's thread (no worker started), where reads cannot wait: read it whole first.
+        Err(_) => {
+            let bytes = read_in_slices(&file, |done, total| {
+                report_progress(JobProgress::Reading { done, total })
+            })
+            .await?;
+            job.run(&file.name(), &bytes, importing)
+        }
+    };
+    match result {
         Err(error) => set(&outcome, "error", &serde_wasm_bindgen::to_value(&error)?)?,
         Ok((stored, chunks)) => {
             set(&outcome, "stored", &serde_wasm_bindgen::to_value(&stored)?)?;
@@ -65,6 +82,74 @@ pub async fn import_in_worker(
         }
     }
     Ok(outcome.into())
+}
+
+/// A browser file read in slices with `FileReaderSync`, which only workers have.
+struct BrowserFile<'a> {
+    file: &'a File,
+    reader: FileReaderSync,
+}
+
+impl Reread for BrowserFile<'_> {
+    fn size(&self) -> u64 {
+        self.file.size() as u64
+    }
+
+    fn open(&self) -> io::Result<Box<dyn Read + '_>> {
+        Ok(Box::new(SliceReader {
+            file: self,
+            next: 0,
+            slice: Vec::new(),
+            at: 0,
+        }))
+    }
+}
+
+/// Reads a [`BrowserFile`] from its start, one slice of [`SLICE_BYTES`] in memory at a time.
+struct SliceReader<'a> {
+    file: &'a BrowserFile<'a>,
+    /// Where the next slice starts.
+    next: u64,
+    slice: Vec<u8>,
+    /// How much of `slice` has been read.
+    at: usize,
+}
+
+impl Read for SliceReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.at == self.slice.len() {
+            let size = self.file.size();
+            if self.next >= size {
+                return Ok(0);
+            }
+            let end = (self.next + SLICE_BYTES).min(size);
+            let array = self
+                .file
+                .file
+                .slice_with_f64_and_f64(self.next as f64, end as f64)
+                .and_then(|blob| self.file.reader.read_as_array_buffer(&blob))
+                .map(|buffer| Uint8Array::new(&buffer))
+                .map_err(|error| {
+                    // The browser says why (the file was changed or removed since it was chosen).
+                    let message = error.dyn_ref::<js_sys::Error>().map_or_else(
+                        || format!("{error:?}"),
+                        |error| String::from(error.message()),
+                    );
+                    io::Error::other(message)
+                })?;
+            self.slice.resize(array.length() as usize, 0);
+            array.copy_to(&mut self.slice);
+            self.at = 0;
+            self.next = end;
+            if self.slice.is_empty() {
+                return Ok(0);
+            }
+        }
+        let n = buf.len().min(self.slice.len() - self.at);
+        buf[..n].copy_from_slice(&self.slice[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 /// Reads a file slice by slice (`Blob.slice`), calling `on_read` after each.

@@ -16,64 +16,101 @@ pub(crate) struct DateSample<'a> {
     pub text: &'a str,
 }
 
+/// A date cell kept as evidence, described for a message: `"16/10/2025" (line 4, Close Date)`.
+#[derive(Debug, Clone)]
+struct Kept {
+    line: u64,
+    column: usize,
+    header: String,
+    text: String,
+}
+
+impl Kept {
+    fn of(sample: &DateSample) -> Kept {
+        Kept {
+            line: sample.line,
+            column: sample.column,
+            header: sample.header.to_string(),
+            text: sample.text.trim().to_string(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("\"{}\" (line {}, {})", self.text, self.line, self.header)
+    }
+}
+
+/// The first date of each kind seen so far, in the order the file gives them: one only valid day
+/// first, one only valid month first, and one that reads as two different days.
+///
+/// Samples are added one at a time, so a file read as a stream never keeps its date cells.
+#[derive(Debug, Default)]
+pub(crate) struct DateEvidence {
+    day_first: Option<Kept>,
+    month_first: Option<Kept>,
+    ambiguous: Option<Kept>,
+}
+
+impl DateEvidence {
+    pub(crate) fn add(&mut self, sample: &DateSample) {
+        if self.day_first.is_some() && self.month_first.is_some() {
+            // Settled already: the file mixes both orders.
+            return;
+        }
+        let Some(slash_date) = SlashDate::parse(sample.text) else {
+            return;
+        };
+        // A reading that is not a real date (31/02, 00/05) is no evidence; such a date is
+        // rejected with its row later.
+        let slot = match (slash_date.day_first(), slash_date.month_first()) {
+            (Some(_), None) => &mut self.day_first,
+            (None, Some(_)) => &mut self.month_first,
+            (Some(day), Some(month)) if day != month => &mut self.ambiguous,
+            _ => return,
+        };
+        if slot.is_none() {
+            *slot = Some(Kept::of(sample));
+        }
+    }
+
+    /// The order to read slash dates with, or `None` when the file has no slash dates.
+    pub(crate) fn settle(self, requested: DateOrder) -> Result<Option<SlashOrder>, ImportError> {
+        match requested {
+            DateOrder::DayFirst => return Ok(Some(SlashOrder::DayFirst)),
+            DateOrder::MonthFirst => return Ok(Some(SlashOrder::MonthFirst)),
+            DateOrder::Auto => {}
+        }
+        match (self.day_first, self.month_first, self.ambiguous) {
+            (Some(day), Some(month), _) => Err(ImportError::ContradictoryDates {
+                day_first: day.describe(),
+                month_first: month.describe(),
+            }),
+            (Some(_), None, _) => Ok(Some(SlashOrder::DayFirst)),
+            (None, Some(_), _) => Ok(Some(SlashOrder::MonthFirst)),
+            (None, None, Some(sample)) => Err(ImportError::AmbiguousDates {
+                line: sample.line,
+                column: sample.column,
+                column_name: sample.header,
+                example: sample.text,
+            }),
+            (None, None, None) => Ok(None),
+        }
+    }
+}
+
 /// Returns the order to read slash dates with, or `None` when the file has no slash dates.
+#[cfg(test)]
 pub(crate) fn settle_order<'a>(
     requested: DateOrder,
     samples: impl Iterator<Item = DateSample<'a>>,
 ) -> Result<Option<SlashOrder>, ImportError> {
-    match requested {
-        DateOrder::DayFirst => return Ok(Some(SlashOrder::DayFirst)),
-        DateOrder::MonthFirst => return Ok(Some(SlashOrder::MonthFirst)),
-        DateOrder::Auto => {}
-    }
-    let mut day_first: Option<DateSample> = None;
-    let mut month_first: Option<DateSample> = None;
-    let mut ambiguous: Option<DateSample> = None;
-    for sample in samples {
-        let Some(slash_date) = SlashDate::parse(sample.text) else {
-            continue;
-        };
-        // A reading that is not a real date (31/02, 00/05) is no evidence; such a date is
-        // rejected with its row later.
-        match (slash_date.day_first(), slash_date.month_first()) {
-            (Some(_), None) => {
-                day_first.get_or_insert(sample);
-            }
-            (None, Some(_)) => {
-                month_first.get_or_insert(sample);
-            }
-            (Some(day), Some(month)) if day != month => {
-                ambiguous.get_or_insert(sample);
-            }
-            _ => {}
-        }
-        if day_first.is_some() && month_first.is_some() {
-            break;
+    let mut evidence = DateEvidence::default();
+    if requested == DateOrder::Auto {
+        for sample in samples {
+            evidence.add(&sample);
         }
     }
-    let describe = |sample: &DateSample| {
-        format!(
-            "\"{}\" (line {}, {})",
-            sample.text.trim(),
-            sample.line,
-            sample.header
-        )
-    };
-    match (day_first, month_first, ambiguous) {
-        (Some(day), Some(month), _) => Err(ImportError::ContradictoryDates {
-            day_first: describe(&day),
-            month_first: describe(&month),
-        }),
-        (Some(_), None, _) => Ok(Some(SlashOrder::DayFirst)),
-        (None, Some(_), _) => Ok(Some(SlashOrder::MonthFirst)),
-        (None, None, Some(sample)) => Err(ImportError::AmbiguousDates {
-            line: sample.line,
-            column: sample.column,
-            column_name: sample.header.to_string(),
-            example: sample.text.trim().to_string(),
-        }),
-        (None, None, None) => Ok(None),
-    }
+    evidence.settle(requested)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! count, by the caller.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::io::Cursor;
 
 use calamine::{Data, Reader};
@@ -88,6 +89,73 @@ impl GridRow {
     }
 }
 
+/// The cells of a row as a pass over the table sees them: a [`GridRow`] held in a grid, or a CSV
+/// record read from a stream and gone at the next one.
+pub(crate) trait Cells {
+    fn line(&self) -> u64;
+    /// The cell in a 0-based column, if the row reaches that far.
+    fn cell_at(&self, column: usize) -> Option<&str>;
+    /// True when no cell holds anything but whitespace.
+    fn blank(&self) -> bool;
+    /// The number of cells that hold something.
+    fn filled(&self) -> usize;
+    fn to_row(&self) -> GridRow;
+}
+
+impl Cells for GridRow {
+    fn line(&self) -> u64 {
+        self.line
+    }
+
+    fn cell_at(&self, column: usize) -> Option<&str> {
+        self.cell(column)
+    }
+
+    fn blank(&self) -> bool {
+        self.is_blank()
+    }
+
+    fn filled(&self) -> usize {
+        self.n_filled()
+    }
+
+    fn to_row(&self) -> GridRow {
+        self.clone()
+    }
+}
+
+/// A CSV record just read, and the line it starts on.
+pub(crate) struct RecordCells<'a> {
+    pub line: u64,
+    pub record: &'a csv::StringRecord,
+}
+
+impl Cells for RecordCells<'_> {
+    fn line(&self) -> u64 {
+        self.line
+    }
+
+    fn cell_at(&self, column: usize) -> Option<&str> {
+        self.record.get(column)
+    }
+
+    fn blank(&self) -> bool {
+        // The fields lie one after the other in `as_slice`, as in a grid row's text.
+        self.record.as_slice().trim().is_empty()
+    }
+
+    fn filled(&self) -> usize {
+        self.record
+            .iter()
+            .filter(|cell| !cell.trim().is_empty())
+            .count()
+    }
+
+    fn to_row(&self) -> GridRow {
+        GridRow::from_record(self.line, self.record)
+    }
+}
+
 /// Where each cell ends in the cells' text laid end to end.
 fn cell_ends<'a>(cells: impl Iterator<Item = &'a str>) -> Box<[usize]> {
     let mut end = 0;
@@ -134,12 +202,54 @@ pub(crate) fn read_grid_reporting(
     if let Some(note) = encoding_note {
         notes.push(note);
     }
-    let delimiter = sniff_delimiter(&text);
-    if delimiter != b',' {
-        notes.push(format!("fields separated by {}", delimiter_name(delimiter)));
-    }
+    let (delimiter, _) = sniff_delimiter(&text);
+    notes.extend(delimiter_note(delimiter));
     let rows = split_csv(&text, delimiter, progress)?;
     Ok(Grid { rows, notes })
+}
+
+/// What the start of a file says about reading the rest as a stream.
+pub(crate) enum Head {
+    /// UTF-8 CSV text split by this delimiter.
+    Csv(u8),
+    /// Plainly not text: refused by name, as [`read_grid`] refuses it.
+    NotATable(String),
+    /// A workbook, UTF-16 text, text that is not UTF-8 from its start, or a first line longer
+    /// than the head: read whole.
+    ReadWhole,
+}
+
+/// Looks at the first bytes of a file (`head`, the whole file if it is shorter than `head_bytes`).
+pub(crate) fn look_at_head(head: &[u8], head_bytes: usize) -> Head {
+    if head.starts_with(ZIP_MAGIC) || head.starts_with(OLE_MAGIC) {
+        return Head::ReadWhole;
+    }
+    if let Some(kind) = binary_kind(head) {
+        return Head::NotATable(kind);
+    }
+    let body = match encoding_rs::Encoding::for_bom(head) {
+        Some((encoding, bom_length)) if encoding == encoding_rs::UTF_8 => &head[bom_length..],
+        Some(_) => return Head::ReadWhole,
+        None => head,
+    };
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        // A character cut by the end of the head is whole in the file.
+        Err(error) if error.error_len().is_none() => {
+            std::str::from_utf8(&body[..error.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return Head::ReadWhole,
+    };
+    match sniff_delimiter(text) {
+        (delimiter, true) => Head::Csv(delimiter),
+        (delimiter, false) if head.len() < head_bytes => Head::Csv(delimiter),
+        (_, false) => Head::ReadWhole,
+    }
+}
+
+/// A note for a delimiter other than the comma.
+pub(crate) fn delimiter_note(delimiter: u8) -> Option<String> {
+    (delimiter != b',').then(|| format!("fields separated by {}", delimiter_name(delimiter)))
 }
 
 /// Reads a file's rows as text cells, before any format is recognised: the same decoding and CSV
@@ -157,47 +267,108 @@ fn split_csv(
     delimiter: u8,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<Vec<GridRow>, ImportError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let mut lines = LineCounter::default();
+    let mut reader = CsvRows::new(text.as_bytes(), delimiter, text.len() as u64);
     let mut rows: Vec<GridRow> = Vec::new();
-    // One record is read into again and again (its buffers grow to the longest row once); each
-    // row is then copied out at its exact size.
-    let mut record = csv::StringRecord::new();
     loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
+        let (line, record) = match reader.next_record(progress) {
+            Ok(Some(read)) => read,
+            Ok(None) => break,
+            Err(SplitError::Import(error)) => return Err(error),
+            // The text is a `str`: it is UTF-8 and nothing fails to read from it.
+            Err(SplitError::NotUtf8 | SplitError::Read(_)) => {
+                return Err(ImportError::NotATable {
+                    detail: "the text could not be split".into(),
+                });
+            }
+        };
+        if rows.is_empty() {
+            // Room for as many rows as the file holds if they are like the first (its cells and
+            // their delimiters).
+            let first_bytes = (record.as_slice().len() + record.len()).max(1) as u64;
+            rows.reserve((text.len() as u64 / first_bytes).min(1 << 20) as usize);
+        }
+        rows.push(GridRow::from_record(line, record));
+    }
+    Ok(rows)
+}
+
+/// Why a CSV record could not be read.
+#[derive(Debug)]
+pub(crate) enum SplitError {
+    /// The file is not a table Lens reads as it stands (malformed, too wide, a cell too large).
+    Import(ImportError),
+    /// A record is not UTF-8: the file is read again as a whole, to be decoded another way.
+    NotUtf8,
+    /// The bytes could not be read (a file that changed or went away while it was read).
+    Read(std::io::Error),
+}
+
+/// CSV records one at a time from any reader of UTF-8 text, each with the line it starts on;
+/// every record is checked against [`MAX_COLUMNS`] and [`MAX_CELL_BYTES`].
+///
+/// The text is never held whole: the reader keeps a few kilobytes, and the line breaks it has
+/// passed are counted as they go by.
+pub(crate) struct CsvRows<R> {
+    reader: csv::Reader<Breaks<R>>,
+    /// The record read into again and again; its buffers grow to the longest row once.
+    record: csv::StringRecord,
+    lines: LineCounter,
+    rows_read: usize,
+    /// The size of the text, for progress.
+    total: u64,
+}
+
+impl<R: std::io::Read> CsvRows<R> {
+    pub(crate) fn new(text: R, delimiter: u8, total: u64) -> CsvRows<R> {
+        CsvRows {
+            reader: csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .delimiter(delimiter)
+                .from_reader(Breaks::new(text)),
+            record: csv::StringRecord::new(),
+            lines: LineCounter::default(),
+            rows_read: 0,
+            total,
+        }
+    }
+
+    /// The next record and the 1-based line it starts on, or `None` after the last; reports
+    /// progress (in bytes) every [`SPLIT_REPORT_EVERY`] records.
+    pub(crate) fn next_record(
+        &mut self,
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<Option<(u64, &csv::StringRecord)>, SplitError> {
+        match self.reader.read_record(&mut self.record) {
+            Ok(false) => Ok(None),
             Ok(true) => {
-                if rows.len().is_multiple_of(SPLIT_REPORT_EVERY) {
+                let start = self.record.position().map(csv::Position::byte);
+                if self.rows_read.is_multiple_of(SPLIT_REPORT_EVERY) {
                     progress(ImportProgress {
                         step: ImportStep::Splitting,
-                        done: record.position().map_or(0, |position| position.byte()),
-                        total: text.len() as u64,
+                        done: start.unwrap_or(0),
+                        total: self.total,
                     });
                 }
-                let line = lines.line_of(text.as_bytes(), record.position());
-                check_record(line, &record)?;
-                if rows.is_empty() {
-                    // Room for as many rows as the file holds if they are like the first.
-                    let row_bytes = record.position().map_or(0, |position| position.byte());
-                    let first_bytes = reader.position().byte().saturating_sub(row_bytes).max(1);
-                    rows.reserve((text.len() as u64 / first_bytes).min(1 << 20) as usize);
-                }
-                rows.push(GridRow::from_record(line, &record));
+                self.rows_read += 1;
+                let line = self.lines.line_of(&mut self.reader.get_mut().seen, start);
+                check_record(line, &self.record).map_err(SplitError::Import)?;
+                Ok(Some((line, &self.record)))
             }
             Err(error) => {
-                let line = lines.line_of(text.as_bytes(), error.position());
-                return Err(ImportError::Malformed {
-                    line,
-                    detail: error.to_string(),
-                });
+                let start = error.position().map(csv::Position::byte);
+                let detail = error.to_string();
+                match error.into_kind() {
+                    csv::ErrorKind::Utf8 { .. } => Err(SplitError::NotUtf8),
+                    csv::ErrorKind::Io(error) => Err(SplitError::Read(error)),
+                    _ => {
+                        let line = self.lines.line_of(&mut self.reader.get_mut().seen, start);
+                        Err(SplitError::Import(ImportError::Malformed { line, detail }))
+                    }
+                }
             }
         }
     }
-    Ok(rows)
 }
 
 /// Refuses a record wider than [`MAX_COLUMNS`] or with a cell over [`MAX_CELL_BYTES`]; the
@@ -226,41 +397,85 @@ fn check_record(line: u64, record: &csv::StringRecord) -> Result<(), ImportError
     Ok(())
 }
 
+/// A reader that notes where each line-break byte (CR or LF) it hands on lies, so that lines
+/// can be counted without holding the text: the CSV reader keeps only a few kilobytes of it.
+struct Breaks<R> {
+    inner: R,
+    /// Bytes handed on so far.
+    offset: u64,
+    /// The CR and LF bytes handed on and not yet counted: their offset, and whether it is an LF.
+    seen: VecDeque<(u64, bool)>,
+}
+
+impl<R> Breaks<R> {
+    fn new(inner: R) -> Breaks<R> {
+        Breaks {
+            inner,
+            offset: 0,
+            seen: VecDeque::new(),
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Breaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        // A record usually spans one line, so the search jumps from break to break (memchr reads
+        // a word or a vector at a time) rather than comparing every byte.
+        let offset = self.offset;
+        self.seen.extend(
+            memchr::memchr2_iter(b'\r', b'\n', &buf[..n])
+                .map(|idx| (offset + idx as u64, buf[idx] == b'\n')),
+        );
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
 /// Counts lines the way an editor shows them: LF, CRLF and a lone CR each end a line.
 ///
 /// The `csv` crate's own line count misses lone CRs and, after blank lines, gives the blank
-/// line's number; so lines are counted here from the records' byte offsets, moving forward only.
+/// line's number; so lines are counted here from the records' byte offsets, moving forward only,
+/// over the breaks the reader saw.
 #[derive(Default)]
 struct LineCounter {
-    offset: usize,
-    /// Line breaks seen before `offset`.
+    /// Line breaks counted so far, all before the last record's start.
     n_breaks: u64,
 }
 
 impl LineCounter {
-    /// The 1-based line on which the record at `position` starts (after any blank lines).
-    fn line_of(&mut self, text: &[u8], position: Option<&csv::Position>) -> u64 {
-        let mut start = position
-            .map_or(self.offset, |position| position.byte() as usize)
-            .min(text.len());
-        while start < text.len() && matches!(text[start], b'\r' | b'\n') {
-            start += 1;
-        }
-        if start > self.offset {
-            self.n_breaks += count_breaks(&text[self.offset..start]);
-            self.offset = start;
+    /// The 1-based line on which the record at byte `start` begins (after any blank lines);
+    /// `None` (no position known) counts every break seen.
+    fn line_of(&mut self, seen: &mut VecDeque<(u64, bool)>, start: Option<u64>) -> u64 {
+        let mut start = start.unwrap_or(u64::MAX);
+        while let Some(&(offset, is_lf)) = seen.front() {
+            if offset == start {
+                // A break where the record seems to start: a blank line before it.
+                start += 1;
+            } else if offset > start {
+                break;
+            }
+            seen.pop_front();
+            // A CR counts unless an LF follows it, which is then the same line end.
+            let crlf = !is_lf && seen.front() == Some(&(offset + 1, true));
+            if !crlf {
+                self.n_breaks += 1;
+            }
         }
         self.n_breaks + 1
     }
 }
 
-fn count_breaks(bytes: &[u8]) -> u64 {
-    // A record usually spans one line, so the search jumps from break to break (memchr reads a
-    // word or a vector at a time) rather than comparing every byte; a CR counts unless an LF
-    // follows it, which is then the same line end.
-    memchr::memchr2_iter(b'\n', b'\r', bytes)
-        .filter(|&idx| bytes[idx] == b'\n' || bytes.get(idx + 1) != Some(&b'\n'))
-        .count() as u64
+/// Every line break in `bytes`, counted by a [`LineCounter`] over what a [`Breaks`] reader saw
+/// when the bytes came `piece` at a time.
+#[cfg(test)]
+fn count_breaks(bytes: &[u8], piece: usize) -> u64 {
+    use std::io::Read;
+    let mut reader = Breaks::new(bytes);
+    let mut buf = vec![0; piece.max(1)];
+    while reader.read(&mut buf).unwrap() > 0 {}
+    let mut lines = LineCounter::default();
+    lines.line_of(&mut reader.seen, None) - 1
 }
 
 /// Decodes text: UTF-8 (BOM stripped), UTF-16 with a BOM, else Windows-1252 (a superset of
@@ -322,14 +537,19 @@ fn binary_kind(bytes: &[u8]) -> Option<String> {
         .then(|| "the file holds binary data, not text".to_string())
 }
 
-/// Picks the delimiter that splits the first line most often, outside quotes.
-fn sniff_delimiter(text: &str) -> u8 {
+/// Picks the delimiter that splits the first line most often, outside quotes; and tells whether
+/// the first line ends in `text`.
+fn sniff_delimiter(text: &str) -> (u8, bool) {
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
     let mut in_quotes = false;
+    let mut line_ended = false;
     for byte in text.bytes() {
         match byte {
             b'"' => in_quotes = !in_quotes,
-            b'\n' | b'\r' if !in_quotes => break,
+            b'\n' | b'\r' if !in_quotes => {
+                line_ended = true;
+                break;
+            }
             _ if !in_quotes => {
                 for (delimiter, count) in &mut counts {
                     if byte == *delimiter {
@@ -347,7 +567,7 @@ fn sniff_delimiter(text: &str) -> u8 {
             best = *candidate;
         }
     }
-    best.0
+    (best.0, line_ended)
 }
 
 fn delimiter_name(delimiter: u8) -> &'static str {
@@ -631,7 +851,8 @@ mod tests {
         /// that no LF follows.
         #[test]
         fn breaks_are_counted_like_an_editor_does(
-            bytes in proptest::collection::vec(proptest::sample::select(vec![b'a', b',', b'\r', b'\n']), 0..300)
+            bytes in proptest::collection::vec(proptest::sample::select(vec![b'a', b',', b'\r', b'\n']), 0..300),
+            piece in 1usize..40,
         ) {
             let by_byte = bytes
                 .iter()
@@ -640,7 +861,7 @@ mod tests {
                     byte == b'\n' || (byte == b'\r' && bytes.get(idx + 1) != Some(&b'\n'))
                 })
                 .count() as u64;
-            proptest::prop_assert_eq!(count_breaks(&bytes), by_byte);
+            proptest::prop_assert_eq!(count_breaks(&bytes, piece), by_byte);
         }
     }
 

@@ -19,37 +19,50 @@ pub(crate) struct Footer {
 }
 
 /// Removes a report footer from the end of `rows` (the data rows after the header) and returns it.
+#[cfg(test)]
 pub(crate) fn strip_footer(rows: &mut Vec<GridRow>) -> Option<Footer> {
     let run_start = rows
         .iter()
         .rposition(|row| row.n_filled() > 1)
         .map_or(0, |idx| idx + 1);
-    let run = &rows[run_start..];
-    let first_marker = run
+    let (start, footer) = footer_in_run(&rows[run_start..])?;
+    rows.truncate(run_start + start);
+    Some(footer)
+}
+
+/// The footer at the end of `run`, the rows after the table's last row with more than one filled
+/// cell (or all of its rows, when none has), and the index in `run` where it starts.
+///
+/// Only that run can hold a footer, so a file read as a stream keeps just the run.
+pub(crate) fn footer_in_run(run: &[GridRow]) -> Option<(usize, Footer)> {
+    let marker_idx = run
         .iter()
         .position(|row| single_cell(row).is_some_and(is_marker))?;
-    let marker_idx = run_start + first_marker;
     let footer_start = match marker_idx.checked_sub(1) {
-        Some(name_idx) if name_idx >= run_start && is_report_name(rows, name_idx) => name_idx,
+        Some(name_idx) if is_report_name(run, name_idx) => name_idx,
         _ => marker_idx,
     };
-    let footer_rows = rows.split_off(footer_start);
+    let footer_rows = &run[footer_start..];
     let generated_at = footer_rows.iter().find_map(|row| {
         single_cell(row)
             .and_then(generated_at)
             .map(|text| (row.line, text))
     });
-    Some(Footer {
-        line: footer_rows[0].line,
-        n_rows: footer_rows.len(),
-        generated_at,
-    })
+    Some((
+        footer_start,
+        Footer {
+            line: footer_rows[0].line,
+            n_rows: footer_rows.len(),
+            generated_at,
+        },
+    ))
 }
 
 /// Whether the row before the first marker is the report's name rather than a sparse data row.
-fn is_report_name(rows: &[GridRow], idx: usize) -> bool {
-    let row = &rows[idx];
-    row.is_blank() || row.len() == 1 || (idx > 0 && rows[idx - 1].is_blank())
+/// The run's first row follows a row of data (or the header), never a blank one.
+fn is_report_name(run: &[GridRow], idx: usize) -> bool {
+    let row = &run[idx];
+    row.is_blank() || row.len() == 1 || (idx > 0 && run[idx - 1].is_blank())
 }
 
 fn single_cell(row: &GridRow) -> Option<&str> {

@@ -5,24 +5,44 @@
 //! each field is compared with the row before it (or with the row's own `From*`/`Prev*` columns).
 //! HubSpot's "Date entered <stage>" columns give one stage event per stage entered.
 
+use std::rc::Rc;
+
 use chrono::NaiveDateTime;
+use rustc_hash::FxHashSet;
 
 use super::values::{self, SlashOrder, format_number};
 use crate::model::{HistoryEvent, HistoryField, Opportunity, SourceRef};
 
-/// One parsed OpportunityHistory row.
+/// The texts of an import's history rows, one shared copy of each: a region's million rows name
+/// some sixty thousand opportunities, a few dozen users and a handful of stages and categories.
+#[derive(Debug, Default)]
+pub(crate) struct Texts(FxHashSet<Rc<str>>);
+
+impl Texts {
+    pub(crate) fn share(&mut self, text: String) -> Rc<str> {
+        if let Some(shared) = self.0.get(text.as_str()) {
+            return Rc::clone(shared);
+        }
+        let shared: Rc<str> = Rc::from(text);
+        self.0.insert(Rc::clone(&shared));
+        shared
+    }
+}
+
+/// One parsed OpportunityHistory row. Every row is held until all are read (events come from
+/// rows in opportunity and time order), so its texts are shared ([`Texts`]).
 #[derive(Debug, Clone)]
 pub(crate) struct HistoryRow {
-    pub opportunity_id: String,
+    pub opportunity_id: Rc<str>,
     pub at: NaiveDateTime,
-    pub by: Option<String>,
-    pub stage: Option<String>,
+    pub by: Option<Rc<str>>,
+    pub stage: Option<Rc<str>>,
     pub amount: Option<f64>,
     pub close_date: Option<chrono::NaiveDate>,
     pub probability: Option<f64>,
-    pub forecast_category: Option<String>,
-    pub from_stage: Option<String>,
-    pub from_forecast_category: Option<String>,
+    pub forecast_category: Option<Rc<str>>,
+    pub from_stage: Option<Rc<str>>,
+    pub from_forecast_category: Option<Rc<str>>,
     pub prev_amount: Option<f64>,
     pub prev_close_date: Option<chrono::NaiveDate>,
     /// The export has `From*`/`Prev*` columns, so an empty one means "no previous value".
@@ -36,7 +56,7 @@ type RowValues = [(HistoryField, Option<String>); 5];
 impl HistoryRow {
     fn values(&self) -> RowValues {
         [
-            (HistoryField::Stage, self.stage.clone()),
+            (HistoryField::Stage, owned(&self.stage)),
             (HistoryField::Amount, self.amount.map(format_number)),
             (
                 HistoryField::CloseDate,
@@ -44,7 +64,7 @@ impl HistoryRow {
             ),
             (
                 HistoryField::ForecastCategory,
-                self.forecast_category.clone(),
+                owned(&self.forecast_category),
             ),
             (
                 HistoryField::Probability,
@@ -59,10 +79,10 @@ impl HistoryRow {
             return None;
         }
         match field {
-            HistoryField::Stage => Some(self.from_stage.clone()),
+            HistoryField::Stage => Some(owned(&self.from_stage)),
             HistoryField::Amount => Some(self.prev_amount.map(format_number)),
             HistoryField::CloseDate => Some(self.prev_close_date.map(|date| date.to_string())),
-            HistoryField::ForecastCategory => Some(self.from_forecast_category.clone()),
+            HistoryField::ForecastCategory => Some(owned(&self.from_forecast_category)),
             _ => None,
         }
     }
@@ -72,17 +92,23 @@ impl HistoryRow {
     }
 }
 
-/// Events from OpportunityHistory rows, in (opportunity, time, line) order.
+fn owned(text: &Option<Rc<str>>) -> Option<String> {
+    text.as_deref().map(str::to_owned)
+}
+
+/// Events from OpportunityHistory rows, in (opportunity, time, line) order, each handed to `emit`
+/// as it is made (the import job encodes them into storage chunks as they come, so a million-row
+/// history's events are never all held).
 ///
-/// Each row's text is freed once its events are made, and each row's values are written out once
-/// (they are kept for the comparison with the next row).
-pub(crate) fn events_from_rows(mut rows: Vec<HistoryRow>) -> Vec<HistoryEvent> {
-    rows.sort_by(|a, b| {
+/// Each row's values are written out once (they are kept for the comparison with the next row).
+pub(crate) fn events_from_rows(mut rows: Vec<HistoryRow>, emit: &mut dyn FnMut(HistoryEvent)) {
+    // (opportunity, time, line) is unique to a row, so an unstable sort gives the one order, and
+    // needs no buffer of half the rows as the stable sort does.
+    rows.sort_unstable_by(|a, b| {
         (&a.opportunity_id, a.at, a.source).cmp(&(&b.opportunity_id, b.at, b.source))
     });
-    let mut events = Vec::with_capacity(rows.len() * 2);
     // The row before: its opportunity and its values.
-    let mut previous: Option<(String, RowValues)> = None;
+    let mut previous: Option<(Rc<str>, RowValues)> = None;
     for row in rows {
         let values = row.values();
         let earlier_values = previous
@@ -91,18 +117,18 @@ pub(crate) fn events_from_rows(mut rows: Vec<HistoryRow>) -> Vec<HistoryEvent> {
             .map(|(_, values)| values);
         let event = |field: HistoryField, old_value: Option<String>, new_value: Option<String>| {
             HistoryEvent {
-                opportunity_id: row.opportunity_id.clone(),
+                opportunity_id: row.opportunity_id.to_string(),
                 field,
                 old_value,
                 new_value,
                 at: row.at,
-                by: row.by.clone(),
+                by: owned(&row.by),
                 source: row.source,
             }
         };
         match earlier_values {
             None if row.is_creation() => {
-                events.push(event(HistoryField::Created, None, row.stage.clone()))
+                emit(event(HistoryField::Created, None, owned(&row.stage)))
             }
             _ => {
                 for (idx, (field, new_value)) in values.iter().enumerate() {
@@ -116,14 +142,13 @@ pub(crate) fn events_from_rows(mut rows: Vec<HistoryRow>) -> Vec<HistoryEvent> {
                     };
                     // A value that was known and is now empty is a change too (an amount cleared).
                     if old_value != *new_value {
-                        events.push(event(field.clone(), old_value, new_value.clone()));
+                        emit(event(field.clone(), old_value, new_value.clone()));
                     }
                 }
             }
         }
         previous = Some((row.opportunity_id, values));
     }
-    events
 }
 
 /// One HubSpot stage-date cell, already parsed.
@@ -226,7 +251,7 @@ mod tests {
             close_date: NaiveDate::from_ymd_opt(2026, 12, 1),
             probability: None,
             forecast_category: Some("Pipeline".into()),
-            from_stage: from_stage.map(str::to_string),
+            from_stage: from_stage.map(Rc::from),
             from_forecast_category: None,
             prev_amount: None,
             prev_close_date: None,
@@ -237,10 +262,14 @@ mod tests {
 
     #[test]
     fn consecutive_rows_become_field_changes() {
-        let events = events_from_rows(vec![
-            row(3, 5, "Proposal", 12_000.0, None),
-            row(2, 1, "Qualification", 10_000.0, None),
-        ]);
+        let mut events = Vec::new();
+        events_from_rows(
+            vec![
+                row(3, 5, "Proposal", 12_000.0, None),
+                row(2, 1, "Qualification", 10_000.0, None),
+            ],
+            &mut |event| events.push(event),
+        );
         let summary: Vec<String> = events
             .iter()
             .map(|event| {

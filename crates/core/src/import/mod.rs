@@ -11,6 +11,10 @@
 //! 5. [`records`] builds one typed record per data row, or one [`Rejection`] naming line, column
 //!    and reason; [`history`] turns history rows into change events.
 //!
+//! Steps 2 to 4 are one pass over the rows ([`layout`]), step 5 a second. A grid in memory is
+//! gone through twice; a large UTF-8 CSV file is read twice from its start instead of being held
+//! ([`stream`]), so that its text and its records are never in memory together.
+//!
 //! **Invariant:** for every successful import, `stored_rows + rejected.len() == data_rows`.
 //! A file-level problem (not a table, an unknown format, ambiguous dates) is an [`ImportError`] and
 //! stores nothing. Nothing here panics on any input.
@@ -22,8 +26,10 @@ mod draft;
 pub(crate) mod fields;
 mod footer;
 mod history;
+mod layout;
 mod mapping;
 mod records;
+mod stream;
 pub(crate) mod values;
 
 use std::fmt;
@@ -42,6 +48,8 @@ pub use draft::{
 };
 pub use fields::TableKind;
 pub use mapping::{Mapping, MappingError};
+pub(crate) use stream::import_reread_into;
+pub use stream::{Reread, STREAM_FROM_BYTES, import_reread_reporting, import_streamed};
 
 /// How to read dates written with slashes or dots, whose day/month order depends on the locale of
 /// the user who exported them.
@@ -222,6 +230,10 @@ pub enum ImportError {
         bytes: u64,
         limit: u64,
     },
+    /// The file could not be read (it changed or went away while Lens read it).
+    Unreadable {
+        detail: String,
+    },
     /// The bytes are not text, nor a workbook Lens reads (e.g. a PDF renamed .csv).
     NotATable {
         detail: String,
@@ -297,6 +309,7 @@ impl fmt::Display for ImportError {
                 size_text(*bytes),
                 size_text(*limit)
             ),
+            ImportError::Unreadable { detail } => write!(f, "the file could not be read: {detail}"),
             ImportError::NotATable { detail } => {
                 write!(f, "not a CSV or spreadsheet export: {detail}")
             }
@@ -436,7 +449,7 @@ pub fn import_file_reporting(
 ) -> Result<ImportReport, ImportError> {
     check_file_size(bytes.len() as u64)?;
     let grid = decode::read_grid_reporting(bytes, progress)?;
-    records::import_grid(file_name, grid, options, progress)
+    records::import_grid(file_name, grid, options, progress, None)
 }
 
 /// [`import_file_reporting`] on bytes it is given to keep: they are freed as soon as the rows are
@@ -448,10 +461,22 @@ pub fn import_owned_reporting(
     options: &ImportOptions,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<ImportReport, ImportError> {
+    import_owned_into(file_name, bytes, options, progress, None)
+}
+
+/// [`import_owned_reporting`], handing an OpportunityHistory table's events to `history_out` as
+/// they are made when it is given (see [`records::import_rows`]).
+pub(crate) fn import_owned_into(
+    file_name: &str,
+    bytes: Vec<u8>,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(ImportProgress),
+    history_out: Option<&mut dyn FnMut(HistoryEvent)>,
+) -> Result<ImportReport, ImportError> {
     check_file_size(bytes.len() as u64)?;
     let grid = decode::read_grid_reporting(&bytes, progress)?;
     drop(bytes);
-    records::import_grid(file_name, grid, options, progress)
+    records::import_grid(file_name, grid, options, progress, history_out)
 }
 
 /// How far an import has come, for a progress bar.

@@ -5,23 +5,22 @@
 //! builder that reads one row through a [`RowReader`]. Builders return `Err(Rejection)` for a row
 //! they cannot store; nothing here panics on any cell.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::dates::{DateSample, settle_order};
-use super::decode::Grid;
-use super::detect::{ColumnMap, Detected, detect};
-use super::footer::strip_footer;
-use super::history::{self, HistoryRow};
+use super::decode::{Cells, Grid, SplitError};
+use super::detect::{ColumnMap, Detected};
+use super::history::{self, HistoryRow, Texts};
+use super::layout::{Layout, Scanner};
 use super::mapping::Mapping;
-use super::values::{self, SlashDate, SlashOrder};
+use super::values::{self, SlashOrder};
 use super::{
-    AsOfSource, DateOrder, GridRow, ImportError, ImportOptions, ImportProgress, ImportReport,
-    ImportStep, ImportedData, Rejection, TableKind,
+    DateOrder, GridRow, ImportError, ImportOptions, ImportProgress, ImportReport, ImportStep,
+    ImportedData, Rejection, TableKind,
 };
 use crate::model::{
     Account, ChurnEvent, DealStatus, EvidenceFields, ExperimentAssignment, ForecastCategory,
@@ -29,152 +28,99 @@ use crate::model::{
     UsagePoint, User,
 };
 
-/// How far down a header row is looked for (report exports may carry a title and filters above it).
-const HEADER_SEARCH_ROWS: usize = 30;
+/// A table read in two passes: once to lay it out (see [`Scanner`]), once to build its records.
+///
+/// A grid held in memory is gone through twice; a large CSV file is read twice from its start, so
+/// that its text and its records are never held together (see [`super::stream`]).
+pub(crate) trait RowPasses {
+    /// The first pass: shows `visit` every row, in order.
+    fn scan(
+        &mut self,
+        visit: &mut dyn FnMut(&dyn Cells),
+        progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<(), SplitError>;
+
+    /// The second pass: every row again, from the first, each given away.
+    fn into_rows(self) -> Result<impl Iterator<Item = Result<GridRow, SplitError>>, SplitError>;
+}
+
+impl RowPasses for Vec<GridRow> {
+    fn scan(
+        &mut self,
+        visit: &mut dyn FnMut(&dyn Cells),
+        _progress: &mut dyn FnMut(ImportProgress),
+    ) -> Result<(), SplitError> {
+        for row in self.iter() {
+            visit(row);
+        }
+        Ok(())
+    }
+
+    fn into_rows(self) -> Result<impl Iterator<Item = Result<GridRow, SplitError>>, SplitError> {
+        Ok(self.into_iter().map(Ok))
+    }
+}
 
 pub(crate) fn import_grid(
     file_name: &str,
     grid: Grid,
     options: &ImportOptions,
     progress: &mut dyn FnMut(ImportProgress),
+    history_out: Option<&mut dyn FnMut(HistoryEvent)>,
 ) -> Result<ImportReport, ImportError> {
-    let mapping = options.mapping.as_ref();
-    let mut notes = grid.notes;
-    let mut rows = grid.rows;
-
-    let mut found: Option<(usize, Detected)> = None;
-    // A row that does not fit the mapping may be a title above the header: look further, and
-    // report the mapping's complaint only if no row fits.
-    let mut mapping_error: Option<ImportError> = None;
-    for (row_idx, row) in rows.iter().enumerate().take(HEADER_SEARCH_ROWS) {
-        if row.is_blank() {
-            continue;
-        }
-        match detect(&row.to_strings(), mapping) {
-            Ok(Some(detected)) => {
-                found = Some((row_idx, detected));
-                break;
-            }
-            Ok(None) => {}
-            Err(error) => {
-                mapping_error.get_or_insert(error);
-            }
-        }
-    }
-    let Some((header_idx, detected)) = found else {
-        if let Some(error) = mapping_error {
-            return Err(error);
-        }
-        return Err(match rows.iter().find(|row| !row.is_blank()) {
-            Some(row) => ImportError::UnknownFormat {
-                headers: row.to_strings(),
-            },
-            None => ImportError::NoHeader,
-        });
-    };
-    let n_above = rows[..header_idx]
-        .iter()
-        .filter(|row| !row.is_blank())
-        .count();
-    if n_above > 0 {
-        notes.push(format!(
-            "{n_above} row(s) above the header skipped (report title or filters)"
-        ));
-    }
-    let mut data_rows = rows.split_off(header_idx + 1);
-    let header_row = rows.pop().expect("the header row was found in this grid");
-    let mut headers = header_row.to_strings();
-    // Excel often leaves empty header cells at the end of the row: they name no column.
-    while headers
-        .last()
-        .is_some_and(|header| header.trim().is_empty())
-    {
-        headers.pop();
-    }
-    let Detected { format, columns } = detected;
-    for alternatives in format.kind.required_fields() {
-        if alternatives.iter().all(|key| columns.get(key).is_none()) {
-            return Err(ImportError::MissingColumn {
-                kind: format.kind,
-                fields: alternatives.iter().map(|key| (*key).to_string()).collect(),
-                headers: headers.clone(),
-            });
-        }
-    }
-    for (column, header) in &columns.duplicate_headers {
-        notes.push(format!(
-            "column {} repeats the header \"{header}\"; the first one is read",
-            column + 1
-        ));
-    }
-
-    let footer = strip_footer(&mut data_rows);
-    if let Some(footer) = &footer {
-        notes.push(format!(
-            "report footer of {} line(s) from line {} stripped",
-            footer.n_rows, footer.line
-        ));
-    }
-    let n_blank = data_rows.iter().filter(|row| row.is_blank()).count();
-    if n_blank > 0 {
-        data_rows.retain(|row| !row.is_blank());
-        notes.push(format!("{n_blank} blank row(s) skipped"));
-    }
-    if data_rows.is_empty() {
-        return Err(ImportError::NoDataRows);
-    }
-
-    let requested_order = match (
-        options.date_order,
-        mapping.and_then(|mapping| mapping.date_order),
-    ) {
-        (DateOrder::Auto, Some(order)) => order,
-        (order, _) => order,
-    };
-    let date_columns = columns.date_columns(format.kind);
-    // The footer's "Generated By" date helps settle the day/month order only when it reads one
-    // way; an ambiguous footer date never refuses a file whose data is clear.
-    let footer_date = footer
-        .as_ref()
-        .and_then(|footer| footer.generated_at.clone());
-    let footer_evidence = footer_date.iter().filter(|(_, text)| {
-        options.as_of.is_none()
-            && SlashDate::parse(text).is_some_and(|date| date.either_order().is_some())
-    });
-    let samples = data_rows
-        .iter()
-        .flat_map(|row| {
-            date_columns.iter().filter_map(|&column| {
-                row.cell(column).map(|text| DateSample {
-                    line: row.line,
-                    column: column + 1,
-                    header: headers.get(column).map_or("", String::as_str),
-                    text,
-                })
-            })
-        })
-        .chain(footer_evidence.map(|(line, text)| DateSample {
-            line: *line,
-            column: 1,
-            header: "Generated By",
-            text,
-        }));
-    let slash_order = settle_order(requested_order, samples)?;
-
-    let (as_of, as_of_source) = match (options.as_of, &footer_date) {
-        (Some(date), _) => (Some(date), Some(AsOfSource::Option)),
-        (None, Some((line, text))) => match values::date(text, slash_order) {
-            Ok(Some(date)) => (Some(date), Some(AsOfSource::ReportFooter)),
-            _ => {
-                notes.push(format!(
-                    "line {line}: the report footer's date \"{text}\" could not be read as one \
-                     date (day/month or month/day?); the as-of date can be given explicitly"
-                ));
-                (None, None)
-            }
+    import_rows(
+        file_name,
+        grid.rows,
+        grid.notes,
+        options,
+        progress,
+        history_out,
+    )
+    .map_err(|error| match error {
+        SplitError::Import(error) => error,
+        // A grid in memory is neither read nor decoded again.
+        SplitError::NotUtf8 | SplitError::Read(_) => ImportError::NotATable {
+            detail: "the rows could not be read".into(),
         },
-        (None, None) => (None, None),
-    };
+    })
+}
+
+/// Imports a table from its two passes; `notes` are the reader's (decoding, delimiter).
+///
+/// An OpportunityHistory table's events go to `history_out` as they are made, when given, rather
+/// than into the report.
+pub(crate) fn import_rows(
+    file_name: &str,
+    mut passes: impl RowPasses,
+    notes: Vec<String>,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(ImportProgress),
+    history_out: Option<&mut dyn FnMut(HistoryEvent)>,
+) -> Result<ImportReport, SplitError> {
+    let mut scanner = Scanner::new(options);
+    passes.scan(&mut |row| scanner.visit(row), progress)?;
+    let Layout {
+        header_idx,
+        data_end,
+        headers,
+        detected: Detected { format, columns },
+        n_data_rows,
+        slash_order,
+        as_of,
+        as_of_source,
+        notes,
+    } = scanner.finish(notes, options).map_err(SplitError::Import)?;
+    let mapping = options.mapping.as_ref();
+
+    // The data rows: after the header, before any footer, blank rows skipped. A row that cannot
+    // be read the second time ends them, and is told after.
+    let failure: Cell<Option<SplitError>> = Cell::new(None);
+    let rows = passes
+        .into_rows()?
+        .take(data_end)
+        .skip(header_idx + 1)
+        .map_while(|row| row.map_err(|error| failure.set(Some(error))).ok())
+        .filter(|row| !row.is_blank());
 
     let context = Context {
         headers: &headers,
@@ -183,10 +129,11 @@ pub(crate) fn import_grid(
         columns: &columns,
         progress: RefCell::new(progress),
     };
-    let mut built = Built::default();
-    let n_data_rows = data_rows.len();
+    let mut built = Built {
+        total: n_data_rows,
+        ..Built::default()
+    };
     let columns = &columns;
-    let rows = data_rows;
     match format.kind {
         TableKind::Opportunities => {
             let mut first_line_of_id: FxHashMap<String, u64> = FxHashMap::default();
@@ -199,8 +146,16 @@ pub(crate) fn import_grid(
             }
         }
         TableKind::OpportunityHistory => {
-            let history_rows = built.rows(&context, rows, |reader| history_row(reader, &context));
-            built.data.history = history::events_from_rows(history_rows);
+            let mut texts = Texts::default();
+            let history_rows = built.rows(&context, rows, |reader| {
+                history_row(reader, &context, &mut texts)
+            });
+            drop(texts);
+            let events = &mut built.data.history;
+            match history_out {
+                Some(emit) => history::events_from_rows(history_rows, emit),
+                None => history::events_from_rows(history_rows, &mut |event| events.push(event)),
+            }
         }
         TableKind::FieldHistory => {
             built.data.history =
@@ -238,7 +193,15 @@ pub(crate) fn import_grid(
                 built.rows(&context, rows, |reader| assignment_row(reader, columns));
         }
     }
-    debug_assert_eq!(built.stored_rows + built.rejected.len(), n_data_rows);
+    if let Some(error) = failure.take() {
+        return Err(error);
+    }
+    if built.stored_rows + built.rejected.len() != n_data_rows {
+        // The second pass read other rows than the first: the file changed in between.
+        return Err(SplitError::Read(std::io::Error::other(
+            "the file changed while it was read",
+        )));
+    }
 
     Ok(ImportReport {
         file_name: file_name.to_string(),
@@ -274,6 +237,8 @@ const BUILD_REPORT_EVERY: usize = 4096;
 
 #[derive(Default)]
 struct Built {
+    /// The data rows, for progress.
+    total: usize,
     data: ImportedData,
     stored_rows: usize,
     rejected: Vec<Rejection>,
@@ -403,12 +368,12 @@ impl Built {
     fn rows<T>(
         &mut self,
         context: &Context,
-        rows: Vec<GridRow>,
+        rows: impl Iterator<Item = GridRow>,
         mut build_row: impl FnMut(&RowReader) -> Result<T, Rejection>,
     ) -> Vec<T> {
-        let mut records = Vec::with_capacity(rows.len());
-        let total = rows.len() as u64;
-        for (index, row) in rows.into_iter().enumerate() {
+        let mut records = Vec::with_capacity(self.total);
+        let total = self.total as u64;
+        for (index, row) in rows.enumerate() {
             if index % BUILD_REPORT_EVERY == 0 {
                 (context.progress.borrow_mut())(ImportProgress {
                     step: ImportStep::Building,
@@ -699,25 +664,36 @@ pub(crate) fn forecast_category(raw: &str, mapping: Option<&Mapping>) -> Forecas
 // ---------------------------------------------------------------------------------------------
 // History
 
-fn history_row(reader: &RowReader, context: &Context) -> Result<HistoryRow, Rejection> {
+fn history_row(
+    reader: &RowReader,
+    context: &Context,
+    texts: &mut Texts,
+) -> Result<HistoryRow, Rejection> {
     let column = |key: &str| context.columns.get(key);
-    let category = |key: &str| {
+    let mut text = |key: &str| reader.text(column(key)).map(|text| texts.share(text));
+    let by = text("by");
+    let stage = text("stage");
+    let from_stage = text("from_stage");
+    let mut category = |key: &str| {
         reader
             .text(column(key))
-            .map(|raw| forecast_category(&raw, context.mapping).label().to_string())
+            .map(|raw| texts.share(forecast_category(&raw, context.mapping).label().to_string()))
     };
+    let forecast = category("forecast_category");
+    let from_forecast = category("from_forecast_category");
     reader.check_not_deleted(column("is_deleted"))?;
     Ok(HistoryRow {
-        opportunity_id: reader.required_text(column("opportunity_id"), "opportunity id")?,
+        opportunity_id: texts
+            .share(reader.required_text(column("opportunity_id"), "opportunity id")?),
         at: reader.required_datetime(column("at"), "change date")?,
-        by: reader.text(column("by")),
-        stage: reader.text(column("stage")),
+        by,
+        stage,
         amount: reader.amount(column("amount"))?,
         close_date: reader.date(column("close_date"))?,
         probability: reader.percent(column("probability"))?,
-        forecast_category: category("forecast_category"),
-        from_stage: reader.text(column("from_stage")),
-        from_forecast_category: category("from_forecast_category"),
+        forecast_category: forecast,
+        from_stage,
+        from_forecast_category: from_forecast,
         prev_amount: reader.amount(column("prev_amount"))?,
         prev_close_date: reader.date(column("prev_close_date"))?,
         has_from_columns: column("from_stage").is_some() || column("prev_amount").is_some(),
