@@ -13,8 +13,9 @@ function loadWorkerModule() {
   return workerModule;
 }
 
+// No slice reader: on the panel's thread a file cannot be read at once, so the importer reads it whole first.
 globalThis.lensImportInPlace = async (file, job, onProgress) =>
-  (await loadWorkerModule()).import_in_worker(file, job, onProgress);
+  (await loadWorkerModule()).import_in_worker(file, job, onProgress, undefined);
 
 // The analyst: `call(method, args, transfer)` runs one of AnalystWorker's methods in the analysis
 // worker and resolves to its result (rejects with its error); calls are answered in order.

@@ -471,7 +471,7 @@ async function benchmarkResponsive(file) {
       console.log(`    ${ms(duration)} at ${seconds(start - tasks[0][0] + 0)} after the first; after ${before}${within.length ? `; ends with ${within.join(', ')}` : ''}`);
     }
     const peak = peakRss(browser.userDataDir, (cmdline) => cmdline.includes('--extension-process'));
-    console.log(`  extension process peak RSS ${mib(peak)} (${mib(rssBefore)} before the import) = ${(peak / bytes).toFixed(2)}× the file`);
+    console.log(`  extension process peak RSS ${mib(peak)} (${mib(rssBefore)} before the import) = ${(peak / bytes).toFixed(2)}× the file; above what it held before: ${mib(peak - rssBefore)} = ${((peak - rssBefore) / bytes).toFixed(2)}× the file`);
   } finally {
     await browser.close();
   }

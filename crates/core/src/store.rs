@@ -110,19 +110,26 @@ pub fn encode(
     file_bytes: u64,
     imported_at: &str,
 ) -> (StoredImport, Vec<Vec<u8>>) {
-    encode_into(Chunks::default(), report, file_bytes, imported_at)
+    let mut encoded = Vec::new();
+    let stored = encode_into(
+        Chunks::new(&mut |chunk| encoded.push(chunk)),
+        report,
+        file_bytes,
+        imported_at,
+    );
+    (stored, encoded)
 }
 
-/// [`encode`], after the chunks already filled with records handed on during the import.
+/// [`encode`] into `chunks`, which may already hold records handed on during the import.
 fn encode_into(
     mut chunks: Chunks,
     report: ImportReport,
     file_bytes: u64,
     imported_at: &str,
-) -> (StoredImport, Vec<Vec<u8>>) {
+) -> StoredImport {
     chunks.append(report.data);
-    let chunks = chunks.finish();
-    let stored = StoredImport {
+    let (chunk_count, encoded_bytes) = chunks.finish();
+    StoredImport {
         file_name: report.file_name,
         file_bytes,
         imported_at: imported_at.to_string(),
@@ -136,11 +143,10 @@ fn encode_into(
         stored_rows: report.stored_rows,
         rejected: report.rejected,
         notes: report.notes,
-        chunk_count: chunks.len() as u32,
-        encoded_bytes: chunks.iter().map(|chunk| chunk.len() as u64).sum(),
+        chunk_count,
+        encoded_bytes,
         encoding_version: ENCODING_VERSION,
-    };
-    (stored, chunks)
+    }
 }
 
 /// Rebuilds the import from its description and its chunks, in chunk order. The chunks are read
@@ -260,9 +266,26 @@ impl ImportJob {
         file: &dyn Reread,
         progress: &mut dyn FnMut(ImportProgress),
     ) -> Result<(StoredImport, Vec<Vec<u8>>), ImportError> {
+        let mut encoded = Vec::new();
+        let stored =
+            self.run_handing(file_name, file, progress, &mut |chunk| encoded.push(chunk))?;
+        Ok((stored, encoded))
+    }
+
+    /// [`ImportJob::run`], handing each chunk to `on_chunk` as soon as it is encoded (the import
+    /// worker copies it out of its memory at once), and returning the description. A history's
+    /// events are encoded as they are made, so they are never all held either.
+    ///
+    /// When the import fails, the chunks handed on so far are worth nothing.
+    pub fn run_handing(
+        &self,
+        file_name: &str,
+        file: &dyn Reread,
+        progress: &mut dyn FnMut(ImportProgress),
+        on_chunk: &mut dyn FnMut(Vec<u8>),
+    ) -> Result<StoredImport, ImportError> {
         let file_bytes = file.size();
-        // A history's events are encoded as they are made, not held until the import ends.
-        let mut chunks = Chunks::default();
+        let mut chunks = Chunks::new(on_chunk);
         let mut report =
             import_reread_into(file_name, file, &self.options, progress, &mut |event| {
                 chunks.push_history(event)
@@ -272,34 +295,46 @@ impl ImportJob {
     }
 }
 
-/// The records cut into chunks of at most [`RECORDS_PER_CHUNK`] records, each encoded once full;
-/// an import without records still gets one (empty) chunk, so every stored import has at least one.
+/// The records cut into chunks of at most [`RECORDS_PER_CHUNK`] records, each encoded and handed
+/// on once full; an import without records still gets one (empty) chunk, so every stored import
+/// has at least one.
 ///
 /// A chunk's records are freed as soon as it is encoded: the records and their encoding are never
 /// both held in full.
-struct Chunks {
-    encoded: Vec<Vec<u8>>,
+struct Chunks<'a> {
+    out: &'a mut dyn FnMut(Vec<u8>),
+    /// Chunks handed on, and their bytes.
+    count: u32,
+    bytes: u64,
     chunk: ImportedData,
     /// Records the chunk being filled still has room for.
     room: usize,
 }
 
-impl Default for Chunks {
-    fn default() -> Chunks {
+impl<'a> Chunks<'a> {
+    fn new(out: &'a mut dyn FnMut(Vec<u8>)) -> Chunks<'a> {
         Chunks {
-            encoded: Vec::new(),
+            out,
+            count: 0,
+            bytes: 0,
             chunk: ImportedData::default(),
             room: RECORDS_PER_CHUNK,
         }
     }
-}
 
-impl Chunks {
-    /// Encodes the chunk being filled when it is full, and starts the next.
+    fn hand_on(&mut self) {
+        let full = std::mem::take(&mut self.chunk);
+        let bytes = encoded(&full);
+        drop(full);
+        self.count += 1;
+        self.bytes += bytes.len() as u64;
+        (self.out)(bytes);
+    }
+
+    /// Hands on the chunk being filled when it is full, and starts the next.
     fn make_room(&mut self) {
         if self.room == 0 {
-            let full = std::mem::take(&mut self.chunk);
-            self.encoded.push(encoded(&full));
+            self.hand_on();
             self.room = RECORDS_PER_CHUNK;
         }
         self.room -= 1;
@@ -333,10 +368,11 @@ impl Chunks {
         cut!(assignments);
     }
 
-    /// The encoded chunks, the last one (perhaps not full, perhaps empty) included.
-    fn finish(mut self) -> Vec<Vec<u8>> {
-        self.encoded.push(encoded(&self.chunk));
-        self.encoded
+    /// Hands on the last chunk (perhaps not full, perhaps empty); the number of chunks and their
+    /// total size.
+    fn finish(mut self) -> (u32, u64) {
+        self.hand_on();
+        (self.count, self.bytes)
     }
 }
 

@@ -22,18 +22,25 @@ use lens_core::import::{Reread, check_file_size};
 use lens_core::store::{ImportJob, JobProgress};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{File, FileReaderSync};
+use web_sys::File;
 
 /// Bytes read from the file at a time.
 const SLICE_BYTES: u64 = 1024 * 1024;
 
 /// Imports `file` as `job` (an [`ImportJob`]) says, calling `on_progress` with each
 /// [`JobProgress`] (as a JS value); resolves to the outcome object described above.
+///
+/// `read_slice(file, start, end)`, which only a worker can give (`import-worker.js`, with
+/// `FileReaderSync`), returns those bytes of the file as a `Uint8Array` at once: the file is then
+/// read as the import asks for it, a slice at a time, and twice when it is large (see
+/// `lens_core::import::Reread`), never held whole. Without it (`undefined`: on the panel's
+/// thread, where reads cannot wait), the file is read whole first.
 #[wasm_bindgen]
 pub async fn import_in_worker(
     file: File,
     job: JsValue,
     on_progress: Function,
+    read_slice: Option<Function>,
 ) -> Result<JsValue, JsValue> {
     console_error_panic_hook::set_once();
     let job: ImportJob = serde_wasm_bindgen::from_value(job)?;
@@ -50,44 +57,45 @@ pub async fn import_in_worker(
         return Ok(outcome.into());
     }
     let importing = &mut |progress| report_progress(JobProgress::Importing(progress));
-    let result = match FileReaderSync::new() {
-        // In a worker, the file is read as the import asks for it, a slice at a time, and twice
-        // when it is large (see `lens_core::import::Reread`): it is never held whole.
-        Ok(reader) => job.run(
+    // Each chunk leaves the module's memory as soon as it is encoded, into an array whose buffer
+    // is later transferred to the panel: the memory grows to what the import holds, not to that
+    // plus every chunk.
+    let arrays = Array::new();
+    let on_chunk = &mut |chunk: Vec<u8>| {
+        arrays.push(&Uint8Array::from(chunk.as_slice()));
+    };
+    let result = match read_slice {
+        Some(read_slice) => job.run_handing(
             &file.name(),
             &BrowserFile {
                 file: &file,
-                reader,
+                read_slice,
             },
             importing,
+            on_chunk,
         ),
-        // On the panel's thread (no worker started), where reads cannot wait: read it whole first.
-        Err(_) => {
+        None => {
             let bytes = read_in_slices(&file, |done, total| {
                 report_progress(JobProgress::Reading { done, total })
             })
             .await?;
-            job.run(&file.name(), &bytes, importing)
+            job.run_handing(&file.name(), &bytes, importing, on_chunk)
         }
     };
     match result {
         Err(error) => set(&outcome, "error", &serde_wasm_bindgen::to_value(&error)?)?,
-        Ok((stored, chunks)) => {
+        Ok(stored) => {
             set(&outcome, "stored", &serde_wasm_bindgen::to_value(&stored)?)?;
-            let arrays: Array = chunks
-                .iter()
-                .map(|chunk| JsValue::from(Uint8Array::from(chunk.as_slice())))
-                .collect();
             set(&outcome, "chunks", &arrays)?;
         }
     }
     Ok(outcome.into())
 }
 
-/// A browser file read in slices with `FileReaderSync`, which only workers have.
+/// A browser file read in slices at once, by the worker's `read_slice`.
 struct BrowserFile<'a> {
     file: &'a File,
-    reader: FileReaderSync,
+    read_slice: Function,
 }
 
 impl Reread for BrowserFile<'_> {
@@ -123,12 +131,16 @@ impl Read for SliceReader<'_> {
                 return Ok(0);
             }
             let end = (self.next + SLICE_BYTES).min(size);
-            let array = self
+            let array: Uint8Array = self
                 .file
-                .file
-                .slice_with_f64_and_f64(self.next as f64, end as f64)
-                .and_then(|blob| self.file.reader.read_as_array_buffer(&blob))
-                .map(|buffer| Uint8Array::new(&buffer))
+                .read_slice
+                .call3(
+                    &JsValue::NULL,
+                    self.file.file,
+                    &JsValue::from(self.next as f64),
+                    &JsValue::from(end as f64),
+                )
+                .and_then(JsCast::dyn_into::<Uint8Array>)
                 .map_err(|error| {
                     // The browser says why (the file was changed or removed since it was chosen).
                     let message = error.dyn_ref::<js_sys::Error>().map_or_else(
