@@ -97,8 +97,8 @@ pub(crate) trait Cells {
     fn cell_at(&self, column: usize) -> Option<&str>;
     /// True when no cell holds anything but whitespace.
     fn blank(&self) -> bool;
-    /// The number of cells that hold something.
-    fn filled(&self) -> usize;
+    /// True when more than one cell holds something (looked at until the second is found).
+    fn several_filled(&self) -> bool;
     fn to_row(&self) -> GridRow;
 }
 
@@ -115,8 +115,11 @@ impl Cells for GridRow {
         self.is_blank()
     }
 
-    fn filled(&self) -> usize {
-        self.n_filled()
+    fn several_filled(&self) -> bool {
+        self.cells()
+            .filter(|cell| !cell.trim().is_empty())
+            .nth(1)
+            .is_some()
     }
 
     fn to_row(&self) -> GridRow {
@@ -144,11 +147,12 @@ impl Cells for RecordCells<'_> {
         self.record.as_slice().trim().is_empty()
     }
 
-    fn filled(&self) -> usize {
+    fn several_filled(&self) -> bool {
         self.record
             .iter()
             .filter(|cell| !cell.trim().is_empty())
-            .count()
+            .nth(1)
+            .is_some()
     }
 
     fn to_row(&self) -> GridRow {

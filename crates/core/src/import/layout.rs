@@ -120,7 +120,7 @@ impl<'a> Scanner<'a> {
         self.n_rows += 1;
         if let Some(header) = &self.header {
             self.n_after_header += 1;
-            if row.filled() > 1 {
+            if row.several_filled() {
                 // A row of data: the run before it was data too, and no footer is there.
                 for earlier in self.run.drain(..) {
                     self.data.confirm(header, &earlier);
