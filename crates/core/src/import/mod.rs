@@ -366,11 +366,14 @@ impl std::error::Error for ImportError {}
 /// The largest file Lens imports, in bytes.
 ///
 /// A region's year of OpportunityHistory (1,000,000 rows) is a 261 MB file, so the limit sits
-/// above it. Importing takes several times the file's size in memory at its peak (natively,
-/// before the import pass of BENCHMARKS.md, `lens import` on generated Salesforce reports of 100,
-/// 200, 400 and 800 MB peaked at 0.73, 1.45, 2.88 and 5.73 GB resident), and the panel imports in
-/// a worker whose wasm module addresses 4 GiB at most. A file over this size is refused before any
-/// of it is read.
+/// above it. A file read whole (a workbook, text not in UTF-8, a CSV file under
+/// [`STREAM_FROM_BYTES`]) takes several times its size in memory at its peak (natively, before the
+/// import pass of BENCHMARKS.md, `lens import` on generated Salesforce reports of 100, 200, 400
+/// and 800 MB peaked at 0.73, 1.45, 2.88 and 5.73 GB resident); a large UTF-8 CSV file is read as
+/// a stream and takes about what its records take (the region's history, encoded for storage as
+/// the import worker does: 1.20× the file, BENCHMARKS.md run H). The panel imports in a worker
+/// whose wasm module addresses 4 GiB at most. A file over this size is refused before any of it is
+/// read.
 pub const MAX_FILE_BYTES: u64 = 512_000_000;
 
 /// The most columns a row may have. The widest Salesforce object has 900 custom fields besides
