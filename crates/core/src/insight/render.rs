@@ -335,6 +335,30 @@ pub fn heading(insight: &Insight) -> String {
     }
 }
 
+/// The sentence of an insight in a list, under its [`heading`]: a sentence that opens by naming
+/// its subject ("Team: win rate …") loses that opening, which the heading already shows, and
+/// starts with a capital.
+pub fn sentence(insight: &Insight) -> String {
+    let text = insight.text.as_str();
+    let rest = if insight.subject.kind == SubjectKind::Pipeline {
+        None
+    } else {
+        text.strip_prefix(insight.subject.label.as_str())
+            .and_then(|rest| rest.strip_prefix(": "))
+            .filter(|rest| !rest.is_empty())
+    };
+    match rest {
+        Some(rest) => {
+            let mut chars = rest.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => String::new(),
+            }
+        }
+        None => text.to_string(),
+    }
+}
+
 /// A measure key as words ("days_in_stage" → "days in stage").
 pub fn measure_words(measure: &str) -> String {
     measure.replace('_', " ")
@@ -415,7 +439,7 @@ fn write_insight(out: &mut String, insight: &Insight) {
         out,
         "- **{}**: {}",
         escape(&insight.subject.label),
-        escape(&insight.text)
+        escape(&sentence(insight))
     )
     .unwrap();
     writeln!(
@@ -560,6 +584,46 @@ mod tests {
         check_escape("one\n# two\r\n> three\rfour", "one # two \\> three four");
         check_escape("=1+1", "=1+1");
         check_escape("O'Brien (EMEA): 50% off", "O'Brien (EMEA): 50% off");
+    }
+
+    /// A sentence that opens with its subject ("Team: sales cycle …") is listed under the subject
+    /// without it; other sentences are listed as they are.
+    #[test]
+    fn a_sentence_does_not_repeat_the_subject_its_heading_shows() {
+        use crate::import::{ImportOptions, import_file};
+        use crate::insight::{Dataset, Settings, analyze};
+
+        let csv = "Opportunity ID,Opportunity Name,Opportunity Owner,Stage,Amount,Close Date,Created Date\n\
+                   006A,Acme,Riley Jensen,Closed Won,1000,2026-01-05,2025-11-01\n\
+                   006B,Bolt,Riley Jensen,Prospecting,2000,2026-03-05,2025-12-01\n";
+        let as_of = "2026-01-30".parse().unwrap();
+        let report =
+            import_file("pipeline.csv", csv.as_bytes(), &ImportOptions::default()).unwrap();
+        let mut dataset = Dataset::default();
+        dataset.add(report, as_of);
+        let analysis = analyze(&dataset, &Settings::new(as_of)).unwrap();
+
+        let mut opened_with_subject = 0;
+        for insight in analysis.insights() {
+            let shown = sentence(insight);
+            let opening = format!("{}: ", insight.subject.label);
+            match insight.text.strip_prefix(&opening) {
+                Some(rest) if insight.subject.kind != SubjectKind::Pipeline => {
+                    opened_with_subject += 1;
+                    let mut chars = rest.chars();
+                    let first = chars.next().unwrap();
+                    assert_eq!(shown, format!("{}{}", first.to_uppercase(), chars.as_str()));
+                }
+                _ => assert_eq!(shown, insight.text),
+            }
+        }
+        assert!(
+            opened_with_subject > 0,
+            "the analysis has sentences that open with their subject"
+        );
+        let text = markdown(&analysis);
+        assert!(!text.contains("**Team**: Team:"), "{text}");
+        assert!(!text.contains("**Riley Jensen**: Riley Jensen:"), "{text}");
     }
 
     /// A deal whose name and file name are markup: the Markdown of its analysis shows both as

@@ -4,7 +4,7 @@
 
 use lens_core::analyst::ShownInsight;
 use lens_core::insight::render::{
-    display_groups, heading, measure_words, population, reference, value_in_unit,
+    display_groups, heading, measure_words, population, reference, sentence, value_in_unit,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -79,7 +79,7 @@ pub fn insight_view(shown: ShownInsight) -> impl IntoView {
                 <summary>
                     <span class="lens-insight-subject">{heading(insight)}</span>
                     <span class="lens-insight-value" data-testid="insight-value">{value}</span>
-                    <span class="lens-insight-text">{insight.text.clone()}</span>
+                    <span class="lens-insight-text">{sentence(insight)}</span>
                 </summary>
                 {evidence_view(&shown)}
             </details>
