@@ -4,13 +4,14 @@
 //! Prints the import time and the index time (`Index::new`, once per load), then analyze's minimum, median and maximum over N runs after one
 //! warm-up run, on one thread. `cargo xtask bench` generates the data sets and calls this.
 //!
-//! `cargo bench -p lens-core --bench analyze -- --file FILE [--runs N] [--steps csv,parse,import,store]`:
+//! `cargo bench -p lens-core --bench analyze -- --file FILE [--runs N] [--steps csv,parse,import,store,load]`:
 //! the native reading of one CSV export, each step over N runs after one warm-up: `csv` (the `csv`
 //! crate alone splitting the bytes into records, the ceiling any CSV reading in Rust starts from),
 //! `parse` (the import's decoding and splitting, `import::read_rows`) and `import` (the whole
 //! `import_file`: decode, split, detect, type every row); `store` adds the encoding into storage
-//! chunks, as the import worker runs it (`store::ImportJob::run`, on a copy of the bytes it may
-//! free). Prints milliseconds and MB/s (10^6 bytes
+//! chunks, as the import worker runs it (`store::ImportJob::run`, reading the file from disk), and
+//! `load` the reading back of those chunks that the analysis worker does each time the panel
+//! opens (`store::decode`). Prints milliseconds and MB/s (10^6 bytes
 //! per second of file), the figures the browser benchmark holds its wasm numbers against.
 
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use lens_core::import::{ImportOptions, Reread, import_file, read_rows};
 use lens_core::insight::{Dataset, Index, Settings, analyze_indexed};
-use lens_core::store::ImportJob;
+use lens_core::store::{self, ImportJob, StoredImport};
 
 fn main() {
     let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
@@ -39,10 +40,10 @@ fn main() {
             "--steps" => {
                 steps = args
                     .next()
-                    .expect("--steps csv,parse,import,store")
+                    .expect("--steps csv,parse,import,store,load")
                     .split(',')
                     .map(|step| {
-                        Step::parse(step).expect("--steps takes csv, parse, import and store")
+                        Step::parse(step).expect("--steps takes csv, parse, import, store and load")
                     })
                     .collect()
             }
@@ -56,7 +57,7 @@ fn main() {
     let Some(dir) = dir else {
         eprintln!(
             "usage: cargo bench -p lens-core --bench analyze -- DIR [--runs N] [--as-of DATE]\n       \
-             cargo bench -p lens-core --bench analyze -- --file FILE [--runs N] [--steps csv,parse,import,store]"
+             cargo bench -p lens-core --bench analyze -- --file FILE [--runs N] [--steps csv,parse,import,store,load]"
         );
         std::process::exit(2);
     };
@@ -155,6 +156,9 @@ enum Step {
     /// What the import worker does with a file: import it, then encode the records into storage
     /// chunks (`store::ImportJob::run`); with `/usr/bin/time -v`, its peak memory.
     Store,
+    /// What the analysis worker does with a stored import when the panel opens: decode its chunks
+    /// back into records (`store::decode`; the chunks are made once, before the runs).
+    Load,
 }
 
 impl Step {
@@ -164,6 +168,7 @@ impl Step {
             "parse" => Some(Step::Parse),
             "import" => Some(Step::Import),
             "store" => Some(Step::Store),
+            "load" => Some(Step::Load),
             _ => None,
         }
     }
@@ -174,11 +179,12 @@ impl Step {
             Step::Parse => "lens parse (import::read_rows)",
             Step::Import => "lens import (import_file)",
             Step::Store => "lens import + encode (ImportJob::run)",
+            Step::Load => "lens read back (store::decode)",
         }
     }
 
     /// Runs the step once; returns a count that depends on all the work (so none is optimised away).
-    fn run(self, name: &str, bytes: &[u8], file: &DiskFile) -> u64 {
+    fn run(self, name: &str, bytes: &[u8], file: &DiskFile, stored: &Stored) -> u64 {
         match self {
             Step::Csv => {
                 let mut reader = csv::ReaderBuilder::new()
@@ -202,20 +208,32 @@ impl Step {
                 report.data_rows as u64
             }
             Step::Store => {
-                let job = ImportJob {
-                    options: ImportOptions::default(),
-                    // The day an undated snapshot would be dated with (the browser's today).
-                    as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 13).expect("a date"),
-                    imported_at: "2026-11-13T00:00:00Z".to_string(),
-                };
-                let (stored, chunks) = job
-                    .run(name, file, &mut |_| {})
-                    .expect("an importable file");
+                let (stored, chunks) = store_file(name, file);
                 std::hint::black_box(chunks);
                 stored.stored_rows as u64
             }
+            Step::Load => {
+                let (stored, chunks) = stored.as_ref().expect("the chunks made before the runs");
+                let report = store::decode(stored, chunks).expect("chunks that decode");
+                report.stored_rows as u64
+            }
         }
     }
+}
+
+/// An import as the extension stores it: its description and its encoded chunks.
+type Stored = Option<(StoredImport, Vec<Vec<u8>>)>;
+
+/// What the import worker does with a file: import it, then encode the records into chunks.
+fn store_file(name: &str, file: &DiskFile) -> (StoredImport, Vec<Vec<u8>>) {
+    let job = ImportJob {
+        options: ImportOptions::default(),
+        // The day an undated snapshot would be dated with (the browser's today).
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 13).expect("a date"),
+        imported_at: "2026-11-13T00:00:00Z".to_string(),
+    };
+    job.run(name, file, &mut |_| {})
+        .expect("an importable file")
 }
 
 /// Times each step on one file and prints milliseconds and MB/s.
@@ -223,7 +241,10 @@ fn read_one_file(path: &Path, steps: &[Step], runs: usize) {
     // The store step reads the file from disk itself, as the import worker reads a browser file:
     // the bench holds the bytes only for the other steps, so that the store step's peak memory
     // can be measured alone.
-    let bytes = if steps.iter().any(|&step| step != Step::Store) {
+    let bytes = if steps
+        .iter()
+        .any(|&step| !matches!(step, Step::Store | Step::Load))
+    {
         std::fs::read(path).expect("a readable file")
     } else {
         Vec::new()
@@ -233,6 +254,9 @@ fn read_one_file(path: &Path, steps: &[Step], runs: usize) {
         size: std::fs::metadata(path).expect("a readable file").len(),
     };
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let stored = steps
+        .contains(&Step::Load)
+        .then(|| store_file(&name, &file));
     let megabytes = file.size as f64 / 1e6;
     println!(
         "{}: {:.1} MB, {runs} runs after 1 warm-up, one thread",
@@ -240,11 +264,11 @@ fn read_one_file(path: &Path, steps: &[Step], runs: usize) {
         megabytes
     );
     for &step in steps {
-        let count = step.run(&name, &bytes, &file);
+        let count = step.run(&name, &bytes, &file, &stored);
         let mut times: Vec<Duration> = (0..runs)
             .map(|_| {
                 let started = Instant::now();
-                std::hint::black_box(step.run(&name, std::hint::black_box(&bytes), &file));
+                std::hint::black_box(step.run(&name, std::hint::black_box(&bytes), &file, &stored));
                 started.elapsed()
             })
             .collect();
@@ -261,7 +285,7 @@ fn read_one_file(path: &Path, steps: &[Step], runs: usize) {
                 Step::Csv => "fields",
                 Step::Parse => "rows",
                 Step::Import => "data rows",
-                Step::Store => "stored rows",
+                Step::Store | Step::Load => "stored rows",
             }
         );
     }

@@ -92,10 +92,14 @@ pub struct Opportunity {
     pub currency: Option<String>,
     /// Percent, 0–100.
     pub probability: Option<f64>,
+    #[serde(default, with = "stored::option_date")]
     pub close_date: Option<NaiveDate>,
+    #[serde(default, with = "stored::option_date")]
     pub created_date: Option<NaiveDate>,
+    #[serde(default, with = "stored::option_date")]
     pub last_activity_date: Option<NaiveDate>,
     /// The date the deal entered its current stage, when the export carries it.
+    #[serde(default, with = "stored::option_date")]
     pub stage_entered_date: Option<NaiveDate>,
     pub next_step: Option<String>,
     pub opportunity_type: Option<String>,
@@ -131,6 +135,7 @@ pub struct HistoryEvent {
     pub field: HistoryField,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
+    #[serde(with = "stored::datetime")]
     pub at: NaiveDateTime,
     pub by: Option<String>,
     pub source: SourceRef,
@@ -139,6 +144,7 @@ pub struct HistoryEvent {
 /// An opportunity list as it stood on one date: each import of an opportunity export is one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
+    #[serde(with = "stored::date")]
     pub as_of: NaiveDate,
     /// Shared with every evidence row that names it.
     pub source_file: Arc<str>,
@@ -155,6 +161,7 @@ pub struct Account {
     pub owner: Option<String>,
     pub account_type: Option<String>,
     pub parent_id: Option<String>,
+    #[serde(default, with = "stored::option_date")]
     pub created_date: Option<NaiveDate>,
     pub source: SourceRef,
 }
@@ -168,6 +175,7 @@ pub struct User {
     pub role_id: Option<String>,
     pub is_active: Option<bool>,
     /// The day the user started (hire or start date), when the export carries it.
+    #[serde(default, with = "stored::option_date")]
     pub start_date: Option<NaiveDate>,
     pub source: SourceRef,
 }
@@ -186,7 +194,9 @@ pub struct Role {
 pub struct Subscription {
     pub id: String,
     pub account_id: String,
+    #[serde(default, with = "stored::option_date")]
     pub start_date: Option<NaiveDate>,
+    #[serde(default, with = "stored::option_date")]
     pub end_date: Option<NaiveDate>,
     pub plan: Option<String>,
     pub seats: Option<f64>,
@@ -207,6 +217,7 @@ pub struct UsagePoint {
     pub id: Option<String>,
     pub subscription_id: Option<String>,
     pub account_id: Option<String>,
+    #[serde(with = "stored::date")]
     pub date: NaiveDate,
     pub metric: Option<String>,
     pub count: f64,
@@ -219,7 +230,9 @@ pub struct UsagePoint {
 pub struct Ticket {
     pub id: String,
     pub account_id: String,
+    #[serde(with = "stored::datetime")]
     pub opened: NaiveDateTime,
+    #[serde(default, with = "stored::option_datetime")]
     pub closed: Option<NaiveDateTime>,
     pub priority: Option<String>,
     pub resolution_hours: Option<f64>,
@@ -233,6 +246,7 @@ pub struct Ticket {
 pub struct ChurnEvent {
     pub id: Option<String>,
     pub account_id: String,
+    #[serde(with = "stored::date")]
     pub date: NaiveDate,
     pub reason: Option<String>,
     pub refund_amount: Option<f64>,
@@ -248,13 +262,21 @@ pub struct ProgramMilestones {
     pub account_name: Option<String>,
     pub program: Option<String>,
     pub segment: Option<String>,
+    #[serde(default, with = "stored::option_date")]
     pub eligible_date: Option<NaiveDate>,
+    #[serde(default, with = "stored::option_date")]
     pub pilot_start: Option<NaiveDate>,
+    #[serde(default, with = "stored::option_date")]
     pub pilot_end: Option<NaiveDate>,
+    #[serde(default, with = "stored::option_date")]
     pub security_review_start: Option<NaiveDate>,
+    #[serde(default, with = "stored::option_date")]
     pub security_review_end: Option<NaiveDate>,
+    #[serde(default, with = "stored::option_date")]
     pub contract_date: Option<NaiveDate>,
+    #[serde(default, with = "stored::option_date")]
     pub activation_date: Option<NaiveDate>,
+    #[serde(default, with = "stored::option_date")]
     pub churn_date: Option<NaiveDate>,
     pub source: SourceRef,
 }
@@ -265,6 +287,7 @@ pub struct ExperimentAssignment {
     pub account_id: String,
     pub experiment_id: String,
     pub arm: String,
+    #[serde(default, with = "stored::option_date")]
     pub assigned_on: Option<NaiveDate>,
     pub source: SourceRef,
 }
@@ -352,15 +375,48 @@ thread_local! {
 
 /// The shared copy of an evidence field name.
 pub fn intern(name: &str) -> Arc<str> {
-    FIELD_NAMES.with(|names| {
-        let mut names = names.borrow_mut();
-        if let Some(shared) = names.get(name) {
-            return Arc::clone(shared);
+    FIELD_NAMES.with(|names| intern_in(&mut names.borrow_mut(), name))
+}
+
+fn intern_in(names: &mut FxHashSet<Arc<str>>, name: &str) -> Arc<str> {
+    if let Some(shared) = names.get(name) {
+        return Arc::clone(shared);
+    }
+    let shared: Arc<str> = Arc::from(name);
+    names.insert(Arc::clone(&shared));
+    shared
+}
+
+/// A field name as a deserializer gives it: borrowed from the bytes when it can be (postcard
+/// chunks), so that reading a record's evidence fields copies no name.
+struct FieldName<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for FieldName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = FieldName<'de>;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("an evidence field name")
+            }
+
+            fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Self::Value, E> {
+                Ok(FieldName(std::borrow::Cow::Borrowed(name)))
+            }
+
+            fn visit_str<E>(self, name: &str) -> Result<Self::Value, E> {
+                Ok(FieldName(std::borrow::Cow::Owned(name.to_string())))
+            }
+
+            fn visit_string<E>(self, name: String) -> Result<Self::Value, E> {
+                Ok(FieldName(std::borrow::Cow::Owned(name)))
+            }
         }
-        let shared: Arc<str> = Arc::from(name);
-        names.insert(Arc::clone(&shared));
-        shared
-    })
+
+        deserializer.deserialize_str(NameVisitor)
+    }
 }
 
 impl Serialize for EvidenceFields {
@@ -386,14 +442,193 @@ impl<'de> Deserialize<'de> for EvidenceFields {
 
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
                 let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(256));
-                while let Some((key, value)) = access.next_entry::<String, Option<String>>()? {
-                    entries.push((intern(&key), value));
-                }
-                Ok(EvidenceFields(EvidenceFields::sorted_names(entries)))
+                // One visit to the shared names per record (reading a value never interns one).
+                FIELD_NAMES.with(|names| {
+                    let mut names = names.borrow_mut();
+                    while let Some((name, value)) =
+                        access.next_entry::<FieldName<'de>, Option<String>>()?
+                    {
+                        entries.push((intern_in(&mut names, &name.0), value));
+                    }
+                    Ok(())
+                })?;
+                // Lens writes the names sorted, each once; anything else is sorted here.
+                let sorted = entries.windows(2).all(|pair| pair[0].0 < pair[1].0);
+                Ok(EvidenceFields(if sorted {
+                    entries
+                } else {
+                    EvidenceFields::sorted_names(entries)
+                }))
             }
         }
 
         deserializer.deserialize_map(FieldsVisitor)
+    }
+}
+
+/// How the model's dates are written. Readable formats (JSON, the values the panel and its workers
+/// exchange) get chrono's text, `2026-11-13` and `2026-11-13T09:30:00`. Storage chunks (postcard)
+/// get numbers: a date as its day counted from the common era, a date and time as that day, the
+/// second of the day and the nanosecond; reading one back is a varint, not a parse.
+///
+/// Chunks of storage encoding 1 held the text; [`stored::read_text_dates`] reads them.
+pub(crate) mod stored {
+    use std::cell::Cell;
+
+    use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    thread_local! {
+        /// Set while chunks of storage encoding 1 are read: their dates are text.
+        static TEXT_DATES: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Runs `read` with the dates of non-readable formats read as text, as storage encoding 1
+    /// wrote them.
+    pub fn read_text_dates<T>(read: impl FnOnce() -> T) -> T {
+        struct Restore(bool);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                TEXT_DATES.with(|text| text.set(self.0));
+            }
+        }
+        let _restore = Restore(TEXT_DATES.with(|text| text.replace(true)));
+        read()
+    }
+
+    fn as_text(human_readable: bool) -> bool {
+        human_readable || TEXT_DATES.with(Cell::get)
+    }
+
+    struct Date(NaiveDate);
+
+    impl Serialize for Date {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            if as_text(serializer.is_human_readable()) {
+                self.0.serialize(serializer)
+            } else {
+                serializer.serialize_i32(self.0.num_days_from_ce())
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Date {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            if as_text(deserializer.is_human_readable()) {
+                return NaiveDate::deserialize(deserializer).map(Date);
+            }
+            let days = i32::deserialize(deserializer)?;
+            NaiveDate::from_num_days_from_ce_opt(days)
+                .map(Date)
+                .ok_or_else(|| D::Error::custom(format!("day {days} is not a date")))
+        }
+    }
+
+    struct DateTime(NaiveDateTime);
+
+    impl Serialize for DateTime {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            if as_text(serializer.is_human_readable()) {
+                self.0.serialize(serializer)
+            } else {
+                let time = self.0.time();
+                (
+                    self.0.date().num_days_from_ce(),
+                    time.num_seconds_from_midnight(),
+                    time.nanosecond(),
+                )
+                    .serialize(serializer)
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for DateTime {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            if as_text(deserializer.is_human_readable()) {
+                return NaiveDateTime::deserialize(deserializer).map(DateTime);
+            }
+            let (days, seconds, nanos) = <(i32, u32, u32)>::deserialize(deserializer)?;
+            let date = NaiveDate::from_num_days_from_ce_opt(days)
+                .ok_or_else(|| D::Error::custom(format!("day {days} is not a date")))?;
+            let time =
+                NaiveTime::from_num_seconds_from_midnight_opt(seconds, nanos).ok_or_else(|| {
+                    D::Error::custom(format!("second {seconds}.{nanos:09} is not a time of day"))
+                })?;
+            Ok(DateTime(date.and_time(time)))
+        }
+    }
+
+    /// `#[serde(with)]` for a `NaiveDate`.
+    pub mod date {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(
+            value: &NaiveDate,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            Date(*value).serialize(serializer)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<NaiveDate, D::Error> {
+            Date::deserialize(deserializer).map(|date| date.0)
+        }
+    }
+
+    /// `#[serde(with)]` for an `Option<NaiveDate>`.
+    pub mod option_date {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(
+            value: &Option<NaiveDate>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            value.map(Date).serialize(serializer)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<NaiveDate>, D::Error> {
+            Option::<Date>::deserialize(deserializer).map(|date| date.map(|date| date.0))
+        }
+    }
+
+    /// `#[serde(with)]` for a `NaiveDateTime`.
+    pub mod datetime {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(
+            value: &NaiveDateTime,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            DateTime(*value).serialize(serializer)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<NaiveDateTime, D::Error> {
+            DateTime::deserialize(deserializer).map(|at| at.0)
+        }
+    }
+
+    /// `#[serde(with)]` for an `Option<NaiveDateTime>`.
+    pub mod option_datetime {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(
+            value: &Option<NaiveDateTime>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            value.map(DateTime).serialize(serializer)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<NaiveDateTime>, D::Error> {
+            Option::<DateTime>::deserialize(deserializer).map(|at| at.map(|at| at.0))
+        }
     }
 }
 
@@ -436,6 +671,14 @@ mod tests {
         assert_eq!(
             fields.keys().collect::<Vec<_>>(),
             ["Champion", "Economic Buyer", "Paper Process"]
+        );
+        // Names out of order or repeated (not as Lens writes them) are sorted, the first value of
+        // a name kept; JSON gives names as owned text, postcard lends them.
+        let json = r#"{"Metrics":"ROI","Champion":null,"Metrics":"later"}"#;
+        let read: EvidenceFields = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            read.iter().collect::<Vec<_>>(),
+            [("Champion", &None), ("Metrics", &Some("ROI".to_string()))]
         );
     }
 

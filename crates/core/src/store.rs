@@ -22,9 +22,17 @@ use crate::import::{
 };
 use crate::model::HistoryEvent;
 
-/// The version of the chunk encoding; a stored import with another version is refused by
-/// [`decode`] rather than misread.
-pub const ENCODING_VERSION: u32 = 1;
+/// The version of the chunk encoding that [`encode`] writes. [`decode`] reads it and every earlier
+/// version from [`FIRST_ENCODING_VERSION`] on; an import stored with any other version is refused
+/// rather than misread.
+///
+/// - 1: the records with their dates as text (`2026-11-13`).
+/// - 2: dates as numbers (a day from the common era; for a date and time also the second of the
+///   day and the nanosecond), which read back without a parse.
+pub const ENCODING_VERSION: u32 = 2;
+
+/// The oldest chunk encoding [`decode`] still reads.
+pub const FIRST_ENCODING_VERSION: u32 = 1;
 
 /// Records per chunk: large enough that a district snapshot is a couple of chunks, small enough
 /// that one chunk stays well under a megabyte.
@@ -80,7 +88,7 @@ impl fmt::Display for StoreError {
         match self {
             StoreError::EncodingVersion { file_name, found } => write!(
                 f,
-                "{file_name} cannot be read: its records were stored in encoding version {found}, and this version of Lens reads version {ENCODING_VERSION}"
+                "{file_name} cannot be read: its records were stored in encoding version {found}, and this version of Lens reads versions {FIRST_ENCODING_VERSION} to {ENCODING_VERSION}"
             ),
             StoreError::ChunkCount {
                 file_name,
@@ -174,7 +182,7 @@ struct Decoder<'a> {
 impl<'a> Decoder<'a> {
     /// Refuses an import stored with another chunk encoding.
     fn new(stored: &'a StoredImport) -> Result<Decoder<'a>, StoreError> {
-        if stored.encoding_version != ENCODING_VERSION {
+        if !(FIRST_ENCODING_VERSION..=ENCODING_VERSION).contains(&stored.encoding_version) {
             return Err(StoreError::EncodingVersion {
                 file_name: stored.file_name.clone(),
                 found: stored.encoding_version,
@@ -189,12 +197,17 @@ impl<'a> Decoder<'a> {
 
     /// Decodes the next chunk.
     fn push(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
-        let chunk: ImportedData =
-            postcard::from_bytes(bytes).map_err(|error| StoreError::Chunk {
-                file_name: self.stored.file_name.clone(),
-                chunk: self.chunks_read,
-                detail: error.to_string(),
-            })?;
+        let read = || postcard::from_bytes::<ImportedData>(bytes);
+        let chunk = if self.stored.encoding_version == 1 {
+            crate::model::stored::read_text_dates(read)
+        } else {
+            read()
+        };
+        let chunk = chunk.map_err(|error| StoreError::Chunk {
+            file_name: self.stored.file_name.clone(),
+            chunk: self.chunks_read,
+            detail: error.to_string(),
+        })?;
         append(&mut self.data, chunk);
         self.chunks_read += 1;
         Ok(())
@@ -458,8 +471,90 @@ mod tests {
         stored.encoding_version = 99;
         assert_eq!(
             decode(&stored, &chunks).unwrap_err().to_string(),
-            "deals.csv cannot be read: its records were stored in encoding version 99, and this version of Lens reads version 1"
+            "deals.csv cannot be read: its records were stored in encoding version 99, and this version of Lens reads versions 1 to 2"
         );
+    }
+
+    /// Chunk bytes written by encoding 1, where dates were text (the extension's storage tests
+    /// load the same bytes from a version-1 database).
+    const V1_CHUNK: &[u8] = include_bytes!("../../ext/tests/fixtures/storage-v1-chunk.bin");
+
+    fn v1_description() -> StoredImport {
+        serde_json::from_str(
+            r#"{
+              "file_name": "deals-v1.csv", "file_bytes": 218, "imported_at": "2026-11-21T10:00:00.000Z",
+              "format": { "source": "SalesforceReport", "kind": "opportunities" },
+              "as_of": "2026-11-13", "as_of_source": "Option", "date_order": null,
+              "columns": [], "unused_columns": [], "data_rows": 3, "stored_rows": 2, "rejected": [],
+              "notes": [], "chunk_count": 1, "encoded_bytes": 178, "encoding_version": 1
+            }"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn chunks_of_encoding_1_read_back_with_their_text_dates() {
+        let report = decode(&v1_description(), [V1_CHUNK]).unwrap();
+        let dates: Vec<String> = report
+            .data
+            .opportunities
+            .iter()
+            .map(|opp| format!("{} {:?}", opp.id, opp.close_date.map(|d| d.to_string())))
+            .collect();
+        assert_eq!(
+            dates,
+            [
+                r#"006000000000001 Some("2026-12-01")"#,
+                r#"006000000000002 Some("2027-01-15")"#
+            ]
+        );
+        // The same bytes are not read as the current encoding: its dates are numbers.
+        let mut current = v1_description();
+        current.encoding_version = ENCODING_VERSION;
+        assert_ne!(decode(&current, [V1_CHUNK]).ok(), Some(report));
+    }
+
+    /// Dates and times are numbers in the chunks, text in readable formats, and come back exact
+    /// (to the nanosecond) from both.
+    #[test]
+    fn dates_are_numbers_in_chunks_and_text_in_json() {
+        let at = NaiveDate::from_ymd_opt(2026, 3, 4)
+            .unwrap()
+            .and_hms_nano_opt(9, 30, 15, 250_000_001)
+            .unwrap();
+        let event = HistoryEvent {
+            opportunity_id: "006A".into(),
+            field: crate::model::HistoryField::CloseDate,
+            old_value: Some("2026-03-31".into()),
+            new_value: Some("2026-04-30".into()),
+            at,
+            by: None,
+            source: crate::model::SourceRef { line: 2 },
+        };
+        let data = ImportedData {
+            history: vec![event.clone()],
+            ..ImportedData::default()
+        };
+        let bytes = encoded(&data);
+        let text = crate::model::stored::read_text_dates(|| encoded(&data));
+        assert!(
+            bytes.len() + 15 < text.len(),
+            "{} bytes with numbers, {} with text",
+            bytes.len(),
+            text.len()
+        );
+        assert_eq!(postcard::from_bytes::<ImportedData>(&bytes).unwrap(), data);
+        assert_eq!(
+            crate::model::stored::read_text_dates(|| postcard::from_bytes::<ImportedData>(&text))
+                .unwrap(),
+            data
+        );
+        let json = serde_json::to_string(&event).unwrap();
+        assert!(
+            json.contains(r#""at":"2026-03-04T09:30:15.250000001""#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<HistoryEvent>(&json).unwrap(), event);
     }
 
     #[test]

@@ -160,7 +160,8 @@ async fn a_new_database_gets_the_current_schema_and_reopening_keeps_the_data() {
 /// (these field names), and its one chunk of records in chunk encoding 1, two opportunities of
 /// `Opportunity ID,Opportunity Name,Stage,Amount,Close Date` with a third row rejected. The chunk's
 /// bytes are fixed (`fixtures/storage-v1-chunk.bin`): a change to the record model that reads them
-/// differently has to raise `lens_core::store::ENCODING_VERSION`.
+/// differently has to raise `lens_core::store::ENCODING_VERSION` and keep reading this one (the
+/// chunk's dates are text; encoding 2 writes them as numbers).
 const V1_IMPORT: &str = r#"{
   "file_name": "deals-v1.csv", "file_bytes": 218, "imported_at": "2026-11-21T10:00:00.000Z",
   "format": { "source": "SalesforceReport", "kind": "opportunities" },
@@ -315,7 +316,7 @@ async fn an_import_of_an_unknown_encoding_is_refused_by_name_and_the_others_load
         .unwrap();
     let (mut later, later_chunks) = encode(opportunities(4), 1, "");
     later.file_name = "later.csv".into();
-    later.encoding_version = 2;
+    later.encoding_version = 3;
     storage.save_import(&later, &later_chunks).await.unwrap();
     let (current, current_chunks) = encode(opportunities(5), 1, "");
     storage
@@ -332,7 +333,7 @@ async fn an_import_of_an_unknown_encoding_is_refused_by_name_and_the_others_load
     ));
     assert_eq!(
         refused.to_string(),
-        "later.csv cannot be read: its records were stored in encoding version 2, and this version of Lens reads version 1"
+        "later.csv cannot be read: its records were stored in encoding version 3, and this version of Lens reads versions 1 to 2"
     );
     let loaded = storage.load_import(&entries[1]).await.unwrap().unwrap();
     assert_eq!(loaded.stored_rows, 5);
