@@ -3,8 +3,9 @@
 //
 //   node bench/node/compare.mjs FILE PKG_A PKG_B [RUNS]
 //
-// Each round runs A's then B's parse_rows and import_csv; the first round is a warm-up. Prints the
-// minimum and median of the other rounds, in ms.
+// Each round runs A's then B's parse_rows, import_csv and decode_stored (the chunks each build
+// encoded from its own import, read back as the analysis worker reads them when the panel opens);
+// the first round is a warm-up. Prints the minimum and median of the other rounds, in ms.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -21,9 +22,21 @@ for (const pkg of [pkgA, pkgB]) {
   module.initSync({ module: readFileSync(`${dir}/lens_bench_wasm_bg.wasm`) });
   builds.push([pkg, module]);
 }
+const stored = new Map();
+for (const [pkg, module] of builds) {
+  module.import_csv('file.csv', bytes);
+  const [description, ...chunks] = module.encode_for_storage(bytes.length, '2026-11-13T00:00:00Z');
+  const bytesStored = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  console.log(`${pkg}: ${chunks.length} chunks, ${bytesStored} bytes stored`);
+  stored.set(module, { description, chunks });
+}
 const steps = {
   parse: (module) => module.parse_rows(bytes),
   import: (module) => module.import_csv('file.csv', bytes),
+  load: (module) => {
+    const { description, chunks } = stored.get(module);
+    return module.decode_stored(description, chunks);
+  },
 };
 const times = new Map();
 for (let round = 0; round <= Number(runs); round++) {

@@ -14,6 +14,8 @@
 //! - [`encode_for_storage`]: the kept report as the panel writes it to IndexedDB
 //!   ([`lens_core::store::encode`]: a description and `postcard` chunks), from a copy, as the
 //!   panel keeps the report it stores;
+//! - [`decode_stored`]: those chunks read back into records, as the analysis worker does each
+//!   time the panel opens ([`lens_core::store::decode`], each chunk copied into the module in turn);
 //! - [`analyze_import`]: what the panel does once a batch of files is stored: the kept report
 //!   added to a data set, its [`Index`] built and every module run;
 //! - [`region_add`], [`region_index`], [`region_analyze`]: a data set loaded file by file, its
@@ -120,6 +122,21 @@ pub fn encode_for_storage(file_bytes: f64, imported_at: &str) -> Result<js_sys::
         out.push(&js_sys::Uint8Array::from(chunk.as_slice()));
     }
     Ok(out)
+}
+
+/// Reads an import back from what [`encode_for_storage`] returned (`description`, the JSON text,
+/// and its chunks), as the analysis worker does when the panel opens; returns the rows read.
+#[wasm_bindgen]
+pub fn decode_stored(description: &str, chunks: js_sys::Array) -> Result<u32, JsError> {
+    let stored: lens_core::store::StoredImport =
+        serde_json::from_str(description).map_err(|error| JsError::new(&error.to_string()))?;
+    let arrays: Vec<js_sys::Uint8Array> = chunks
+        .iter()
+        .map(wasm_bindgen::JsCast::unchecked_into)
+        .collect();
+    let report = lens_core::store::decode(&stored, arrays.iter().map(js_sys::Uint8Array::to_vec))
+        .map_err(|error| JsError::new(&error.to_string()))?;
+    Ok(report.stored_rows as u32)
 }
 
 /// Adds the report of the last [`import_csv`] to an empty data set, builds its [`Index`] and runs
