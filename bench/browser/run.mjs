@@ -44,6 +44,8 @@ const { CrmRecordPage } = await import(pathToFileURL(join(repoRoot, 'tests/pages
 
 /** The demo record the demo CRM page shows (any id works; the panel only reads it). */
 const DEMO_RECORD_ID = '006Lq000001bt7nIAA';
+/** The modules' names as the panel's tabs and screens name them (`Module`'s variants). */
+const MODULES = ['Cockpit', 'Forecast', 'Hygiene', 'Evidence', 'Patterns', 'Poc', 'Program', 'Renewals', 'Coaching', 'Territory', 'Plays'];
 /** Another record on the same demo page, one the generated data sets do not hold. */
 const OTHER_RECORD_ID = '006Hp000015Yh7mIAC';
 
@@ -402,6 +404,28 @@ async function benchmarkPaint(dir) {
       rows.push([label, ms(stats.median), ms(stats.min), ms(stats.max)]);
     }
     printTable(['moment', 'median', 'min', 'max'], rows);
+
+    // Each module's screen, opened from its tab once the analysis is there: from the click to its
+    // first insight (or its "nothing to describe" line) on screen, timed from Node, so each figure
+    // carries a few milliseconds of the DevTools protocol's polling.
+    const frame = await panelFrame(browser.page);
+    const opened = [];
+    for (const module of MODULES) {
+      const tab = frame.getByTestId(`tab-${module.toLowerCase()}`);
+      if ((await tab.count()) === 0) {
+        opened.push([module, 'no tab (no section in this analysis)', '']);
+        continue;
+      }
+      const started = performance.now();
+      await tab.click();
+      const screen = frame.locator(`[data-testid="module-screen"][data-module="${module}"]`);
+      await screen.locator('[data-testid="insight"], [data-testid="insight-group"], p:has-text("Nothing to describe")').first().waitFor({ timeout: 600_000 });
+      const ms_ = performance.now() - started;
+      const insights = await screen.locator('[data-testid="insight"]').count();
+      opened.push([module, ms(ms_), `${insights} insights on screen`]);
+    }
+    console.log('  module screens, click on the tab → its first insight shown (once each):');
+    printTable(['module', 'time', 'listed'], opened);
     console.log(`  extension process peak RSS ${mib(peakRss(browser.userDataDir, (cmdline) => cmdline.includes('--extension-process')))}`);
   } finally {
     await browser.close();

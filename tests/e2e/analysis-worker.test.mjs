@@ -58,11 +58,17 @@ test('the analysis runs in its worker; the panel lists the first rows and downlo
     withWorker = await panel.insightValues();
     assert.ok(Object.keys(withWorker).length >= 5, `the Cockpit has numbers: ${JSON.stringify(withWorker)}`);
 
+    // The evidence of an insight is drawn when it is first opened.
+    assert.equal(await panel.frame.locator('[data-testid="insight"] [data-testid="evidence"]').count(), 0);
+    const insights = panel.frame.locator('[data-testid="insight"]');
+    const listed = await insights.count();
+    for (let at = 0; at < listed; at++) await insights.nth(at).locator('summary').first().click();
+    await panel.frame.locator('[data-testid="insight"] [data-testid="evidence"]').nth(listed - 1).waitFor();
+
     // An insight over every open deal: the screen lists 20 of its rows, the count says all.
     const insight = panel.frame.locator('[data-testid="insight"]', {
       has: panel.frame.locator('[data-testid="evidence-row-count"]', { hasText: new RegExp(`^${STORED}$`) }),
     }).first();
-    await insight.locator('summary').first().click();
     const evidence = insight.getByTestId('evidence');
     await evidence.getByTestId('evidence-rows').waitFor();
     assert.equal(await evidence.locator('[data-testid="evidence-rows"] tbody tr').count(), SHOWN_ROWS);

@@ -100,6 +100,13 @@ async function unfoldAll() {
       for (const button of more) button.click();
       return more.length;
     });
+    // An insight's evidence is drawn once it is opened: open what "Show more" added, and wait
+    // until every insight shows its own.
+    await panelFrame.waitForFunction(() => {
+      for (const details of document.querySelectorAll('details')) details.open = true;
+      const insights = document.querySelectorAll('[data-testid="insight"]');
+      return [...insights].every((insight) => insight.querySelector('[data-testid="evidence"]'));
+    });
     if (clicked === 0) return;
   }
 }

@@ -22,7 +22,7 @@
 //! assert_eq!(analyst.data_summary().snapshots, 1);
 //! let summary = analyst.analyze(&PanelSettings::default()).unwrap().unwrap();
 //! assert_eq!(summary.as_of.to_string(), "2026-11-13");
-//! let page = analyst.module_page(summary.modules[0], 20).unwrap();
+//! let page = analyst.module_page(summary.modules[0], 20, 25).unwrap();
 //! assert!(!page.insights.is_empty());
 //! ```
 
@@ -33,7 +33,7 @@ use crate::import::ImportReport;
 use crate::insight::render::{csv_text, evidence_csv, markdown, review_sheets};
 use crate::insight::{
     Analysis, Chart, Dataset, Index, Insight, Module, PageRecord, RecordView, Settings,
-    analyze_indexed, record_view,
+    SubjectKind, analyze_indexed, record_view,
 };
 
 /// The settings the user edits; the as-of date follows the newest snapshot unless pinned.
@@ -194,18 +194,40 @@ impl std::borrow::Borrow<Insight> for ShownInsight {
     }
 }
 
-/// One module of the analysis as its screen shows it.
+/// One module of the analysis as its screen shows it. A region's module can hold tens of thousands
+/// of record-level findings; the page carries the module's other insights and the first findings
+/// of each measure, and says how many each measure has ([`ModulePage::records`]); the rest come with
+/// [`Analyst::measure_insights`] when the user asks for them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModulePage {
     pub module: Module,
     pub charts: Vec<Chart>,
-    /// The module's insights in the analysis's order.
+    /// The module's insights in the analysis's order, record-level ones cut to the first of each
+    /// measure.
     pub insights: Vec<ShownInsight>,
-    /// The insights the charts' points open that belong to another module.
+    /// The insights the charts' points open that belong to another module or lie beyond the cut.
     pub chart_insights: Vec<ShownInsight>,
+    /// Each measure with record-level findings, in the order they first appear, and how many it
+    /// has in all.
+    pub records: Vec<MeasureRecords>,
+}
+
+/// How many record-level findings one measure of a module has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeasureRecords {
+    pub measure: String,
+    pub records: usize,
 }
 
 impl ModulePage {
+    /// How many record-level findings the module has for `measure` (those on the page included).
+    pub fn records_of(&self, measure: &str) -> usize {
+        self.records
+            .iter()
+            .find(|counted| counted.measure == measure)
+            .map_or(0, |counted| counted.records)
+    }
+
     /// The insight with this key, among the module's and the charts'.
     pub fn insight(&self, key: &str) -> Option<&ShownInsight> {
         self.insights
@@ -327,16 +349,36 @@ impl Analyst {
         result.as_ref().ok().map(|(analysis, _)| analysis)
     }
 
-    /// One module of the newest analysis, each insight's evidence cut to its first `rows`.
-    pub fn module_page(&self, module: Module, rows: usize) -> Option<ModulePage> {
+    /// One module of the newest analysis: its insights, the record-level ones cut to the first
+    /// `per_measure` of each measure, each insight's evidence cut to its first `rows`.
+    pub fn module_page(
+        &self,
+        module: Module,
+        rows: usize,
+        per_measure: usize,
+    ) -> Option<ModulePage> {
         let analysis = self.analysis()?;
-        let insights: Vec<ShownInsight> = analysis
-            .sections
-            .iter()
-            .filter(|section| section.module == module)
-            .flat_map(|section| &section.insights)
-            .map(|insight| ShownInsight::cut(insight, rows))
-            .collect();
+        let mut records: Vec<MeasureRecords> = Vec::new();
+        let mut insights: Vec<ShownInsight> = Vec::new();
+        for insight in module_insights(analysis, module) {
+            if insight.subject.kind == SubjectKind::Record {
+                let counted = match records.iter_mut().find(|m| m.measure == insight.measure) {
+                    Some(counted) => counted,
+                    None => {
+                        records.push(MeasureRecords {
+                            measure: insight.measure.clone(),
+                            records: 0,
+                        });
+                        records.last_mut()?
+                    }
+                };
+                counted.records += 1;
+                if counted.records > per_measure {
+                    continue;
+                }
+            }
+            insights.push(ShownInsight::cut(insight, rows));
+        }
         let charts: Vec<Chart> = analysis
             .charts
             .iter()
@@ -365,7 +407,27 @@ impl Analyst {
             charts,
             insights,
             chart_insights,
+            records,
         })
+    }
+
+    /// Every record-level finding of one measure of one module of the newest analysis, each
+    /// insight's evidence cut to its first `rows`.
+    pub fn measure_insights(
+        &self,
+        module: Module,
+        measure: &str,
+        rows: usize,
+    ) -> Option<Vec<ShownInsight>> {
+        let analysis = self.analysis()?;
+        Some(
+            module_insights(analysis, module)
+                .filter(|insight| {
+                    insight.subject.kind == SubjectKind::Record && insight.measure == measure
+                })
+                .map(|insight| ShownInsight::cut(insight, rows))
+                .collect(),
+        )
     }
 
     /// Every evidence row of one insight of the newest analysis or of the newest record view's
@@ -391,6 +453,15 @@ impl Analyst {
             .find(|sheet| sheet.name == name)?;
         Some(csv_text(&sheet.header, sheet.rows))
     }
+}
+
+/// The insights of one module, in the analysis's order.
+fn module_insights(analysis: &Analysis, module: Module) -> impl Iterator<Item = &Insight> {
+    analysis
+        .sections
+        .iter()
+        .filter(move |section| section.module == module)
+        .flat_map(|section| &section.insights)
 }
 
 fn summary(analysis: &Analysis) -> AnalysisSummary {

@@ -8,7 +8,7 @@ use std::path::Path;
 use lens_core::analyst::{Analyst, PanelSettings};
 use lens_core::import::{ImportOptions, ImportReport, import_file};
 use lens_core::insight::render::{csv_text, evidence_csv, review_sheets};
-use lens_core::insight::{Dataset, PageRecord, Settings, analyze, markdown};
+use lens_core::insight::{Dataset, Insight, PageRecord, Settings, SubjectKind, analyze, markdown};
 
 const FILES: &[&str] = &[
     "salesforce-sample-opps-powerbi/Opportunity.csv",
@@ -38,6 +38,93 @@ fn loaded() -> Analyst {
     analyst
 }
 
+/// A module page lists the first findings of each measure and counts them all; the rest of a
+/// measure comes on request, in the analysis's order.
+#[test]
+fn a_module_page_lists_the_first_findings_of_each_measure_and_the_rest_on_request() {
+    const PER_MEASURE: usize = 2;
+    let mut analyst = loaded();
+    analyst.analyze(&PanelSettings::default()).unwrap().unwrap();
+    let analysis = analyst.analysis().unwrap().clone();
+    let mut measures_cut = 0;
+    for section in &analysis.sections {
+        let page = analyst
+            .module_page(section.module, ROWS, PER_MEASURE)
+            .unwrap();
+        let is_record = |i: &Insight| i.subject.kind == SubjectKind::Record;
+        // The other insights are all there, in order.
+        let others: Vec<&str> = section
+            .insights
+            .iter()
+            .filter(|i| !is_record(i))
+            .map(|i| i.key.as_str())
+            .collect();
+        let shown_others: Vec<&str> = page
+            .insights
+            .iter()
+            .filter(|s| !is_record(&s.insight))
+            .map(|s| s.insight.key.as_str())
+            .collect();
+        assert_eq!(shown_others, others, "{:?}", section.module);
+        // Each measure: its count, its first findings on the page, all of them on request.
+        let mut measures: Vec<&str> = Vec::new();
+        for insight in section.insights.iter().filter(|i| is_record(i)) {
+            if !measures.contains(&insight.measure.as_str()) {
+                measures.push(&insight.measure);
+            }
+        }
+        assert_eq!(
+            page.records
+                .iter()
+                .map(|m| m.measure.as_str())
+                .collect::<Vec<_>>(),
+            measures
+        );
+        for counted in &page.records {
+            let all: Vec<&Insight> = section
+                .insights
+                .iter()
+                .filter(|i| is_record(i) && i.measure == counted.measure)
+                .collect();
+            assert_eq!(counted.records, all.len(), "{}", counted.measure);
+            let on_page: Vec<&str> = page
+                .insights
+                .iter()
+                .filter(|s| is_record(&s.insight) && s.insight.measure == counted.measure)
+                .map(|s| s.insight.key.as_str())
+                .collect();
+            let first: Vec<&str> = all
+                .iter()
+                .take(PER_MEASURE)
+                .map(|i| i.key.as_str())
+                .collect();
+            assert_eq!(on_page, first);
+            let requested = analyst
+                .measure_insights(section.module, &counted.measure, ROWS)
+                .unwrap();
+            let keys: Vec<&str> = requested.iter().map(|s| s.insight.key.as_str()).collect();
+            assert_eq!(keys, all.iter().map(|i| i.key.as_str()).collect::<Vec<_>>());
+            assert!(requested.iter().all(|s| s.insight.evidence.len() <= ROWS));
+            if all.len() > PER_MEASURE {
+                measures_cut += 1;
+            }
+        }
+        // A chart point still finds its insight, on the page or beside it.
+        for key in page
+            .charts
+            .iter()
+            .flat_map(|c| &c.points)
+            .filter_map(|p| p.insight_key.as_deref())
+        {
+            assert!(page.insight(key).is_some(), "chart point {key}");
+        }
+    }
+    assert!(
+        measures_cut > 0,
+        "no measure of this export has findings to cut"
+    );
+}
+
 #[test]
 fn the_summary_and_the_module_pages_are_the_analysis_cut_for_the_screen() {
     let mut dataset = Dataset::default();
@@ -60,7 +147,9 @@ fn the_summary_and_the_module_pages_are_the_analysis_cut_for_the_screen() {
 
     let mut cut_insights = 0;
     for section in &expected.sections {
-        let page = analyst.module_page(section.module, ROWS).unwrap();
+        let page = analyst
+            .module_page(section.module, ROWS, usize::MAX)
+            .unwrap();
         let keys: Vec<&str> = page
             .insights
             .iter()
@@ -150,7 +239,7 @@ fn settings_and_data_changes_give_a_new_analysis() {
     analyst.add_all(reports());
     assert_eq!(analyst.data_summary().snapshots, 2);
     assert_eq!(analyst.review_markdown(), None);
-    assert_eq!(analyst.module_page(first.modules[0], 20), None);
+    assert_eq!(analyst.module_page(first.modules[0], 20, 25), None);
 }
 
 #[test]

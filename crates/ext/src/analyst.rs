@@ -9,7 +9,9 @@
 //! thousands of evidence rows, which stay in the worker until a download asks for them.
 
 use js_sys::{Array, Promise, Uint8Array};
-use lens_core::analyst::{AnalysisSummary, DataSummary, ModulePage, PanelSettings, ShownRecord};
+use lens_core::analyst::{
+    AnalysisSummary, DataSummary, ModulePage, PanelSettings, ShownInsight, ShownRecord,
+};
 use lens_core::insight::{Module, PageRecord};
 use lens_core::store::StoredImport;
 use serde::Serialize;
@@ -98,11 +100,38 @@ pub async fn analyze(
     ask("analyze", &[to_js(settings)?]).await
 }
 
-/// One module of the newest analysis, each insight with its first `rows` evidence rows.
-pub async fn module_page(module: Module, rows: usize) -> Result<Option<ModulePage>, ExtError> {
+/// One module of the newest analysis: the first `per_measure` record-level findings of each
+/// measure, each insight with its first `rows` evidence rows.
+pub async fn module_page(
+    module: Module,
+    rows: usize,
+    per_measure: usize,
+) -> Result<Option<ModulePage>, ExtError> {
     ask(
         "module_page",
-        &[to_js(&module)?, JsValue::from(rows as u32)],
+        &[
+            to_js(&module)?,
+            JsValue::from(rows as u32),
+            JsValue::from(per_measure as u32),
+        ],
+    )
+    .await
+}
+
+/// Every record-level finding of one measure of one module, each with its first `rows` evidence
+/// rows; `None` when the analysis changed since the page was read.
+pub async fn measure_insights(
+    module: Module,
+    measure: &str,
+    rows: usize,
+) -> Result<Option<Vec<ShownInsight>>, ExtError> {
+    ask(
+        "measure_insights",
+        &[
+            to_js(&module)?,
+            JsValue::from_str(measure),
+            JsValue::from(rows as u32),
+        ],
     )
     .await
 }

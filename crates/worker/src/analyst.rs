@@ -85,11 +85,28 @@ impl AnalystWorker {
         to_js(&self.analyst.analyze(&settings))
     }
 
-    /// One module of the newest analysis, each insight's evidence cut to `rows`
-    /// (`Option<ModulePage>`).
-    pub fn module_page(&self, module: JsValue, rows: usize) -> Result<JsValue, JsValue> {
+    /// One module of the newest analysis, its record-level findings cut to the first
+    /// `per_measure` of each measure and each insight's evidence to `rows` (`Option<ModulePage>`).
+    pub fn module_page(
+        &self,
+        module: JsValue,
+        rows: usize,
+        per_measure: usize,
+    ) -> Result<JsValue, JsValue> {
         let module: Module = serde_wasm_bindgen::from_value(module)?;
-        to_js(&self.analyst.module_page(module, rows))
+        to_js(&self.analyst.module_page(module, rows, per_measure))
+    }
+
+    /// Every record-level finding of one measure of one module, each insight's evidence cut to
+    /// `rows` (`Option<Vec<ShownInsight>>`).
+    pub fn measure_insights(
+        &self,
+        module: JsValue,
+        measure: String,
+        rows: usize,
+    ) -> Result<JsValue, JsValue> {
+        let module: Module = serde_wasm_bindgen::from_value(module)?;
+        to_js(&self.analyst.measure_insights(module, &measure, rows))
     }
 
     /// Every evidence row of one insight of the newest analysis, as CSV.

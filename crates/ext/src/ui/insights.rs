@@ -2,7 +2,7 @@
 //! population (with what was left out and why), the reference, the period and the rows behind it
 //! (the first [`SHOWN_ROWS`] on screen, all of them as CSV).
 
-use lens_core::analyst::ShownInsight;
+use lens_core::analyst::{ModulePage, ShownInsight};
 use lens_core::insight::render::{
     display_groups, heading, measure_words, population, reference, sentence, value_in_unit,
 };
@@ -14,11 +14,23 @@ use crate::browser;
 
 /// Evidence rows listed on screen before the "download all" link (the analyst sends no more).
 pub const SHOWN_ROWS: usize = 20;
-/// Record-level findings listed per measure before "show all".
-const SHOWN_RECORDS: usize = 25;
+/// Record-level findings of each measure a module page carries; "Show N more" asks the analyst for
+/// the rest.
+pub const SHOWN_RECORDS: usize = 25;
 
-/// A module's insights: summary findings first, then record-level findings grouped by measure.
-pub fn section_view(insights: &[ShownInsight]) -> AnyView {
+/// Where the rest of a measure's findings stand.
+#[derive(Debug, Clone, PartialEq)]
+enum Rest {
+    NotAsked,
+    Reading,
+    Shown,
+    Failed(String),
+}
+
+/// A module's insights: summary findings first, then record-level findings grouped by measure,
+/// each group with the first [`SHOWN_RECORDS`] and the rest on request.
+pub fn section_view(page: &ModulePage) -> AnyView {
+    let insights = &page.insights;
     let groups = display_groups(insights);
     if insights.is_empty() {
         return view! { <p class="lens-muted">"Nothing to describe in this data."</p> }.into_any();
@@ -28,34 +40,66 @@ pub fn section_view(insights: &[ShownInsight]) -> AnyView {
         .into_iter()
         .map(|insight| insight_view(insight.clone()))
         .collect_view();
+    let module = page.module;
     let by_measure = groups
         .by_measure
         .into_iter()
         .map(|(measure, list)| {
+            let total = page.records_of(measure).max(list.len());
             let title = format!(
                 "{} · {} {}",
                 measure_words(measure),
-                list.len(),
-                if list.len() == 1 { "record" } else { "records" }
+                total,
+                if total == 1 { "record" } else { "records" }
             );
-            let list: Vec<ShownInsight> = list.into_iter().cloned().collect();
-            let n_more = list.len().saturating_sub(SHOWN_RECORDS);
-            let show_all = RwSignal::new(false);
+            let n_more = total - list.len();
+            let shown = RwSignal::new(list.into_iter().cloned().collect::<Vec<ShownInsight>>());
+            let rest = RwSignal::new(Rest::NotAsked);
             let measure = measure.to_string();
+            let ask = {
+                let measure = measure.clone();
+                move |_| {
+                    if rest.get_untracked() == Rest::Reading {
+                        return;
+                    }
+                    rest.set(Rest::Reading);
+                    let measure = measure.clone();
+                    spawn_local(async move {
+                        match analyst::measure_insights(module, &measure, SHOWN_ROWS).await {
+                            Ok(Some(all)) => {
+                                shown.set(all);
+                                rest.set(Rest::Shown);
+                            }
+                            Ok(None) => rest.set(Rest::Failed(
+                                "The analysis changed since this screen was drawn; open the module again."
+                                    .to_string(),
+                            )),
+                            Err(error) => rest.set(Rest::Failed(error.to_string())),
+                        }
+                    });
+                }
+            };
             view! {
                 <details class="lens-group" data-testid="insight-group" data-measure=measure>
                     <summary class="lens-group-title">{title}</summary>
                     <ul class="lens-insights">
-                        {move || {
-                            let shown = if show_all.get() { list.len() } else { SHOWN_RECORDS };
-                            list.iter().take(shown).cloned().map(insight_view).collect_view()
-                        }}
+                        {move || shown.get().into_iter().map(insight_view).collect_view()}
                     </ul>
-                    <Show when=move || n_more != 0 && !show_all.get()>
-                        <button class="lens-link" on:click=move |_| show_all.set(true)>
-                            {format!("Show {n_more} more")}
-                        </button>
-                    </Show>
+                    {move || match rest.get() {
+                        Rest::Shown => None,
+                        _ if n_more == 0 => None,
+                        Rest::Reading => Some(view! {
+                            <p class="lens-muted lens-small">{format!("Reading {n_more} more…")}</p>
+                        }.into_any()),
+                        Rest::NotAsked => Some(view! {
+                            <button class="lens-link" on:click=ask.clone()>
+                                {format!("Show {n_more} more")}
+                            </button>
+                        }.into_any()),
+                        Rest::Failed(error) => Some(view! {
+                            <p class="lens-error-line">{error}</p>
+                        }.into_any()),
+                    }}
                 </details>
             }
         })
@@ -67,21 +111,27 @@ pub fn section_view(insights: &[ShownInsight]) -> AnyView {
     .into_any()
 }
 
-/// One insight: its value and text; opening it shows the evidence.
+/// One insight: its value and text; opening it shows the evidence, drawn the first time it is
+/// opened (a module lists hundreds of insights, each with up to [`SHOWN_ROWS`] rows, and most are
+/// never opened).
 pub fn insight_view(shown: ShownInsight) -> impl IntoView {
     let insight = &shown.insight;
     let value = value_in_unit(insight.value, &insight.unit);
     let raw_value = insight.value.map(|v| v.to_string()).unwrap_or_default();
     let key = insight.key.clone();
+    let subject = heading(insight);
+    let text = sentence(insight);
+    let opened = RwSignal::new(false);
     view! {
         <li class="lens-insight" data-testid="insight" data-key=key data-value=raw_value>
-            <details>
+            // Closed at first, so the first toggle opens it.
+            <details on:toggle=move |_| opened.set(true)>
                 <summary>
-                    <span class="lens-insight-subject">{heading(insight)}</span>
+                    <span class="lens-insight-subject">{subject}</span>
                     <span class="lens-insight-value" data-testid="insight-value">{value}</span>
-                    <span class="lens-insight-text">{sentence(insight)}</span>
+                    <span class="lens-insight-text">{text}</span>
                 </summary>
-                {evidence_view(&shown)}
+                {move || opened.get().then(|| evidence_view(&shown))}
             </details>
         </li>
     }

@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 
 use crate::analyst;
 use crate::ui::charts::chart_view;
-use crate::ui::insights::{SHOWN_ROWS, section_view};
+use crate::ui::insights::{SHOWN_RECORDS, SHOWN_ROWS, section_view};
 use crate::ui::state::Lens;
 
 #[component]
@@ -28,7 +28,7 @@ pub fn ModuleScreen(module: Module) -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            let answer = match analyst::module_page(module, SHOWN_ROWS).await {
+            let answer = match analyst::module_page(module, SHOWN_ROWS, SHOWN_RECORDS).await {
                 Ok(Some(found)) => Ok(Arc::new(found)),
                 Ok(None) => Err("The analysis changed; this module is read again.".to_string()),
                 Err(error) => Err(error.to_string()),
@@ -55,7 +55,7 @@ pub fn ModuleScreen(module: Module) -> impl IntoView {
                                 .collect_view();
                             view! {
                                 {charts}
-                                {section_view(&page.insights)}
+                                {section_view(&page)}
                             }
                             .into_any()
                         }
