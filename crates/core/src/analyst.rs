@@ -30,10 +30,12 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::import::ImportReport;
-use crate::insight::render::{csv_text, evidence_csv, markdown, review_sheets};
+use crate::insight::render::{
+    csv_text, evidence_csv, listed_by_measure_on_screen, markdown, review_sheets,
+};
 use crate::insight::{
     Analysis, Chart, Dataset, Index, Insight, Module, PageRecord, RecordView, Settings,
-    SubjectKind, analyze_indexed, record_view,
+    analyze_indexed, record_view,
 };
 
 /// The settings the user edits; the as-of date follows the newest snapshot unless pinned.
@@ -195,24 +197,25 @@ impl std::borrow::Borrow<Insight> for ShownInsight {
 }
 
 /// One module of the analysis as its screen shows it. A region's module can hold tens of thousands
-/// of record-level findings; the page carries the module's other insights and the first findings
-/// of each measure, and says how many each measure has ([`ModulePage::records`]); the rest come with
-/// [`Analyst::measure_insights`] when the user asks for them.
+/// of findings about records and reps; the page carries the module's other insights and the first
+/// of those findings for each measure, and says how many each measure has
+/// ([`ModulePage::records`]); the rest come with [`Analyst::measure_insights`] when the user asks
+/// for them. Which findings are cut this way: [`listed_by_measure_on_screen`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModulePage {
     pub module: Module,
     pub charts: Vec<Chart>,
-    /// The module's insights in the analysis's order, record-level ones cut to the first of each
-    /// measure.
+    /// The module's insights in the analysis's order, those about records and reps cut to the
+    /// first of each measure.
     pub insights: Vec<ShownInsight>,
     /// The insights the charts' points open that belong to another module or lie beyond the cut.
     pub chart_insights: Vec<ShownInsight>,
-    /// Each measure with record-level findings, in the order they first appear, and how many it
-    /// has in all.
+    /// Each measure with findings about records or reps, in the order they first appear, and how
+    /// many it has in all.
     pub records: Vec<MeasureRecords>,
 }
 
-/// How many record-level findings one measure of a module has.
+/// How many findings about records or reps one measure of a module has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeasureRecords {
     pub measure: String,
@@ -220,7 +223,8 @@ pub struct MeasureRecords {
 }
 
 impl ModulePage {
-    /// How many record-level findings the module has for `measure` (those on the page included).
+    /// How many findings about records or reps the module has for `measure` (those on the page
+    /// included).
     pub fn records_of(&self, measure: &str) -> usize {
         self.records
             .iter()
@@ -349,8 +353,8 @@ impl Analyst {
         result.as_ref().ok().map(|(analysis, _)| analysis)
     }
 
-    /// One module of the newest analysis: its insights, the record-level ones cut to the first
-    /// `per_measure` of each measure, each insight's evidence cut to its first `rows`.
+    /// One module of the newest analysis: its insights, those about records and reps cut to the
+    /// first `per_measure` of each measure, each insight's evidence cut to its first `rows`.
     pub fn module_page(
         &self,
         module: Module,
@@ -361,7 +365,7 @@ impl Analyst {
         let mut records: Vec<MeasureRecords> = Vec::new();
         let mut insights: Vec<ShownInsight> = Vec::new();
         for insight in module_insights(analysis, module) {
-            if insight.subject.kind == SubjectKind::Record {
+            if listed_by_measure_on_screen(insight.subject.kind) {
                 let counted = match records.iter_mut().find(|m| m.measure == insight.measure) {
                     Some(counted) => counted,
                     None => {
@@ -411,8 +415,8 @@ impl Analyst {
         })
     }
 
-    /// Every record-level finding of one measure of one module of the newest analysis, each
-    /// insight's evidence cut to its first `rows`.
+    /// Every finding about a record or a rep of one measure of one module of the newest analysis,
+    /// each insight's evidence cut to its first `rows`.
     pub fn measure_insights(
         &self,
         module: Module,
@@ -423,7 +427,7 @@ impl Analyst {
         Some(
             module_insights(analysis, module)
                 .filter(|insight| {
-                    insight.subject.kind == SubjectKind::Record && insight.measure == measure
+                    listed_by_measure_on_screen(insight.subject.kind) && insight.measure == measure
                 })
                 .map(|insight| ShownInsight::cut(insight, rows))
                 .collect(),

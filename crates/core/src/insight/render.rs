@@ -261,7 +261,7 @@ pub fn markdown(analysis: &Analysis) -> String {
         if section.insights.is_empty() {
             writeln!(out, "Nothing to describe in this data.").unwrap();
         }
-        let groups = display_groups(&section.insights);
+        let groups = display_groups(&section.insights, listed_by_measure_in_markdown);
         for insight in groups.summary {
             write_insight(&mut out, insight);
         }
@@ -292,32 +292,60 @@ pub fn markdown(analysis: &Analysis) -> String {
     out
 }
 
-/// A section's insights as the Markdown and the panel show them: findings about the pipeline,
-/// stages, reps and periods first, in the module's order; then record-level findings grouped by
-/// measure, in order of first appearance.
+/// A section's insights as the Markdown and the panel show them: findings about the pipeline, the
+/// team, stages and periods first, in the module's order; then findings that are one of many of
+/// their measure (record-level in both, and per rep on screen, where a region lists hundreds of
+/// reps) grouped by measure, in order of first appearance.
 pub struct DisplayGroups<'a, T> {
     pub summary: Vec<&'a T>,
     pub by_measure: Vec<(&'a str, Vec<&'a T>)>,
 }
 
+/// Which findings the review pack's Markdown groups by measure: record-level ones.
+pub fn listed_by_measure_in_markdown(kind: SubjectKind) -> bool {
+    kind == SubjectKind::Record
+}
+
+/// Which findings the panel groups by measure, listing the first of each and the rest on request:
+/// record-level ones and the ones about each rep.
+pub fn listed_by_measure_on_screen(kind: SubjectKind) -> bool {
+    matches!(kind, SubjectKind::Record | SubjectKind::Rep)
+}
+
 /// Groups a section's insights (or anything that holds one, such as the panel's
-/// [`ShownInsight`](crate::analyst::ShownInsight)) for display.
-pub fn display_groups<T: Borrow<Insight>>(insights: &[T]) -> DisplayGroups<'_, T> {
-    let (records, summary): (Vec<&T>, Vec<&T>) = insights
+/// [`ShownInsight`](crate::analyst::ShownInsight)) for display, those for which `by_measure`
+/// holds grouped by measure.
+pub fn display_groups<T: Borrow<Insight>>(
+    insights: &[T],
+    by_measure: fn(SubjectKind) -> bool,
+) -> DisplayGroups<'_, T> {
+    let (grouped, summary): (Vec<&T>, Vec<&T>) = insights
         .iter()
-        .partition(|item| Borrow::<Insight>::borrow(*item).subject.kind == SubjectKind::Record);
-    let mut by_measure: Vec<(&str, Vec<&T>)> = Vec::new();
-    for item in records {
+        .partition(|item| by_measure(Borrow::<Insight>::borrow(*item).subject.kind));
+    let mut groups: Vec<(&str, Vec<&T>)> = Vec::new();
+    for item in grouped {
         let measure = Borrow::<Insight>::borrow(item).measure.as_str();
-        match by_measure.iter_mut().find(|(m, _)| *m == measure) {
+        match groups.iter_mut().find(|(m, _)| *m == measure) {
             Some((_, list)) => list.push(item),
-            None => by_measure.push((measure, vec![item])),
+            None => groups.push((measure, vec![item])),
         }
     }
     DisplayGroups {
         summary,
-        by_measure,
+        by_measure: groups,
     }
+}
+
+/// The title of a group of findings of one measure: the measure in words and how many records or
+/// reps it lists in all.
+pub fn group_title(measure: &str, kind: SubjectKind, total: usize) -> String {
+    let noun = match (kind, total) {
+        (SubjectKind::Rep, 1) => "rep",
+        (SubjectKind::Rep, _) => "reps",
+        (_, 1) => "record",
+        _ => "records",
+    };
+    format!("{} · {total} {noun}", measure_words(measure))
 }
 
 /// The heading of an insight in a list: its subject, or its measure in words when the subject is

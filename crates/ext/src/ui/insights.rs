@@ -4,7 +4,8 @@
 
 use lens_core::analyst::{ModulePage, ShownInsight};
 use lens_core::insight::render::{
-    display_groups, heading, measure_words, population, reference, sentence, value_in_unit,
+    display_groups, group_title, heading, listed_by_measure_on_screen, population, reference,
+    sentence, value_in_unit,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -14,8 +15,8 @@ use crate::browser;
 
 /// Evidence rows listed on screen before the "download all" link (the analyst sends no more).
 pub const SHOWN_ROWS: usize = 20;
-/// Record-level findings of each measure a module page carries; "Show N more" asks the analyst for
-/// the rest.
+/// Findings about records or reps of each measure a module page carries; "Show N more" asks the
+/// analyst for the rest.
 pub const SHOWN_RECORDS: usize = 25;
 
 /// Where the rest of a measure's findings stand.
@@ -27,11 +28,11 @@ enum Rest {
     Failed(String),
 }
 
-/// A module's insights: summary findings first, then record-level findings grouped by measure,
-/// each group with the first [`SHOWN_RECORDS`] and the rest on request.
+/// A module's insights: summary findings first, then the findings about records and reps grouped
+/// by measure, each group with the first [`SHOWN_RECORDS`] and the rest on request.
 pub fn section_view(page: &ModulePage) -> AnyView {
     let insights = &page.insights;
-    let groups = display_groups(insights);
+    let groups = display_groups(insights, listed_by_measure_on_screen);
     if insights.is_empty() {
         return view! { <p class="lens-muted">"Nothing to describe in this data."</p> }.into_any();
     }
@@ -46,12 +47,8 @@ pub fn section_view(page: &ModulePage) -> AnyView {
         .into_iter()
         .map(|(measure, list)| {
             let total = page.records_of(measure).max(list.len());
-            let title = format!(
-                "{} · {} {}",
-                measure_words(measure),
-                total,
-                if total == 1 { "record" } else { "records" }
-            );
+            let kind = list[0].insight.subject.kind;
+            let title = group_title(measure, kind, total);
             let n_more = total - list.len();
             let shown = RwSignal::new(list.into_iter().cloned().collect::<Vec<ShownInsight>>());
             let rest = RwSignal::new(Rest::NotAsked);
