@@ -364,15 +364,19 @@ pub fn heading(insight: &Insight) -> String {
 }
 
 /// The sentence of an insight in a list, under its [`heading`]: a sentence that opens by naming
-/// its subject ("Team: win rate …") loses that opening, which the heading already shows, and
-/// starts with a capital.
+/// its subject ("Team: win rate …", or "Team, Prospecting: …" under "Team · Prospecting") loses
+/// that opening, which the heading already shows, and starts with a capital.
 pub fn sentence(insight: &Insight) -> String {
     let text = insight.text.as_str();
+    let label = insight.subject.label.as_str();
+    // A label of two parts ("Team · Prospecting") opens a sentence as "Team, Prospecting: …".
+    let spoken = label.replace(" · ", ", ");
     let rest = if insight.subject.kind == SubjectKind::Pipeline {
         None
     } else {
-        text.strip_prefix(insight.subject.label.as_str())
-            .and_then(|rest| rest.strip_prefix(": "))
+        [label, spoken.as_str()]
+            .into_iter()
+            .find_map(|opening| text.strip_prefix(opening)?.strip_prefix(": "))
             .filter(|rest| !rest.is_empty())
     };
     match rest {
@@ -634,8 +638,14 @@ mod tests {
         let mut opened_with_subject = 0;
         for insight in analysis.insights() {
             let shown = sentence(insight);
-            let opening = format!("{}: ", insight.subject.label);
-            match insight.text.strip_prefix(&opening) {
+            let label = &insight.subject.label;
+            let opened = [
+                format!("{label}: "),
+                format!("{}: ", label.replace(" · ", ", ")),
+            ]
+            .into_iter()
+            .find_map(|opening| insight.text.strip_prefix(&opening));
+            match opened {
                 Some(rest) if insight.subject.kind != SubjectKind::Pipeline => {
                     opened_with_subject += 1;
                     let mut chars = rest.chars();
