@@ -1,7 +1,8 @@
 // Journey: the data set and its analysis live in a worker of their own. The panel shows each
 // insight with its first evidence rows and the full count, and a download brings every row from
 // the worker. When the browser starts no worker at all, the panel runs the same analyst itself and
-// shows the same numbers.
+// shows the same numbers. A module's screen lists the first findings of each measure about
+// records or reps and asks the worker for the rest when the user wants them.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { after, before, test } from 'node:test';
 
 import { CrmRecordPage } from '../pages/crm-record-page.mjs';
 import { launchWithExtension } from '../support/browser.mjs';
-import { baseUrl } from '../support/environment.mjs';
+import { baseUrl, screenshotDir } from '../support/environment.mjs';
 import { dealsCsv } from '../support/exports.mjs';
 
 const ROWS = 1_500;
@@ -82,6 +83,44 @@ test('the analysis runs in its worker; the panel lists the first rows and downlo
     const lines = text.trim().split(/\r?\n/);
     assert.equal(lines[0].split(',')[0], 'record_id');
     assert.equal(lines.length - 1, STORED, 'every row behind the number is in the file');
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a measure with more findings than a screen lists shows the first 25, then the rest from the worker', async () => {
+  const REPS = 40;
+  const many = join(scratchDir, 'forty-reps.csv');
+  await writeFile(many, dealsCsv(400, { stage: 'Proposal', month: '2026-05', reps: REPS }));
+  const browser = await launchWithExtension();
+  try {
+    const crmPage = new CrmRecordPage(browser.page, baseUrl);
+    await crmPage.openOpportunity('006Hp000015Yh7mIAC');
+    await crmPage.panel.recordHeader.waitFor();
+    const { panel } = crmPage;
+    await panel.setImportAsOf('2026-04-01');
+    await panel.importFiles([many]);
+    assert.equal(await panel.waitForResult('forty-reps.csv', 60_000), 'imported');
+    await panel.openTab('forecast');
+    // One finding per rep for this measure: 40 in all, 25 on the page.
+    const group = panel.frame.locator('[data-testid="insight-group"][data-measure="rollup_no_category"]');
+    await group.waitFor();
+    assert.equal((await group.locator('summary.lens-group-title').textContent()).trim(), `rollup no category · ${REPS} reps`);
+    await group.locator('summary.lens-group-title').click();
+    const listed = group.getByTestId('insight');
+    assert.equal(await listed.count(), 25);
+    const first = await listed.evaluateAll((nodes) => nodes.map((node) => node.dataset.key));
+    const more = group.getByRole('button', { name: `Show ${REPS - 25} more` });
+    await more.scrollIntoViewIfNeeded();
+    await crmPage.screenshot(join(screenshotDir, 'forecast-first-reps.png'));
+    await more.click();
+    await listed.nth(REPS - 1).waitFor();
+    assert.equal(await listed.count(), REPS);
+    const all = await listed.evaluateAll((nodes) => nodes.map((node) => node.dataset.key));
+    assert.deepEqual(all.slice(0, 25), first, 'the first 25 stay in place');
+    assert.equal(new Set(all).size, REPS, 'each rep once');
+    assert.equal(await more.count(), 0, 'nothing more to show');
+    await crmPage.screenshot(join(screenshotDir, 'forecast-all-reps.png'));
   } finally {
     await browser.close();
   }

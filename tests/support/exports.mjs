@@ -4,11 +4,11 @@
  * A Salesforce-style opportunity export of `rows` deals in one stage, closing in `month`; every
  * 1,000th amount is not a number, so those rows are rejected and the others stored.
  */
-export function dealsCsv(rows, { stage, month }) {
+export function dealsCsv(rows, { stage, month, reps = 12 }) {
   const lines = ['Opportunity Name,Account Name,Stage,Amount,Close Date,Opportunity Owner'];
   for (let row = 0; row < rows; row += 1) {
     const amount = row % 1000 === 999 ? 'n/a' : String(1000 + row);
-    lines.push(`Deal ${row},Account ${row % 500},${stage},${amount},${month}-${String((row % 28) + 1).padStart(2, '0')},Rep ${row % 12}`);
+    lines.push(`Deal ${row},Account ${row % 500},${stage},${amount},${month}-${String((row % 28) + 1).padStart(2, '0')},Rep ${row % reps}`);
   }
   return lines.join('\n');
 }
