@@ -93,8 +93,12 @@ pub fn section_view(page: &ModulePage) -> AnyView {
                                 {format!("Show {n_more} more")}
                             </button>
                         }.into_any()),
+                        // What went wrong, and the button again.
                         Rest::Failed(error) => Some(view! {
                             <p class="lens-error-line">{error}</p>
+                            <button class="lens-link" on:click=ask.clone()>
+                                {format!("Show {n_more} more")}
+                            </button>
                         }.into_any()),
                     }}
                 </details>
