@@ -329,7 +329,7 @@ async fn an_import_of_an_unknown_encoding_is_refused_by_name_and_the_others_load
     let refused = storage.load_import(&entries[0]).await.unwrap().unwrap_err();
     assert!(matches!(
         refused,
-        StoreError::EncodingVersion { found: 2, .. }
+        StoreError::EncodingVersion { found: 3, .. }
     ));
     assert_eq!(
         refused.to_string(),
