@@ -13,7 +13,8 @@
 // - the panel on a record page with a data set already stored (`--paint DIR`): from the page's
 //   navigation to the panel's first paint, its record header, its data loaded, the record's view
 //   and the analysis; then the switch to another record without a reload (read from the marks the
-//   panel leaves on its performance timeline, `lens:…`);
+//   panel leaves on its performance timeline, `lens:…`); then each module's screen, from the click
+//   on its tab to its first insight;
 // - the panel while it imports a large file (`--responsive FILE`): the longest tasks on the
 //   panel's main thread (PerformanceObserver "longtask") and the extension process's peak memory
 //   beside the file's size.
@@ -420,9 +421,9 @@ async function benchmarkPaint(dir) {
       await tab.click();
       const screen = frame.locator(`[data-testid="module-screen"][data-module="${module}"]`);
       await screen.locator('[data-testid="insight"], [data-testid="insight-group"], p:has-text("Nothing to describe")').first().waitFor({ timeout: 600_000 });
-      const ms_ = performance.now() - started;
+      const elapsed = performance.now() - started;
       const insights = await screen.locator('[data-testid="insight"]').count();
-      opened.push([module, ms(ms_), `${insights} insights on screen`]);
+      opened.push([module, ms(elapsed), `${insights} insights on screen`]);
     }
     console.log('  module screens, click on the tab → its first insight shown (once each):');
     printTable(['module', 'time', 'listed'], opened);
