@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { CrmRecordPage } from '../pages/crm-record-page.mjs';
@@ -35,15 +35,22 @@ after(async () => {
   await rm(scratchDir, { recursive: true, force: true });
 });
 
-/** Opens the record page in a fresh browser, imports the file and opens the Cockpit. */
-async function importAndOpenCockpit(browser) {
+/** Opens the record page in a fresh browser and imports `path` through the panel, as of 2026-04-01. */
+async function importFile(browser, path) {
   const crmPage = new CrmRecordPage(browser.page, baseUrl);
   await crmPage.openOpportunity('006Hp000015Yh7mIAC');
   await crmPage.panel.recordHeader.waitFor();
   const { panel } = crmPage;
   await panel.setImportAsOf('2026-04-01');
-  await panel.importFiles([file]);
-  assert.equal(await panel.waitForResult('pipeline.csv', 60_000), 'imported');
+  await panel.importFiles([path]);
+  assert.equal(await panel.waitForResult(basename(path), 60_000), 'imported');
+  return crmPage;
+}
+
+/** Opens the record page in a fresh browser, imports the file and opens the Cockpit. */
+async function importAndOpenCockpit(browser) {
+  const crmPage = await importFile(browser, file);
+  const { panel } = crmPage;
   await panel.openTab('cockpit');
   await panel.frame.getByTestId('insight').first().waitFor();
   return crmPage;
@@ -94,13 +101,8 @@ test('a measure with more findings than a screen lists shows the first 25, then 
   await writeFile(many, dealsCsv(400, { stage: 'Proposal', month: '2026-05', reps: REPS }));
   const browser = await launchWithExtension();
   try {
-    const crmPage = new CrmRecordPage(browser.page, baseUrl);
-    await crmPage.openOpportunity('006Hp000015Yh7mIAC');
-    await crmPage.panel.recordHeader.waitFor();
+    const crmPage = await importFile(browser, many);
     const { panel } = crmPage;
-    await panel.setImportAsOf('2026-04-01');
-    await panel.importFiles([many]);
-    assert.equal(await panel.waitForResult('forty-reps.csv', 60_000), 'imported');
     await panel.openTab('forecast');
     // One finding per rep for this measure: 40 in all, 25 on the page.
     const group = panel.frame.locator('[data-testid="insight-group"][data-measure="rollup_no_category"]');

@@ -352,12 +352,7 @@ pub fn group_title(measure: &str, kind: SubjectKind, total: usize) -> String {
 /// the whole pipeline (where "Pipeline" on every line would say nothing).
 pub fn heading(insight: &Insight) -> String {
     if insight.subject.kind == SubjectKind::Pipeline {
-        let words = measure_words(&insight.measure);
-        let mut chars = words.chars();
-        match chars.next() {
-            Some(first) => first.to_uppercase().chain(chars).collect(),
-            None => words,
-        }
+        capitalized(&measure_words(&insight.measure))
     } else {
         insight.subject.label.clone()
     }
@@ -379,15 +374,15 @@ pub fn sentence(insight: &Insight) -> String {
             .find_map(|opening| text.strip_prefix(opening)?.strip_prefix(": "))
             .filter(|rest| !rest.is_empty())
     };
-    match rest {
-        Some(rest) => {
-            let mut chars = rest.chars();
-            match chars.next() {
-                Some(first) => first.to_uppercase().chain(chars).collect(),
-                None => String::new(),
-            }
-        }
-        None => text.to_string(),
+    rest.map_or_else(|| text.to_string(), capitalized)
+}
+
+/// `text` with its first letter a capital.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
