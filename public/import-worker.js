@@ -1,10 +1,14 @@
 // Lens's importer off the panel's main thread. Loads the importer's own wasm module (lens-worker,
 // never loaded by the panel unless no worker starts), and answers each {file, job} with
 // {progress} messages, then {outcome} (the encoded records, their buffers transferred, or why the
-// file was refused) or {failure}.
+// file was refused) or {failure}. After a failure the panel hands the next file to a new worker;
+// a module that stopped on a trap (out of memory, a panic) says why in its failure.
 import init, { import_in_worker } from './pkg/lens_worker.js';
+import { stoppedBecause } from './worker-stop.js';
 
-const ready = init({ module_or_path: new URL('./pkg/lens_worker_bg.wasm', import.meta.url) });
+let memory;
+const ready = init({ module_or_path: new URL('./pkg/lens_worker_bg.wasm', import.meta.url) })
+  .then((exports) => { memory = exports.memory; });
 
 // Reads bytes `start` to `end` of a file at once (only a worker can): the importer asks for the
 // file a slice at a time, twice for a large CSV file, and never holds it whole.
@@ -27,6 +31,6 @@ self.onmessage = async ({ data }) => {
     const transfer = (outcome.chunks ?? []).map((chunk) => chunk.buffer);
     self.postMessage({ outcome }, transfer);
   } catch (error) {
-    self.postMessage({ failure: String(error?.message ?? error) });
+    self.postMessage({ failure: stoppedBecause(error, memory) ?? String(error?.message ?? error) });
   }
 };

@@ -21,21 +21,37 @@ globalThis.lensImportInPlace = async (file, job, onProgress) =>
 // worker and resolves to its result (rejects with its error); calls are answered in order.
 // The worker starts once the panel has painted, so that compiling the workers' module (larger than
 // the panel's) does not compete with the panel's own start; calls made before wait for it, in order.
+// A worker whose module stopped (out of memory, a panic) answers every call with why; the panel's
+// next reading of the stored data, which starts with `clear`, gets a new one.
 function startAnalyst() {
   let worker;
   try {
-    worker = new Worker(new URL('./analysis-worker.js', import.meta.url), { type: 'module' });
+    worker = startAnalysisWorker();
   } catch {
     // No worker: the same analyst, on the panel's thread.
     const analyst = loadWorkerModule().then((module) => new module.AnalystWorker());
     return { call: async (method, args) => (await analyst)[method](...args) };
   }
+  return {
+    call: (method, args, transfer = []) => {
+      if (worker.stopped && method === 'clear') {
+        worker.terminate();
+        worker = startAnalysisWorker();
+      }
+      return worker.call(method, args, transfer);
+    },
+  };
+}
+
+function startAnalysisWorker() {
+  const worker = new Worker(new URL('./analysis-worker.js', import.meta.url), { type: 'module' });
   const pending = new Map();
   let next = 0;
   let stopped;
   worker.onmessage = ({ data }) => {
     const call = pending.get(data.id);
     pending.delete(data.id);
+    if (data.stopped) stopped = new Error(data.error);
     if ('error' in data) call?.reject(new Error(data.error));
     else call?.resolve(data.result);
   };
@@ -45,7 +61,11 @@ function startAnalyst() {
     pending.clear();
   };
   return {
-    call: (method, args, transfer = []) => new Promise((resolve, reject) => {
+    get stopped() {
+      return stopped !== undefined;
+    },
+    terminate: () => worker.terminate(),
+    call: (method, args, transfer) => new Promise((resolve, reject) => {
       if (stopped) return reject(stopped);
       const id = next++;
       pending.set(id, { resolve, reject });

@@ -2,7 +2,8 @@
 // insight with its first evidence rows and the full count, and a download brings every row from
 // the worker. When the browser starts no worker at all, the panel runs the same analyst itself and
 // shows the same numbers. A module's screen lists the first findings of each measure about
-// records or reps and asks the worker for the rest when the user wants them.
+// records or reps and asks the worker for the rest when the user wants them. A worker that runs out
+// of memory says so, and the panel starts a new one when it next reads the stored data back.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -123,6 +124,54 @@ test('a measure with more findings than a screen lists shows the first 25, then 
     assert.equal(new Set(all).size, REPS, 'each rep once');
     assert.equal(await more.count(), 0, 'nothing more to show');
     await crmPage.screenshot(join(screenshotDir, 'forecast-all-reps.png'));
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a worker that runs out of memory is named as such; deleting an import reads the rest back in a new one', async () => {
+  const larger = join(scratchDir, 'larger.csv');
+  await writeFile(larger, dealsCsv(40_000, { stage: 'Negotiation', month: '2026-06' }));
+  const browser = await launchWithExtension();
+  try {
+    const crmPage = await importAndOpenCockpit(browser);
+    const { panel } = crmPage;
+    const before = await panel.insightValues();
+
+    // The analysis worker's module takes all the memory a browser gives one module, so the next
+    // allocation it cannot serve from what it already holds fails, as it would at a region's scale.
+    const analysisWorker = browser.page.workers().find((worker) => worker.url().endsWith('/analysis-worker.js'));
+    const held = await analysisWorker.evaluate(async () => {
+      const glue = await import(new URL('./pkg/lens_worker.js', self.location.href).href);
+      const { memory } = await glue.default();
+      memory.grow(65_536 - memory.buffer.byteLength / 65_536);
+      return memory.buffer.byteLength;
+    });
+    assert.equal(held, 4 * 1024 ** 3);
+
+    // The larger file is stored; reading it into the analyst's data set needs memory.
+    await panel.importFiles([larger]);
+    assert.equal(await panel.waitForResult(basename(larger), 60_000), 'imported');
+    const loadError = panel.frame.getByTestId('load-error');
+    await loadError.waitFor({ timeout: 60_000 });
+    assert.equal(
+      await loadError.textContent(),
+      'The stored data could not be loaded: asking the analysis worker: Lens ran out of memory: its worker '
+        + 'held 4,096 MiB when it needed more, and a browser gives one WebAssembly module at most 4,096 MiB',
+    );
+    await crmPage.screenshot(join(screenshotDir, 'analysis-worker-out-of-memory.png'));
+
+    // Both imports are listed, and the larger can be deleted: the panel reads the other back in a
+    // new worker and shows what it showed before.
+    await panel.openTab('data');
+    const rows = panel.frame.getByTestId('data-import');
+    assert.deepEqual(await rows.evaluateAll((nodes) => nodes.map((node) => node.dataset.file)), [basename(file), basename(larger)]);
+    await panel.frame.locator(`[data-testid="data-import"][data-file="${basename(larger)}"]`).getByTestId('data-delete').click();
+    assert.deepEqual(await panel.storedFiles(), [basename(file)]);
+    assert.equal(await loadError.count(), 0);
+    await panel.openTab('cockpit');
+    await panel.frame.getByTestId('insight').first().waitFor();
+    assert.deepEqual(await panel.insightValues(), before);
   } finally {
     await browser.close();
   }

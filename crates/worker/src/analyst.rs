@@ -28,7 +28,7 @@ pub struct AnalystWorker {
 impl AnalystWorker {
     #[wasm_bindgen(constructor)]
     pub fn new() -> AnalystWorker {
-        console_error_panic_hook::set_once();
+        crate::stopped::watch_panics();
         AnalystWorker::default()
     }
 

@@ -12,8 +12,10 @@
 //! `ImportError`: the file is not an export Lens can import as it stands).
 
 mod analyst;
+mod stopped;
 
 pub use analyst::AnalystWorker;
+pub use stopped::panic_message;
 
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use std::io::{self, Read};
@@ -42,7 +44,7 @@ pub async fn import_in_worker(
     on_progress: Function,
     read_slice: Option<Function>,
 ) -> Result<JsValue, JsValue> {
-    console_error_panic_hook::set_once();
+    crate::stopped::watch_panics();
     let job: ImportJob = serde_wasm_bindgen::from_value(job)?;
     let report_progress = |progress: JobProgress| {
         if let Ok(value) = serde_wasm_bindgen::to_value(&progress) {

@@ -138,7 +138,7 @@ pub fn App() -> impl IntoView {
                     </div>
                 }.into_any()),
                 LoadState::Failed(error) => Some(view! {
-                    <p class="lens-error-line" data-testid="load-error">{format!("Stored data unavailable: {error}")}</p>
+                    <p class="lens-error-line" data-testid="load-error">{format!("The stored data could not be loaded: {error}")}</p>
                 }.into_any()),
                 _ => None,
             }}

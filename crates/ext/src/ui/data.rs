@@ -62,7 +62,7 @@ pub fn DataScreen() -> impl IntoView {
             {move || match lens.load.get() {
                 LoadState::Opening => Some("Opening storage…".to_string()),
                 LoadState::Loading { done, total } => Some(format!("Loading {done} of {total} imports…")),
-                LoadState::Failed(error) => Some(format!("Storage unavailable: {error}")),
+                LoadState::Failed(error) => Some(format!("The stored data could not be loaded: {error}")),
                 LoadState::Ready => None,
             }.map(|text| view! { <p class="lens-small" data-testid="data-load-state">{text}</p> })}
             <ul class="lens-imports" data-testid="data-imports">

@@ -258,6 +258,9 @@ impl Lens {
             }
         };
         let total = entries.len();
+        // Listed on the Data screen from now on, so that an import can be deleted even when the
+        // analyst cannot hold them all.
+        self.imports.set(entries.clone());
         self.load.set(LoadState::Loading { done: 0, total });
         if let Err(error) = analyst::clear().await {
             self.load.set(LoadState::Failed(error.to_string()));
@@ -291,7 +294,6 @@ impl Lens {
             });
         }
         let indexed = analyst::index().await;
-        self.imports.set(entries);
         self.unreadable.set(unreadable);
         match indexed {
             Ok(summary) => {
