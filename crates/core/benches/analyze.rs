@@ -4,6 +4,13 @@
 //! Prints the import time and the index time (`Index::new`, once per load), then analyze's minimum, median and maximum over N runs after one
 //! warm-up run, on one thread. `cargo xtask bench` generates the data sets and calls this.
 //!
+//! `cargo bench -p lens-core --bench analyze -- DIR --read-back [--separate]`: what the analysis
+//! worker does each time the panel opens, on a whole data set: every export of DIR is imported and
+//! encoded into storage chunks by a child process (so that none of the import's memory is counted),
+//! then this process reads them all back (`store::decode_sharing`, one set of shared texts for the
+//! data set, as `AnalystWorker` does; `--separate`: one set per import) and prints the time, the
+//! memory the process holds afterwards (Linux's VmRSS and its peak, VmHWM) and the texts shared.
+//!
 //! `cargo bench -p lens-core --bench analyze -- --file FILE [--runs N] [--steps csv,parse,import,store,load]`:
 //! the native reading of one CSV export, each step over N runs after one warm-up: `csv` (the `csv`
 //! crate alone splitting the bytes into records, the ceiling any CSV reading in Rust starts from),
@@ -19,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use lens_core::import::{ImportOptions, Reread, import_file, read_rows};
 use lens_core::insight::{Dataset, Index, Settings, analyze_indexed};
+use lens_core::model::SharedTexts;
 use lens_core::store::{self, ImportJob, StoredImport};
 
 fn main() {
@@ -28,8 +36,16 @@ fn main() {
     let mut steps = vec![Step::Csv, Step::Parse, Step::Import];
     let mut runs = 5;
     let mut as_of = "2026-11-13".to_string();
+    let mut read_back = false;
+    let mut separate = false;
+    let mut write_chunks = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--read-back" => read_back = true,
+            "--separate" => separate = true,
+            "--write-chunks" => {
+                write_chunks = Some(PathBuf::from(args.next().expect("--write-chunks DIR")))
+            }
             "--runs" => runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
             "--as-of" => as_of = args.next().expect("--as-of YYYY-MM-DD"),
             "--file" => {
@@ -56,13 +72,21 @@ fn main() {
     }
     let Some(dir) = dir else {
         eprintln!(
-            "usage: cargo bench -p lens-core --bench analyze -- DIR [--runs N] [--as-of DATE]\n       \
+            "usage: cargo bench -p lens-core --bench analyze -- DIR [--runs N] [--as-of DATE] [--read-back [--separate]]\n       \
              cargo bench -p lens-core --bench analyze -- --file FILE [--runs N] [--steps csv,parse,import,store,load]"
         );
         std::process::exit(2);
     };
     let as_of = as_of.parse().expect("--as-of takes YYYY-MM-DD");
     let dir = from_workspace(dir);
+    if let Some(out) = write_chunks {
+        write_stored(&dir, &out);
+        return;
+    }
+    if read_back {
+        read_back_stored(&dir, as_of, separate);
+        return;
+    }
 
     let started = Instant::now();
     let mut dataset = Dataset::default();
@@ -127,6 +151,105 @@ fn main() {
             section.title
         );
     }
+}
+
+/// Imports and encodes every export under `dir` into `out`: `<n>.json` (the `StoredImport`) and
+/// `<n>.chunks` (each chunk as a little-endian u64 length and its bytes).
+fn write_stored(dir: &Path, out: &Path) {
+    std::fs::create_dir_all(out).expect("a folder for the chunks");
+    for (n, path) in export_files(dir).iter().enumerate() {
+        let bytes = std::fs::read(path).expect("readable export");
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let Ok(report) = import_file(&name, &bytes, &ImportOptions::default()) else {
+            continue;
+        };
+        let (stored, chunks) = store::encode(report, bytes.len() as u64, "");
+        let description = serde_json::to_vec(&stored).expect("a description as JSON");
+        std::fs::write(out.join(format!("{n:04}.json")), description).expect("writable folder");
+        let mut framed = Vec::new();
+        for chunk in chunks {
+            framed.extend_from_slice(&(chunk.len() as u64).to_le_bytes());
+            framed.extend_from_slice(&chunk);
+        }
+        std::fs::write(out.join(format!("{n:04}.chunks")), framed).expect("writable folder");
+    }
+}
+
+/// `--read-back`: the stored imports of `dir` (written by a child process) read back into one
+/// data set.
+fn read_back_stored(dir: &Path, as_of: chrono::NaiveDate, separate: bool) {
+    let out = std::env::temp_dir().join(format!("lens-read-back-{}", std::process::id()));
+    let status = std::process::Command::new(std::env::current_exe().expect("this bench"))
+        .arg(dir)
+        .arg("--write-chunks")
+        .arg(&out)
+        .status()
+        .expect("the bench runs itself");
+    assert!(status.success(), "encoding the exports failed");
+    let before = memory_kib();
+    let started = Instant::now();
+    let mut texts = SharedTexts::default();
+    let mut dataset = Dataset::default();
+    let mut descriptions: Vec<PathBuf> = std::fs::read_dir(&out)
+        .expect("the chunks written")
+        .map(|entry| entry.expect("readable entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .collect();
+    descriptions.sort();
+    let mut encoded_bytes = 0;
+    for description in &descriptions {
+        let stored: StoredImport =
+            serde_json::from_slice(&std::fs::read(description).expect("readable description"))
+                .expect("a stored import");
+        let framed = std::fs::read(description.with_extension("chunks")).expect("readable chunks");
+        encoded_bytes += framed.len();
+        let mut chunks = Vec::new();
+        let mut rest = &framed[..];
+        while let Some((length, after)) = rest.split_first_chunk::<8>() {
+            let (chunk, after) = after.split_at(u64::from_le_bytes(*length) as usize);
+            chunks.push(chunk);
+            rest = after;
+        }
+        let report = if separate {
+            store::decode(&stored, chunks)
+        } else {
+            store::decode_sharing(&stored, chunks, &mut texts)
+        }
+        .expect("chunks that decode");
+        dataset.add(report, as_of);
+    }
+    let elapsed = started.elapsed();
+    let after = memory_kib();
+    let _ = std::fs::remove_dir_all(&out);
+    println!(
+        "read back {:>8.1} ms  {} imports, {:.1} MB of chunks, {}; process memory {:.0} MiB before, {:.0} MiB after (peak {:.0} MiB)",
+        ms(elapsed),
+        descriptions.len(),
+        encoded_bytes as f64 / 1e6,
+        if separate {
+            "texts shared within each import".to_string()
+        } else {
+            format!("{} distinct texts shared across the data set", texts.len())
+        },
+        before.0 / 1024.0,
+        after.0 / 1024.0,
+        after.1 / 1024.0,
+    );
+    std::hint::black_box(dataset);
+}
+
+/// This process's resident memory and its peak, in KiB (Linux; zero elsewhere).
+fn memory_kib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|kib| kib.parse().ok())
+            .unwrap_or(0.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
 }
 
 fn ms(duration: Duration) -> f64 {

@@ -14,6 +14,10 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+mod text;
+
+pub use text::{SharedTexts, Text};
+
 /// Where a record came from: the 1-based line of a CSV file (the line on which the record starts)
 /// or the 1-based row of a spreadsheet.
 #[derive(
@@ -72,24 +76,24 @@ impl ForecastCategory {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Opportunity {
     /// The CRM record id; where the export has none, a key derived from the name (`name:<name>`).
-    pub id: String,
-    pub name: String,
-    pub account_id: Option<String>,
-    pub account_name: Option<String>,
+    pub id: Text,
+    pub name: Text,
+    pub account_id: Option<Text>,
+    pub account_name: Option<Text>,
     /// The owner's display name (reports) or user id (data exports).
-    pub owner: Option<String>,
-    pub owner_manager: Option<String>,
-    pub team: Option<String>,
-    pub region: Option<String>,
-    pub segment: Option<String>,
-    pub stage: Option<String>,
+    pub owner: Option<Text>,
+    pub owner_manager: Option<Text>,
+    pub team: Option<Text>,
+    pub region: Option<Text>,
+    pub segment: Option<Text>,
+    pub stage: Option<Text>,
     /// Position of the stage in the sales process, when the export or the mapping says it.
     pub stage_order: Option<u32>,
     pub status: DealStatus,
     pub forecast_category: Option<ForecastCategory>,
     pub amount: Option<f64>,
     /// ISO 4217 code, from a currency column or a prefix on the amount ("USD 485,000.00").
-    pub currency: Option<String>,
+    pub currency: Option<Text>,
     /// Percent, 0–100.
     pub probability: Option<f64>,
     #[serde(default, with = "stored::option_date")]
@@ -101,10 +105,10 @@ pub struct Opportunity {
     /// The date the deal entered its current stage, when the export carries it.
     #[serde(default, with = "stored::option_date")]
     pub stage_entered_date: Option<NaiveDate>,
-    pub next_step: Option<String>,
-    pub opportunity_type: Option<String>,
-    pub lead_source: Option<String>,
-    pub partner: Option<String>,
+    pub next_step: Option<Text>,
+    pub opportunity_type: Option<Text>,
+    pub lead_source: Option<Text>,
+    pub partner: Option<Text>,
     /// Evidence fields present in the export (MEDDPICC, paper process, security review, …), by
     /// canonical name. A key is present when the export has the column; the value is `None` when the
     /// cell is empty.
@@ -131,13 +135,13 @@ pub enum HistoryField {
 /// Values are canonical text: dates as `YYYY-MM-DD`, numbers without grouping.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEvent {
-    pub opportunity_id: String,
+    pub opportunity_id: Text,
     pub field: HistoryField,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
+    pub old_value: Option<Text>,
+    pub new_value: Option<Text>,
     #[serde(with = "stored::datetime")]
     pub at: NaiveDateTime,
-    pub by: Option<String>,
+    pub by: Option<Text>,
     pub source: SourceRef,
 }
 
@@ -297,14 +301,14 @@ pub struct ExperimentAssignment {
 /// A small sorted list rather than a map: an export has a handful of evidence columns, the same
 /// for every row, so the names are shared (`Arc<str>`) by every record of an import and of every
 /// decoded import, and building a row costs one allocation for the list. It serialises as a map
-/// (name → value), the same bytes and JSON a `BTreeMap<String, Option<String>>` gives.
+/// (name → value), the same bytes and JSON a `BTreeMap<String, Option<Text>>` gives.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct EvidenceFields(Vec<(Arc<str>, Option<String>)>);
+pub struct EvidenceFields(Vec<(Arc<str>, Option<Text>)>);
 
 impl EvidenceFields {
     /// Builds the list from pairs already sorted by name, each name once (as
     /// [`EvidenceFields::sorted_names`] gives them).
-    pub fn from_sorted(entries: Vec<(Arc<str>, Option<String>)>) -> EvidenceFields {
+    pub fn from_sorted(entries: Vec<(Arc<str>, Option<Text>)>) -> EvidenceFields {
         debug_assert!(entries.windows(2).all(|pair| pair[0].0 < pair[1].0));
         EvidenceFields(entries)
     }
@@ -318,7 +322,7 @@ impl EvidenceFields {
 
     /// The value of a field: `None` when the export has no such column, `Some(None)` when the
     /// cell is empty.
-    pub fn get(&self, key: &str) -> Option<&Option<String>> {
+    pub fn get(&self, key: &str) -> Option<&Option<Text>> {
         self.position(key).ok().map(|index| &self.0[index].1)
     }
 
@@ -327,7 +331,7 @@ impl EvidenceFields {
     }
 
     /// Sets a field's value, adding the field if the export had no such column.
-    pub fn insert(&mut self, key: &str, value: Option<String>) {
+    pub fn insert(&mut self, key: &str, value: Option<Text>) {
         match self.position(key) {
             Ok(index) => self.0[index].1 = value,
             Err(index) => self.0.insert(index, (intern(key), value)),
@@ -340,7 +344,7 @@ impl EvidenceFields {
     }
 
     /// (name, value) pairs, in name order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Option<String>)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Option<Text>)> + '_ {
         self.0.iter().map(|(key, value)| (&**key, value))
     }
 
@@ -357,8 +361,8 @@ impl EvidenceFields {
     }
 }
 
-impl<K: AsRef<str>> FromIterator<(K, Option<String>)> for EvidenceFields {
-    fn from_iter<I: IntoIterator<Item = (K, Option<String>)>>(iter: I) -> Self {
+impl<K: AsRef<str>> FromIterator<(K, Option<Text>)> for EvidenceFields {
+    fn from_iter<I: IntoIterator<Item = (K, Option<Text>)>>(iter: I) -> Self {
         let entries = iter
             .into_iter()
             .map(|(key, value)| (intern(key.as_ref()), value))
@@ -446,7 +450,7 @@ impl<'de> Deserialize<'de> for EvidenceFields {
                 FIELD_NAMES.with(|names| {
                     let mut names = names.borrow_mut();
                     while let Some((name, value)) =
-                        access.next_entry::<FieldName<'de>, Option<String>>()?
+                        access.next_entry::<FieldName<'de>, Option<Text>>()?
                     {
                         entries.push((intern_in(&mut names, &name.0), value));
                     }
@@ -654,7 +658,7 @@ mod tests {
         ];
         let fields: EvidenceFields = pairs
             .iter()
-            .map(|(key, value)| (*key, value.map(str::to_string)))
+            .map(|(key, value)| (*key, value.map(Text::from)))
             .collect();
         let map = as_map(&pairs);
         // Imports stored before the list replaced the map decode unchanged, and the JSON is the same.
@@ -678,7 +682,7 @@ mod tests {
         let read: EvidenceFields = serde_json::from_str(json).unwrap();
         assert_eq!(
             read.iter().collect::<Vec<_>>(),
-            [("Champion", &None), ("Metrics", &Some("ROI".to_string()))]
+            [("Champion", &None), ("Metrics", &Some(Text::from("ROI")))]
         );
     }
 

@@ -20,7 +20,7 @@ use crate::import::{
     AsOfSource, DateOrder, Format, ImportError, ImportOptions, ImportProgress, ImportReport,
     ImportedData, Rejection, Reread, TableKind, import_reread_into,
 };
-use crate::model::HistoryEvent;
+use crate::model::{HistoryEvent, SharedTexts};
 
 /// The version of the chunk encoding that [`encode`] writes. [`decode`] reads it and every earlier
 /// version from [`FIRST_ENCODING_VERSION`] on; an import stored with any other version is refused
@@ -160,14 +160,31 @@ fn encode_into(
 /// Rebuilds the import from its description and its chunks, in chunk order. The chunks are read
 /// one at a time, so a caller whose chunks live outside its memory (the browser's arrays) can
 /// hand them over as an iterator that copies each only when its turn comes.
+///
+/// Equal texts within the import are one allocation ([`SharedTexts`]); [`decode_sharing`]
+/// shares them with other imports too.
 pub fn decode<B: AsRef<[u8]>>(
     stored: &StoredImport,
     chunks: impl IntoIterator<Item = B>,
 ) -> Result<ImportReport, StoreError> {
+    decode_sharing(stored, chunks, &mut SharedTexts::default())
+}
+
+/// [`decode`], the records' texts taken from `texts` (and the new ones added to it): the analyst
+/// reads every stored import back with one set, so a text that a region's 52 snapshots repeat
+/// (an id, an owner, a stage) is held once.
+pub fn decode_sharing<B: AsRef<[u8]>>(
+    stored: &StoredImport,
+    chunks: impl IntoIterator<Item = B>,
+    texts: &mut SharedTexts,
+) -> Result<ImportReport, StoreError> {
     let mut decoder = Decoder::new(stored)?;
-    for bytes in chunks {
-        decoder.push(bytes.as_ref())?;
-    }
+    texts.share(|| {
+        for bytes in chunks {
+            decoder.push(bytes.as_ref())?;
+        }
+        Ok(())
+    })?;
     decoder.finish()
 }
 

@@ -266,7 +266,7 @@ fn the_record_view_comes_from_the_same_index() {
     let mut analyst = loaded();
     let id = analyst.dataset().snapshots[0].opportunities[0].id.clone();
     let page = PageRecord {
-        record_id: Some(id.clone()),
+        record_id: Some(id.to_string()),
         name: None,
         fields: Vec::new(),
     };

@@ -37,10 +37,12 @@ fn deal(id: &str, owner: &str, stage: &str, line: u64) -> Opportunity {
         _ => DealStatus::Open,
     };
     Opportunity {
-        id: id.to_string(),
-        name: format!("Deal {id}"),
-        owner: (!owner.is_empty()).then(|| owner.to_string()),
-        stage: Some(stage.to_string()),
+        id: id.into(),
+        name: format!("Deal {id}").into(),
+        owner: (!owner.is_empty())
+            .then(|| owner.to_string())
+            .map(Into::into),
+        stage: Some(stage.into()),
         stage_order: Some(stage_order(stage)),
         status,
         amount: Some(100.0),
@@ -79,7 +81,7 @@ fn open(
         close_date: Some(date("2026-12-15")),
         evidence: evidence
             .iter()
-            .map(|(key, value)| (key.to_string(), value.map(str::to_string)))
+            .map(|(key, value)| (key.to_string(), value.map(Into::into)))
             .collect(),
         ..deal(id, owner, stage, line)
     }
@@ -94,10 +96,10 @@ fn stage_row(
     line: u64,
 ) -> HistoryEvent {
     HistoryEvent {
-        opportunity_id: id.to_string(),
+        opportunity_id: id.into(),
         field,
-        old_value: old.map(str::to_string),
-        new_value: Some(new.to_string()),
+        old_value: old.map(Into::into),
+        new_value: Some(new.into()),
         at: at(day),
         by: None,
         source: SourceRef { line },
@@ -420,7 +422,7 @@ fn forecast_bias_by_rep_is_the_forecast_modules_with_the_team_pooled() {
         } else {
             DealStatus::Lost
         };
-        opp.stage = Some(if won { "Closed Won" } else { "Closed Lost" }.to_string());
+        opp.stage = Some(if won { "Closed Won" } else { "Closed Lost" }.into());
         opp.forecast_category = Some(ForecastCategory::Closed);
         opp
     };
@@ -495,7 +497,7 @@ fn forecast_bias_per_call_is_a_distribution_beside_the_pooled_ratio() {
         } else {
             DealStatus::Lost
         };
-        opp.stage = Some(if won { "Closed Won" } else { "Closed Lost" }.to_string());
+        opp.stage = Some(if won { "Closed Won" } else { "Closed Lost" }.into());
         opp.forecast_category = Some(ForecastCategory::Closed);
         opp
     };

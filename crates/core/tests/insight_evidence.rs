@@ -22,7 +22,7 @@ fn at(text: &str) -> NaiveDateTime {
 fn opp(id: &str, stage: &str, line: u64) -> Opportunity {
     Opportunity {
         id: id.into(),
-        name: format!("Deal {id}"),
+        name: format!("Deal {id}").into(),
         owner: Some("Dana Whitfield".into()),
         stage: Some(stage.into()),
         status: DealStatus::Open,
@@ -35,7 +35,7 @@ fn opp(id: &str, stage: &str, line: u64) -> Opportunity {
 
 fn with_evidence(mut opp: Opportunity, fields: &[(&str, Option<&str>)]) -> Opportunity {
     for (key, value) in fields {
-        opp.evidence.insert(key, value.map(str::to_string));
+        opp.evidence.insert(key, value.map(Into::into));
     }
     opp
 }
@@ -264,8 +264,8 @@ fn field_event(
     HistoryEvent {
         opportunity_id: id.into(),
         field: HistoryField::Other("Economic_Buyer__c".into()),
-        old_value: old.map(str::to_string),
-        new_value: new.map(str::to_string),
+        old_value: old.map(Into::into),
+        new_value: new.map(Into::into),
         at: at(when),
         by: None,
         source: SourceRef { line },

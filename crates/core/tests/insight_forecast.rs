@@ -35,14 +35,16 @@ fn deal(
     stage: &str,
 ) -> Opportunity {
     Opportunity {
-        id: id.to_string(),
-        name: format!("Deal {id}"),
-        owner: owner.map(str::to_string),
-        stage: Some(stage.to_string()),
+        id: id.into(),
+        name: format!("Deal {id}").into(),
+        owner: owner.map(Into::into),
+        stage: Some(stage.into()),
         status,
         forecast_category: category,
         amount,
-        currency: (!currency.is_empty()).then(|| currency.to_string()),
+        currency: (!currency.is_empty())
+            .then(|| currency.to_string())
+            .map(Into::into),
         close_date: close.map(date),
         source: SourceRef { line: 0 },
         ..Default::default()
@@ -70,10 +72,10 @@ fn event(
     when: &str,
 ) -> HistoryEvent {
     HistoryEvent {
-        opportunity_id: id.to_string(),
+        opportunity_id: id.into(),
         field,
-        old_value: (!old.is_empty()).then(|| old.to_string()),
-        new_value: (!new.is_empty()).then(|| new.to_string()),
+        old_value: (!old.is_empty()).then(|| old.to_string()).map(Into::into),
+        new_value: (!new.is_empty()).then(|| new.to_string()).map(Into::into),
         at: at(when),
         by: None,
         source: SourceRef { line },

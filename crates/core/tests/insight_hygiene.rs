@@ -23,8 +23,8 @@ fn at(day: &str) -> NaiveDateTime {
 /// An open deal with nothing but an id; tests fill in what they read.
 fn opp(id: &str, line: u64) -> Opportunity {
     Opportunity {
-        id: id.to_string(),
-        name: format!("Deal {id}"),
+        id: id.into(),
+        name: format!("Deal {id}").into(),
         status: DealStatus::Open,
         source: SourceRef { line },
         ..Default::default()
@@ -50,7 +50,7 @@ fn in_stage(id: &str, line: u64, stage: &str) -> Opportunity {
         _ => DealStatus::Open,
     };
     Opportunity {
-        stage: Some(stage.to_string()),
+        stage: Some(stage.into()),
         stage_order: order(stage),
         status,
         ..opp(id, line)
@@ -66,10 +66,10 @@ fn event(
     line: u64,
 ) -> HistoryEvent {
     HistoryEvent {
-        opportunity_id: id.to_string(),
+        opportunity_id: id.into(),
         field,
-        old_value: old.map(str::to_string),
-        new_value: new.map(str::to_string),
+        old_value: old.map(Into::into),
+        new_value: new.map(Into::into),
         at: when,
         by: None,
         source: SourceRef { line },
@@ -705,7 +705,7 @@ fn amounts_in_another_currency_are_left_out_of_money_totals() {
     let deal =
         |id: &str, line: u64, stage: &str, amount: f64, currency: &str, close: &str| Opportunity {
             amount: Some(amount),
-            currency: Some(currency.to_string()),
+            currency: Some(currency.into()),
             close_date: Some(date(close)),
             created_date: Some(date("2026-01-01")),
             lead_source: Some("Web".into()),
@@ -962,7 +962,7 @@ proptest! {
             .map(|(i, deal)| Opportunity {
                 status: deal.status,
                 amount: deal.amount.map(f64::from),
-                currency: Some(if deal.euro { "EUR" } else { "USD" }.to_string()),
+                currency: Some(if deal.euro { "EUR" } else { "USD" }.into()),
                 close_date: deal
                     .close_days_before
                     .map(|days| as_of - chrono::Duration::days(days)),

@@ -5,7 +5,7 @@ use chrono::{Days, NaiveDate};
 use lens_core::insight::{
     Dataset, Insight, Module, Reference, Settings, SubjectKind, Unit, analyze, lexicon,
 };
-use lens_core::model::{DealStatus, ForecastCategory, Opportunity, Snapshot, SourceRef};
+use lens_core::model::{DealStatus, ForecastCategory, Opportunity, Snapshot, SourceRef, Text};
 
 fn date(text: &str) -> NaiveDate {
     text.parse().unwrap()
@@ -15,7 +15,7 @@ fn date(text: &str) -> NaiveDate {
 fn deal(id: &str, amount: f64) -> Opportunity {
     Opportunity {
         id: id.into(),
-        name: format!("Deal {id}"),
+        name: format!("Deal {id}").into(),
         owner: Some("Ana".into()),
         stage: Some("Qualify".into()),
         status: DealStatus::Open,
@@ -622,7 +622,7 @@ fn created_and_closed_and_pipeline_and_conversion_moving_apart() {
 fn stage_conversion_counts_wins_and_forward_moves() {
     // Stages Qualify (order 1) and Propose (order 2); Mystery has no order.
     let stage = |name: &str, order: Option<u32>| {
-        let name = name.to_string();
+        let name = Text::from(name);
         move |o: &mut Opportunity| {
             o.stage = Some(name);
             o.stage_order = order;

@@ -51,7 +51,7 @@ fn import_into(dataset: &mut Dataset, name: &str, text: &str, kind: TableKind) {
 fn deal(id: &str, account: &str, line: u64) -> Opportunity {
     Opportunity {
         id: id.into(),
-        name: format!("Deal {id}"),
+        name: format!("Deal {id}").into(),
         account_name: Some(account.into()),
         stage: Some("Qualify".into()),
         status: DealStatus::Open,
@@ -64,7 +64,7 @@ fn deal(id: &str, account: &str, line: u64) -> Opportunity {
 
 fn with_criteria(mut opp: Opportunity, criteria: Option<&str>) -> Opportunity {
     opp.evidence
-        .insert("POC Success Criteria", criteria.map(str::to_string));
+        .insert("POC Success Criteria", criteria.map(Into::into));
     opp
 }
 

@@ -493,7 +493,7 @@ fn what_was_read_from_the_page_and_what_was_not() {
 #[test]
 fn found_by_the_15_character_form_of_an_18_character_id() {
     let mut dataset = one_snapshot();
-    dataset.snapshots[0].opportunities[0].id = ID[..15].to_string();
+    dataset.snapshots[0].opportunities[0].id = ID[..15].into();
     let view = record_view(&Index::new(&dataset), &settings(), ID, None).unwrap();
     assert_eq!(view.matched, RecordMatch::ShortId);
     assert_eq!(view.record.unwrap().record_id, &ID[..15]);

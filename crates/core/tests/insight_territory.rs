@@ -29,10 +29,14 @@ fn deal(
     line: u64,
 ) -> Opportunity {
     Opportunity {
-        id: id.to_string(),
-        name: format!("Deal {id}"),
-        owner: (!owner.is_empty()).then(|| owner.to_string()),
-        segment: (!segment.is_empty()).then(|| segment.to_string()),
+        id: id.into(),
+        name: format!("Deal {id}").into(),
+        owner: (!owner.is_empty())
+            .then(|| owner.to_string())
+            .map(Into::into),
+        segment: (!segment.is_empty())
+            .then(|| segment.to_string())
+            .map(Into::into),
         status,
         amount: Some(amount),
         close_date: Some(date(close)),
@@ -44,7 +48,7 @@ fn deal(
 
 fn with_lead_source(opp: Opportunity, source: &str) -> Opportunity {
     Opportunity {
-        lead_source: Some(source.to_string()),
+        lead_source: Some(source.into()),
         ..opp
     }
 }
@@ -448,7 +452,9 @@ fn plays_fixture() -> Dataset {
                   close: &str,
                   line| {
         Opportunity {
-            partner: (!partner.is_empty()).then(|| partner.to_string()),
+            partner: (!partner.is_empty())
+                .then(|| partner.to_string())
+                .map(Into::into),
             created_date: Some(date(created)),
             ..with_lead_source(deal(id, "Alice", status, "", amount, close, line), source)
         }

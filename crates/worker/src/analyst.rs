@@ -12,6 +12,7 @@ use js_sys::{Array, Uint8Array};
 use lens_core::analyst::{Analyst, PanelSettings};
 use lens_core::import::ImportReport;
 use lens_core::insight::{Dataset, Module, PageRecord};
+use lens_core::model::SharedTexts;
 use lens_core::store::{self, StoredImport};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -22,6 +23,8 @@ use wasm_bindgen::prelude::*;
 pub struct AnalystWorker {
     analyst: Analyst,
     pending: Vec<ImportReport>,
+    /// The texts of every import read back since the last `clear`, each held once.
+    texts: SharedTexts,
 }
 
 #[wasm_bindgen]
@@ -35,6 +38,7 @@ impl AnalystWorker {
     /// Starts again from an empty data set (the panel then hands over every stored import).
     pub fn clear(&mut self) {
         self.pending.clear();
+        self.texts = SharedTexts::default();
         self.analyst.replace(Dataset::default());
     }
 
@@ -48,7 +52,8 @@ impl AnalystWorker {
             .map(|chunk| chunk.dyn_into::<Uint8Array>())
             .collect::<Result<Vec<_>, _>>()?;
         // Each chunk is copied into the module only when its turn comes.
-        match store::decode(&stored, arrays.iter().map(Uint8Array::to_vec)) {
+        let chunks = arrays.iter().map(Uint8Array::to_vec);
+        match store::decode_sharing(&stored, chunks, &mut self.texts) {
             Ok(report) => {
                 self.pending.push(report);
                 Ok(None)

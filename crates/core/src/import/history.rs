@@ -5,44 +5,26 @@
 //! each field is compared with the row before it (or with the row's own `From*`/`Prev*` columns).
 //! HubSpot's "Date entered <stage>" columns give one stage event per stage entered.
 
-use std::rc::Rc;
-
 use chrono::NaiveDateTime;
-use rustc_hash::FxHashSet;
 
 use super::values::{self, SlashOrder, format_number};
-use crate::model::{HistoryEvent, HistoryField, Opportunity, SourceRef};
-
-/// The texts of an import's history rows, one shared copy of each: a region's million rows name
-/// some sixty thousand opportunities, a few dozen users and a handful of stages and categories.
-#[derive(Debug, Default)]
-pub(crate) struct Texts(FxHashSet<Rc<str>>);
-
-impl Texts {
-    pub(crate) fn share(&mut self, text: String) -> Rc<str> {
-        if let Some(shared) = self.0.get(text.as_str()) {
-            return Rc::clone(shared);
-        }
-        let shared: Rc<str> = Rc::from(text);
-        self.0.insert(Rc::clone(&shared));
-        shared
-    }
-}
+use crate::model::{HistoryEvent, HistoryField, Opportunity, SourceRef, Text};
 
 /// One parsed OpportunityHistory row. Every row is held until all are read (events come from
-/// rows in opportunity and time order), so its texts are shared ([`Texts`]).
+/// rows in opportunity and time order), so its texts are shared ([`crate::model::SharedTexts`]: a region's million rows name
+/// some sixty thousand opportunities, a few dozen users and a handful of stages and categories).
 #[derive(Debug, Clone)]
 pub(crate) struct HistoryRow {
-    pub opportunity_id: Rc<str>,
+    pub opportunity_id: Text,
     pub at: NaiveDateTime,
-    pub by: Option<Rc<str>>,
-    pub stage: Option<Rc<str>>,
+    pub by: Option<Text>,
+    pub stage: Option<Text>,
     pub amount: Option<f64>,
     pub close_date: Option<chrono::NaiveDate>,
     pub probability: Option<f64>,
-    pub forecast_category: Option<Rc<str>>,
-    pub from_stage: Option<Rc<str>>,
-    pub from_forecast_category: Option<Rc<str>>,
+    pub forecast_category: Option<Text>,
+    pub from_stage: Option<Text>,
+    pub from_forecast_category: Option<Text>,
     pub prev_amount: Option<f64>,
     pub prev_close_date: Option<chrono::NaiveDate>,
     /// The export has `From*`/`Prev*` columns, so an empty one means "no previous value".
@@ -51,16 +33,19 @@ pub(crate) struct HistoryRow {
 }
 
 /// The five fields an OpportunityHistory row holds, each with its value written out as text.
-type RowValues = [(HistoryField, Option<String>); 5];
+type RowValues = [(HistoryField, Option<Text>); 5];
 
 impl HistoryRow {
     fn values(&self) -> RowValues {
         [
             (HistoryField::Stage, owned(&self.stage)),
-            (HistoryField::Amount, self.amount.map(format_number)),
+            (
+                HistoryField::Amount,
+                self.amount.map(|amount| Text::from(format_number(amount))),
+            ),
             (
                 HistoryField::CloseDate,
-                self.close_date.map(|date| date.to_string()),
+                self.close_date.map(|date| Text::from(date.to_string())),
             ),
             (
                 HistoryField::ForecastCategory,
@@ -68,20 +53,27 @@ impl HistoryRow {
             ),
             (
                 HistoryField::Probability,
-                self.probability.map(format_number),
+                self.probability
+                    .map(|probability| Text::from(format_number(probability))),
             ),
         ]
     }
 
     /// The previous values this row states itself, where the export carries them.
-    fn stated_previous(&self, field: &HistoryField) -> Option<Option<String>> {
+    fn stated_previous(&self, field: &HistoryField) -> Option<Option<Text>> {
         if !self.has_from_columns {
             return None;
         }
         match field {
             HistoryField::Stage => Some(owned(&self.from_stage)),
-            HistoryField::Amount => Some(self.prev_amount.map(format_number)),
-            HistoryField::CloseDate => Some(self.prev_close_date.map(|date| date.to_string())),
+            HistoryField::Amount => Some(
+                self.prev_amount
+                    .map(|amount| Text::from(format_number(amount))),
+            ),
+            HistoryField::CloseDate => Some(
+                self.prev_close_date
+                    .map(|date| Text::from(date.to_string())),
+            ),
             HistoryField::ForecastCategory => Some(owned(&self.from_forecast_category)),
             _ => None,
         }
@@ -92,8 +84,8 @@ impl HistoryRow {
     }
 }
 
-fn owned(text: &Option<Rc<str>>) -> Option<String> {
-    text.as_deref().map(str::to_owned)
+fn owned(text: &Option<Text>) -> Option<Text> {
+    text.clone()
 }
 
 /// Events from OpportunityHistory rows, in (opportunity, time, line) order, each handed to `emit`
@@ -108,24 +100,23 @@ pub(crate) fn events_from_rows(mut rows: Vec<HistoryRow>, emit: &mut dyn FnMut(H
         (&a.opportunity_id, a.at, a.source).cmp(&(&b.opportunity_id, b.at, b.source))
     });
     // The row before: its opportunity and its values.
-    let mut previous: Option<(Rc<str>, RowValues)> = None;
+    let mut previous: Option<(Text, RowValues)> = None;
     for row in rows {
         let values = row.values();
         let earlier_values = previous
             .as_ref()
             .filter(|(opportunity_id, _)| *opportunity_id == row.opportunity_id)
             .map(|(_, values)| values);
-        let event = |field: HistoryField, old_value: Option<String>, new_value: Option<String>| {
-            HistoryEvent {
-                opportunity_id: row.opportunity_id.to_string(),
+        let event =
+            |field: HistoryField, old_value: Option<Text>, new_value: Option<Text>| HistoryEvent {
+                opportunity_id: row.opportunity_id.clone(),
                 field,
                 old_value,
                 new_value,
                 at: row.at,
                 by: owned(&row.by),
                 source: row.source,
-            }
-        };
+            };
         match earlier_values {
             None if row.is_creation() => {
                 emit(event(HistoryField::Created, None, owned(&row.stage)))
@@ -184,12 +175,12 @@ pub(crate) fn stage_date_events(
             opportunity_id: opportunity.id.clone(),
             field: HistoryField::Stage,
             old_value: old_value.take(),
-            new_value: Some(stage.to_string()),
+            new_value: Some(Text::from(stage)),
             at,
             by: None,
             source: opportunity.source,
         });
-        old_value = Some(stage.to_string());
+        old_value = Some(Text::from(stage));
     }
     Ok(events)
 }
@@ -251,7 +242,7 @@ mod tests {
             close_date: NaiveDate::from_ymd_opt(2026, 12, 1),
             probability: None,
             forecast_category: Some("Pipeline".into()),
-            from_stage: from_stage.map(Rc::from),
+            from_stage: from_stage.map(Text::from),
             from_forecast_category: None,
             prev_amount: None,
             prev_close_date: None,

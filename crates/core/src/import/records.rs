@@ -14,7 +14,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::decode::{Cells, Grid, SplitError};
 use super::detect::{ColumnMap, Detected};
-use super::history::{self, HistoryRow, Texts};
+use super::history::{self, HistoryRow};
 use super::layout::{Layout, Scanner};
 use super::mapping::Mapping;
 use super::values::{self, SlashOrder};
@@ -24,8 +24,8 @@ use super::{
 };
 use crate::model::{
     Account, ChurnEvent, DealStatus, EvidenceFields, ExperimentAssignment, ForecastCategory,
-    HistoryEvent, Opportunity, ProgramMilestones, Role, SourceRef, Subscription, Ticket,
-    UsagePoint, User,
+    HistoryEvent, Opportunity, ProgramMilestones, Role, SharedTexts, SourceRef, Subscription, Text,
+    Ticket, UsagePoint, User,
 };
 
 /// A table read in two passes: once to lay it out (see [`Scanner`]), once to build its records.
@@ -136,7 +136,7 @@ pub(crate) fn import_rows(
     let columns = &columns;
     match format.kind {
         TableKind::Opportunities => {
-            let mut first_line_of_id: FxHashMap<String, u64> = FxHashMap::default();
+            let mut first_line_of_id: FxHashMap<Text, u64> = FxHashMap::default();
             let built_rows = built.rows(&context, rows, |reader| {
                 opportunity_with_stage_events(reader, &context, &mut first_line_of_id)
             });
@@ -146,7 +146,7 @@ pub(crate) fn import_rows(
             }
         }
         TableKind::OpportunityHistory => {
-            let mut texts = Texts::default();
+            let mut texts = SharedTexts::default();
             let history_rows = built.rows(&context, rows, |reader| {
                 history_row(reader, &context, &mut texts)
             });
@@ -281,6 +281,11 @@ impl<'a> RowReader<'a> {
         values::text(self.cell(column))
     }
 
+    /// [`RowReader::text`] as a record's [`Text`].
+    fn field(&self, column: Column) -> Option<Text> {
+        values::trimmed(self.cell(column)).map(Text::from)
+    }
+
     fn required_text(&self, column: Column, what: &str) -> Result<String, Rejection> {
         self.text(column)
             .ok_or_else(|| self.reject(column, format!("no {what}")))
@@ -404,7 +409,7 @@ impl Built {
 fn opportunity_with_stage_events(
     reader: &RowReader,
     context: &Context,
-    first_line_of_id: &mut FxHashMap<String, u64>,
+    first_line_of_id: &mut FxHashMap<Text, u64>,
 ) -> Result<(Opportunity, Vec<HistoryEvent>), Rejection> {
     let columns = context.columns;
     let opportunity = opportunity_row(reader, columns, context.mapping)?;
@@ -456,7 +461,7 @@ fn opportunity_row(
         (Some(id), _) => id,
         // Without a record id (a stock "Details Only" report has none), the account and the name
         // together stand in for it: "Renewal 2026" may recur across accounts.
-        (None, Some(name)) => match reader.text(column("account_name")) {
+        (None, Some(name)) => match reader.field(column("account_name")) {
             Some(account) => format!("name:{account}/{name}"),
             None => format!("name:{name}"),
         },
@@ -472,10 +477,10 @@ fn opportunity_row(
         None => (None, None),
     };
     let currency = reader
-        .text(column("currency"))
-        .or_else(|| reader.text(columns.amount_currency))
-        .or(amount_currency);
-    let stage = reader.text(column("stage"));
+        .field(column("currency"))
+        .or_else(|| reader.field(columns.amount_currency))
+        .or(amount_currency.map(Text::from));
+    let stage = reader.field(column("stage"));
     let forecast_category = reader
         .text(column("forecast_category"))
         .map(|raw| forecast_category(&raw, mapping));
@@ -499,20 +504,20 @@ fn opportunity_row(
             .evidence
             .iter()
             .map(|(field_name, evidence_column)| {
-                (Arc::clone(field_name), reader.text(Some(*evidence_column)))
+                (Arc::clone(field_name), reader.field(Some(*evidence_column)))
             })
             .collect(),
     );
     Ok(Opportunity {
-        name: name.unwrap_or_else(|| id.clone()),
-        id,
-        account_id: reader.text(column("account_id")),
-        account_name: reader.text(column("account_name")),
-        owner: reader.text(column("owner")),
-        owner_manager: reader.text(column("owner_manager")),
-        team: reader.text(column("team")),
-        region: reader.text(column("region")),
-        segment: reader.text(column("segment")),
+        name: name.map_or_else(|| Text::from(&id), Text::from),
+        id: Text::from(id),
+        account_id: reader.field(column("account_id")),
+        account_name: reader.field(column("account_name")),
+        owner: reader.field(column("owner")),
+        owner_manager: reader.field(column("owner_manager")),
+        team: reader.field(column("team")),
+        region: reader.field(column("region")),
+        segment: reader.field(column("segment")),
         stage,
         stage_order,
         status,
@@ -524,10 +529,10 @@ fn opportunity_row(
         created_date: reader.date(column("created_date"))?,
         last_activity_date: reader.date(column("last_activity_date"))?,
         stage_entered_date: reader.date(column("stage_entered_date"))?,
-        next_step: reader.text(column("next_step")),
-        opportunity_type: reader.text(column("opportunity_type")),
-        lead_source: reader.text(column("lead_source")),
-        partner: reader.text(column("partner")),
+        next_step: reader.field(column("next_step")),
+        opportunity_type: reader.field(column("opportunity_type")),
+        lead_source: reader.field(column("lead_source")),
+        partner: reader.field(column("partner")),
         evidence,
         source: reader.source(),
     })
@@ -667,24 +672,25 @@ pub(crate) fn forecast_category(raw: &str, mapping: Option<&Mapping>) -> Forecas
 fn history_row(
     reader: &RowReader,
     context: &Context,
-    texts: &mut Texts,
+    texts: &mut SharedTexts,
 ) -> Result<HistoryRow, Rejection> {
     let column = |key: &str| context.columns.get(key);
-    let mut text = |key: &str| reader.text(column(key)).map(|text| texts.share(text));
+    let mut text =
+        |key: &str| values::trimmed(reader.cell(column(key))).map(|text| texts.get(text));
     let by = text("by");
     let stage = text("stage");
     let from_stage = text("from_stage");
     let mut category = |key: &str| {
         reader
             .text(column(key))
-            .map(|raw| texts.share(forecast_category(&raw, context.mapping).label().to_string()))
+            .map(|raw| texts.get(forecast_category(&raw, context.mapping).label()))
     };
     let forecast = category("forecast_category");
     let from_forecast = category("from_forecast_category");
     reader.check_not_deleted(column("is_deleted"))?;
     Ok(HistoryRow {
         opportunity_id: texts
-            .share(reader.required_text(column("opportunity_id"), "opportunity id")?),
+            .get(&reader.required_text(column("opportunity_id"), "opportunity id")?),
         at: reader.required_datetime(column("at"), "change date")?,
         by,
         stage,
@@ -707,16 +713,18 @@ fn field_history_row(reader: &RowReader, columns: &ColumnMap) -> Result<HistoryE
     let field_name = reader.required_text(column("field"), "field name")?;
     let field = history::field_from_name(&field_name);
     Ok(HistoryEvent {
-        opportunity_id: reader.required_text(column("opportunity_id"), "opportunity id")?,
+        opportunity_id: reader
+            .required_text(column("opportunity_id"), "opportunity id")?
+            .into(),
         old_value: reader
             .text(column("old_value"))
-            .map(|value| history::canonical_value(&field, &value, reader.order)),
+            .map(|value| history::canonical_value(&field, &value, reader.order).into()),
         new_value: reader
             .text(column("new_value"))
-            .map(|value| history::canonical_value(&field, &value, reader.order)),
+            .map(|value| history::canonical_value(&field, &value, reader.order).into()),
         field,
         at: reader.required_datetime(column("at"), "change date")?,
-        by: reader.text(column("by")),
+        by: reader.field(column("by")),
         source: reader.source(),
     })
 }

@@ -18,8 +18,13 @@ pub enum SlashOrder {
 
 /// Trims a text cell; empty cells and Salesforce's empty-lookup id become `None`.
 pub fn text(raw: &str) -> Option<String> {
+    trimmed(raw).map(str::to_string)
+}
+
+/// [`text`], borrowed from the cell.
+pub fn trimmed(raw: &str) -> Option<&str> {
     let trimmed = raw.trim();
-    (!trimmed.is_empty() && trimmed != SALESFORCE_EMPTY_ID).then(|| trimmed.to_string())
+    (!trimmed.is_empty() && trimmed != SALESFORCE_EMPTY_ID).then_some(trimmed)
 }
 
 /// Reads an amount such as `USD 485,000.00`, `$1,200`, `1.200,50 €`, `(300)` or `-12.5`.

@@ -50,7 +50,7 @@ use super::hygiene::{
 use super::render::{count, money, percent, signed_percent};
 use super::stats::Quartiles;
 use super::{EvidenceRef, Exclusion, Insight, Module, Period, Population, Subject, Unit};
-use crate::model::Opportunity;
+use crate::model::{Opportunity, Text};
 
 pub(super) fn insights(
     context: &Context,
@@ -550,7 +550,7 @@ where
             evidence: figures
                 .evidence_shares
                 .iter()
-                .map(|(_, deal)| context.row_evidence(deal, None, None))
+                .map(|(_, deal)| context.row_evidence(deal, None, None::<Text>))
                 .collect(),
         }
     }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     AnalyzeError, Dataset, EvidenceRef, Exclusion, Inputs, Population, Settings, SnapshotInfo,
 };
-use crate::model::{DealStatus, HistoryEvent, HistoryField, Opportunity};
+use crate::model::{DealStatus, HistoryEvent, HistoryField, Opportunity, Text};
 
 /// A fiscal quarter (or any span of whole days), both ends included.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -340,7 +340,7 @@ impl<'a> Context<'a> {
         };
         match (&opp.currency, &self.currency) {
             (Some(deal), Some(reporting)) if deal != reporting => {
-                Money::OtherCurrency(deal.clone())
+                Money::OtherCurrency(deal.to_string())
             }
             _ => Money::Counted(amount),
         }
@@ -358,13 +358,13 @@ impl<'a> Context<'a> {
         &self,
         deal: &Deal,
         field: Option<&str>,
-        value: Option<String>,
+        value: Option<impl Into<Text>>,
     ) -> EvidenceRef {
         EvidenceRef {
             record_id: deal.opp.id.clone(),
             field: field.map(field_name),
             old_value: None,
-            new_value: value,
+            new_value: value.map(Into::into),
             at: None,
             as_of: Some(deal.as_of),
             source_file: Arc::clone(deal.source_file),

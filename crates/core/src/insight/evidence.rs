@@ -46,7 +46,7 @@ use super::{EvidenceRef, Exclusion, Insight, Module, Population, Subject, Subjec
 use crate::import::fields::{
     EVIDENCE_FIELDS, TableKind, evidence_for_header, field_for_header, normalize,
 };
-use crate::model::HistoryField;
+use crate::model::{HistoryField, Text};
 
 pub(super) fn insights(context: &Context) -> Vec<Insight> {
     let current = context.current();
@@ -991,15 +991,15 @@ fn per_deal(
             });
         }
         // The row itself: every field counted is a cell of it.
-        let evidence = vec![context.row_evidence(deal, None, None)];
+        let evidence = vec![context.row_evidence(deal, None, None::<Text>)];
         out.push(Insight {
             key: format!("evidence.evidence_fields_filled.record.{}", deal.opp.id),
             module: Module::Evidence,
             measure: "evidence_fields_filled".into(),
             subject: Subject {
                 kind: SubjectKind::Record,
-                id: deal.opp.id.clone(),
-                label: deal.opp.name.clone(),
+                id: deal.opp.id.to_string(),
+                label: deal.opp.name.to_string(),
             },
             value,
             unit: Unit::Count,

@@ -66,7 +66,7 @@ use super::context::{Context, DatedSnapshot, Deal, Event, Money, Period};
 use super::ledger::{Change, ChangeKind, ledger};
 use super::render::{count, grouped, money, percent, signed_percent};
 use super::{EvidenceRef, Exclusion, Insight, Module, Population, Subject, SubjectKind, Unit};
-use crate::model::{DealStatus, ForecastCategory, HistoryField, Opportunity};
+use crate::model::{DealStatus, ForecastCategory, HistoryField, Opportunity, Text};
 
 /// The module's insights; `accuracy` is [`accuracy_tables`] of the same context, built once per
 /// analysis and shared with the coaching view.
@@ -465,12 +465,15 @@ fn ledger_insight(
     let earlier = base.get(&change.record_id);
     let later = current.get(&change.record_id);
     let deal = later.or(earlier).map(|deal| deal.opp);
-    let label = deal.map_or_else(|| change.record_id.clone(), |opp| opp.name.clone());
+    let label = deal.map_or_else(
+        || change.record_id.clone(),
+        |opp| opp.name.to_string().into(),
+    );
     let between = format!(
         "between the snapshots of {} and {}",
         base.as_of, current.as_of
     );
-    let shown = |value: &Option<String>| value.clone().unwrap_or_else(|| "(empty)".to_string());
+    let shown = |value: &Option<Text>| value.as_deref().unwrap_or("(empty)").to_string();
     let amount_words = |opp: Option<&Opportunity>| match opp.map(|opp| counted_amount(context, opp))
     {
         Some(Ok(amount)) => format!(" Amount {}.", money(amount, context.currency.as_deref())),
@@ -612,8 +615,8 @@ fn ledger_insight(
         measure,
         subject: Subject {
             kind: SubjectKind::Record,
-            id: change.record_id.clone(),
-            label,
+            id: change.record_id.to_string(),
+            label: label.to_string(),
         },
         value,
         unit,
@@ -785,7 +788,7 @@ fn reversal_insight(
 
 /// Whether two history values of `field` are the same value: numbers and dates compared as such,
 /// other text trimmed; an empty value equals only an empty value.
-fn same_value(field: &HistoryField, a: &Option<String>, b: &Option<String>) -> bool {
+fn same_value(field: &HistoryField, a: &Option<Text>, b: &Option<Text>) -> bool {
     match (cleaned(a), cleaned(b)) {
         (None, None) => true,
         (Some(a), Some(b)) if a == b => true,
@@ -803,14 +806,14 @@ fn same_value(field: &HistoryField, a: &Option<String>, b: &Option<String>) -> b
 }
 
 /// A history value trimmed, with an empty one read as no value.
-fn cleaned(value: &Option<String>) -> Option<&str> {
+fn cleaned(value: &Option<Text>) -> Option<&str> {
     value
         .as_deref()
         .map(str::trim)
         .filter(|text| !text.is_empty())
 }
 
-fn shown_value(field: &HistoryField, value: &Option<String>) -> String {
+fn shown_value(field: &HistoryField, value: &Option<Text>) -> String {
     match value.as_deref().map(str::trim) {
         None | Some("") => "(empty)".to_string(),
         Some(text) => match (field, text.parse::<f64>()) {
@@ -827,7 +830,7 @@ fn deal_name(context: &Context, record_id: &str) -> String {
         .iter()
         .rev()
         .find_map(|snapshot| snapshot.get(record_id))
-        .map_or_else(|| record_id.to_string(), |deal| deal.opp.name.clone())
+        .map_or_else(|| record_id.to_string(), |deal| deal.opp.name.to_string())
 }
 
 // ---------------------------------------------------------------------------------------------

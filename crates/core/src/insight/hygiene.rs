@@ -51,7 +51,7 @@ use super::{
     EvidenceRef, Exclusion, Insight, Module, Period, Population, Reference, Subject, SubjectKind,
     Unit,
 };
-use crate::model::{DealStatus, HistoryField, Opportunity};
+use crate::model::{DealStatus, HistoryField, Opportunity, Text};
 
 /// One attention filter of the settings and the open deals of the current snapshot that match it.
 pub(super) struct AttentionFilter {
@@ -182,17 +182,18 @@ pub(super) fn field_evidence(context: &Context, deal: &Deal, field: &str) -> Evi
     context.row_evidence(deal, Some(field), field_value(deal.opp, field))
 }
 
-fn field_value(opp: &Opportunity, field: &str) -> Option<String> {
+fn field_value(opp: &Opportunity, field: &str) -> Option<Text> {
+    let date = |date: Option<NaiveDate>| date.map(|date| Text::from(date.to_string()));
     match field {
         "stage" => opp.stage.clone(),
         "partner" => opp.partner.clone(),
         "segment" => opp.segment.clone(),
-        "close_date" => opp.close_date.map(|date| date.to_string()),
-        "created_date" => opp.created_date.map(|date| date.to_string()),
-        "last_activity_date" => opp.last_activity_date.map(|date| date.to_string()),
+        "close_date" => date(opp.close_date),
+        "created_date" => date(opp.created_date),
+        "last_activity_date" => date(opp.last_activity_date),
         "lead_source" => opp.lead_source.clone(),
-        "amount" => opp.amount.map(number),
-        "status" => Some(status_word(opp.status).to_string()),
+        "amount" => opp.amount.map(|amount| Text::from(number(amount))),
+        "status" => Some(Text::from(status_word(opp.status))),
         _ => None,
     }
 }
@@ -232,8 +233,8 @@ fn stage_subject(stage: &str) -> Subject {
 fn record_subject(deal: &Deal) -> Subject {
     Subject {
         kind: SubjectKind::Record,
-        id: deal.opp.id.clone(),
-        label: deal.opp.name.clone(),
+        id: deal.opp.id.to_string(),
+        label: deal.opp.name.to_string(),
     }
 }
 
@@ -1272,7 +1273,7 @@ impl<'a> PushCounts<'a> {
                 if event.event.field != HistoryField::CloseDate {
                     continue;
                 }
-                let date = |value: &Option<String>| iso_date(value.as_deref()?);
+                let date = |value: &Option<Text>| iso_date(value.as_deref()?);
                 let (Some(from), Some(to)) =
                     (date(&event.event.old_value), date(&event.event.new_value))
                 else {

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::EvidenceRef;
 use super::context::{Context, DatedSnapshot, Deal};
-use crate::model::DealStatus;
+use crate::model::{DealStatus, Text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -124,9 +124,9 @@ impl ChangeKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub kind: ChangeKind,
-    pub record_id: String,
-    pub from_value: Option<String>,
-    pub to_value: Option<String>,
+    pub record_id: Text,
+    pub from_value: Option<Text>,
+    pub to_value: Option<Text>,
     /// The deal's amount in the reporting currency in the later snapshot (the earlier one for a
     /// removed deal); `None` when unknown or in another currency.
     pub amount: Option<f64>,
@@ -147,7 +147,7 @@ pub fn ledger(context: &Context, from: &DatedSnapshot, to: &DatedSnapshot) -> Ve
                 None,
                 Some(later),
                 None,
-                Some(status_text(later.opp.status)),
+                Some(status_text(later.opp.status).into()),
             )),
             Some(earlier) => compare(context, earlier, later, &mut changes),
         }
@@ -159,7 +159,7 @@ pub fn ledger(context: &Context, from: &DatedSnapshot, to: &DatedSnapshot) -> Ve
                 ChangeKind::Removed,
                 Some(earlier),
                 None,
-                Some(status_text(earlier.opp.status)),
+                Some(status_text(earlier.opp.status).into()),
                 None,
             ));
         }
@@ -205,7 +205,11 @@ fn compare(context: &Context, earlier: &Deal, later: &Deal, changes: &mut Vec<Ch
         } else {
             ChangeKind::CloseDateEarlier
         };
-        push(kind, Some(old.to_string()), Some(new.to_string()));
+        push(
+            kind,
+            Some(old.to_string().into()),
+            Some(new.to_string().into()),
+        );
     }
     if let (Some(old), Some(new)) = (a.amount, b.amount)
         && old != new
@@ -218,8 +222,8 @@ fn compare(context: &Context, earlier: &Deal, later: &Deal, changes: &mut Vec<Ch
         };
         push(
             kind,
-            Some(super::render::number(old)),
-            Some(super::render::number(new)),
+            Some(super::render::number(old).into()),
+            Some(super::render::number(new).into()),
         );
     }
     if closed_now {
@@ -228,8 +232,8 @@ fn compare(context: &Context, earlier: &Deal, later: &Deal, changes: &mut Vec<Ch
     if a.forecast_category != b.forecast_category {
         push(
             ChangeKind::CategoryMoved,
-            a.forecast_category.as_ref().map(|c| c.label().to_string()),
-            b.forecast_category.as_ref().map(|c| c.label().to_string()),
+            a.forecast_category.as_ref().map(|c| Text::from(c.label())),
+            b.forecast_category.as_ref().map(|c| Text::from(c.label())),
         );
     }
     if a.stage != b.stage && b.status == DealStatus::Open {
@@ -251,8 +255,8 @@ fn change(
     kind: ChangeKind,
     earlier: Option<&Deal>,
     later: Option<&Deal>,
-    from_value: Option<String>,
-    to_value: Option<String>,
+    from_value: Option<Text>,
+    to_value: Option<Text>,
 ) -> Change {
     let deal = later.or(earlier).expect("a change has at least one row");
     let amount = match context.money(deal.opp) {
@@ -310,8 +314,8 @@ mod tests {
             opportunities: close_dates
                 .iter()
                 .map(|(id, close)| Opportunity {
-                    id: id.to_string(),
-                    name: id.to_string(),
+                    id: (*id).into(),
+                    name: (*id).into(),
                     close_date: Some(date(close)),
                     ..Default::default()
                 })
@@ -351,7 +355,7 @@ mod tests {
         let index = Index::new(&dataset);
         let settings = Settings::new(date("2026-11-13"));
         let context = Context::new(&index, &settings).unwrap();
-        let kinds: Vec<(String, ChangeKind)> =
+        let kinds: Vec<(Text, ChangeKind)> =
             ledger(&context, &context.snapshots[0], &context.snapshots[1])
                 .into_iter()
                 .map(|change| (change.record_id, change.kind))
@@ -365,7 +369,7 @@ mod tests {
         ];
         assert_eq!(
             kinds,
-            expected.map(|(id, kind)| (id.to_string(), kind)).to_vec()
+            expected.map(|(id, kind)| (Text::from(id), kind)).to_vec()
         );
     }
 }

@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::import::{ImportReport, TableKind};
 use crate::model::{
     Account, ChurnEvent, ExperimentAssignment, HistoryEvent, ProgramMilestones, Snapshot,
-    Subscription, Ticket, UsagePoint, User,
+    Subscription, Text, Ticket, UsagePoint, User,
 };
 
 pub use charts::{Chart, ChartKind, ChartPoint};
@@ -627,11 +627,11 @@ pub struct Exclusion {
 /// several insights: the file name is shared, and a field name Lens knows is not copied at all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceRef {
-    pub record_id: String,
+    pub record_id: Text,
     /// The field this row contributes (`amount`, `close_date`, …); `None` for the row as a whole.
     pub field: Option<Cow<'static, str>>,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
+    pub old_value: Option<Text>,
+    pub new_value: Option<Text>,
     /// When the change happened (history rows).
     pub at: Option<NaiveDateTime>,
     /// The snapshot date (snapshot rows).

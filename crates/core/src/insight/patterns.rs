@@ -987,13 +987,13 @@ fn record(
                     detail.evidence.push(context.row_evidence(
                         earlier,
                         Some("status"),
-                        Some("open".into()),
+                        Some("open"),
                     ));
                 }
                 detail.evidence.push(context.row_evidence(
                     deal,
                     Some("status"),
-                    Some(status_text(opp.status).into()),
+                    Some(status_text(opp.status)),
                 ));
                 detail
                     .evidence
@@ -1016,7 +1016,7 @@ fn record(
                 let later = if opp.status == DealStatus::Open {
                     context.row_evidence(deal, Some("stage"), opp.stage.clone())
                 } else {
-                    context.row_evidence(deal, Some("status"), Some(status_text(opp.status).into()))
+                    context.row_evidence(deal, Some("status"), Some(status_text(opp.status)))
                 };
                 detail.evidence.push(later);
                 debug_assert!(conversion != Conversion::DirectionUnknown);

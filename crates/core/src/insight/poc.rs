@@ -41,7 +41,7 @@ use super::program::{self, Entry, MilestoneRow, ProgramMetric, ProgramRows};
 use super::render::{count, number, percent};
 use super::stats::{percentile_rank_sorted, quantile_sorted};
 use super::{EvidenceRef, Insight, Module, Population, Reference, Subject, SubjectKind, Unit};
-use crate::model::{DealStatus, HistoryField, Opportunity};
+use crate::model::{DealStatus, HistoryField, Opportunity, Text};
 
 /// The evidence field holding POC success criteria (`import::fields::EVIDENCE_FIELDS`).
 const CRITERIA_FIELD: &str = "POC Success Criteria";
@@ -126,7 +126,9 @@ fn pilot_criteria(context: &Context, deals: &DealsByAccount, row: &MilestoneRow)
                     value,
                 )]);
             }
-            Some(false) => empty.push(context.row_evidence(deal, Some(CRITERIA_FIELD), None)),
+            Some(false) => {
+                empty.push(context.row_evidence(deal, Some(CRITERIA_FIELD), None::<Text>))
+            }
             None => {}
         }
     }

@@ -76,7 +76,7 @@ use super::{
     AnalyzeError, ConditionStatus, EvidenceRef, FileRows, Insight, Module, Period, Population,
     Reference, Settings, Subject, SubjectKind, Unit,
 };
-use crate::model::{ExperimentAssignment, ProgramMilestones};
+use crate::model::{ExperimentAssignment, ProgramMilestones, Text};
 
 /// The five metrics of the program scorecard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -301,10 +301,10 @@ impl MilestoneRow<'_> {
     /// The row as evidence, naming one of its date fields.
     pub(super) fn evidence(&self, field: &str, value: Option<NaiveDate>) -> EvidenceRef {
         EvidenceRef {
-            record_id: self.row.account_id.clone(),
+            record_id: self.row.account_id.clone().into(),
             field: Some(field_name(field)),
             old_value: None,
-            new_value: value.map(|date| date.to_string()),
+            new_value: value.map(|date| date.to_string()).map(Text::from),
             at: None,
             as_of: None,
             source_file: Arc::clone(self.source_file),
@@ -883,10 +883,10 @@ struct Member<'a> {
 impl Member<'_> {
     fn evidence(&self) -> EvidenceRef {
         EvidenceRef {
-            record_id: self.assignment.account_id.clone(),
+            record_id: self.assignment.account_id.clone().into(),
             field: Some("arm".into()),
             old_value: None,
-            new_value: Some(self.assignment.arm.clone()),
+            new_value: Some(self.assignment.arm.clone().into()),
             at: None,
             as_of: self.assignment.assigned_on,
             source_file: Arc::clone(self.source_file),

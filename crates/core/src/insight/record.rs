@@ -52,7 +52,7 @@ use crate::import::fields::{
     EVIDENCE_FIELDS, TableKind, evidence_for_header, field_for_header, normalize,
 };
 use crate::import::values::{self, SlashDate, SlashOrder, format_number};
-use crate::model::{DealStatus, ForecastCategory, HistoryField, Opportunity};
+use crate::model::{DealStatus, ForecastCategory, HistoryField, Opportunity, Text};
 
 /// A label and the value shown beside it on a CRM record page, as the content script read them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,15 +244,15 @@ fn page_field_key(label: &str) -> Option<String> {
 /// The record's row in the current snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordRow {
-    pub record_id: String,
-    pub name: String,
+    pub record_id: Text,
+    pub name: Text,
     /// The owner's name where the data has users, else the export's value.
     pub owner: String,
-    pub stage: Option<String>,
+    pub stage: Option<Text>,
     pub status: DealStatus,
     pub forecast_category: Option<String>,
     pub amount: Option<f64>,
-    pub currency: Option<String>,
+    pub currency: Option<Text>,
     pub close_date: Option<NaiveDate>,
     pub as_of: NaiveDate,
     pub source_file: String,
@@ -427,7 +427,7 @@ fn find_record<'c, 'a>(
         };
         // The page shows another name than the import gives this id: a rename since the export,
         // or the page of another record of the import, whose data must not be shown as this one's.
-        let others: Vec<String> = current
+        let others: Vec<Text> = current
             .deals
             .iter()
             .filter(|other| other.opp.name == name && other.opp.id != deal.opp.id)
@@ -453,7 +453,7 @@ fn find_record<'c, 'a>(
         return (
             None,
             RecordMatch::PageDiffers {
-                page_record_ids: others,
+                page_record_ids: others.iter().map(Text::to_string).collect(),
             },
             text,
         );
@@ -505,13 +505,19 @@ fn find_record<'c, 'a>(
             (Some(*deal), RecordMatch::Name, text)
         }
         (several, _) => {
-            let record_ids: Vec<String> = several.iter().map(|d| d.opp.id.clone()).collect();
+            let record_ids: Vec<Text> = several.iter().map(|d| d.opp.id.clone()).collect();
             text.push_str(&format!(
                 "; {} records are named \"{name}\" ({}), so none is shown.",
                 several.len(),
                 record_ids.join(", ")
             ));
-            (None, RecordMatch::AmbiguousName { record_ids }, text)
+            (
+                None,
+                RecordMatch::AmbiguousName {
+                    record_ids: record_ids.iter().map(Text::to_string).collect(),
+                },
+                text,
+            )
         }
     }
 }
@@ -560,9 +566,10 @@ fn status_label(status: DealStatus) -> &'static str {
 }
 
 /// The fields of a row as (key, value as text), in a fixed order; evidence columns last.
-fn row_fields(opp: &Opportunity) -> Vec<(String, Option<String>)> {
-    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string());
-    let mut fields: Vec<(String, Option<String>)> = [
+fn row_fields(opp: &Opportunity) -> Vec<(String, Option<Text>)> {
+    let date = |d: Option<NaiveDate>| d.map(|d| Text::from(d.to_string()));
+    let number = |n: Option<f64>| n.map(|n| Text::from(format_number(n)));
+    let mut fields: Vec<(String, Option<Text>)> = [
         ("name", Some(opp.name.clone())),
         ("account_id", opp.account_id.clone()),
         ("account_name", opp.account_name.clone()),
@@ -572,17 +579,20 @@ fn row_fields(opp: &Opportunity) -> Vec<(String, Option<String>)> {
         ("region", opp.region.clone()),
         ("segment", opp.segment.clone()),
         ("stage", opp.stage.clone()),
-        ("stage_order", opp.stage_order.map(|o| o.to_string())),
-        ("status", Some(status_label(opp.status).to_string())),
+        (
+            "stage_order",
+            opp.stage_order.map(|o| Text::from(o.to_string())),
+        ),
+        ("status", Some(Text::from(status_label(opp.status)))),
         (
             "forecast_category",
             opp.forecast_category
                 .as_ref()
-                .map(|c| c.label().to_string()),
+                .map(|c| Text::from(c.label())),
         ),
-        ("amount", opp.amount.map(format_number)),
+        ("amount", number(opp.amount)),
         ("currency", opp.currency.clone()),
-        ("probability", opp.probability.map(format_number)),
+        ("probability", number(opp.probability)),
         ("close_date", date(opp.close_date)),
         ("created_date", date(opp.created_date)),
         ("last_activity_date", date(opp.last_activity_date)),
@@ -672,7 +682,7 @@ fn history(context: &Context, deal: &Deal) -> (Vec<EvidenceRef>, String) {
         .map(|e| (e.event.at.date(), 0, context.event_evidence(e)))
         .collect();
     let n_history = entries.len();
-    let mut previous: Option<Vec<(String, Option<String>)>> = None;
+    let mut previous: Option<Vec<(String, Option<Text>)>> = None;
     for snapshot in context.snapshots {
         let Some(row) = snapshot.get(id) else {
             continue;
@@ -787,7 +797,7 @@ fn evidence_fields(context: &Context, deal: &Deal) -> Vec<EvidenceFieldStatus> {
                 status.text = format!("{label}: empty in the snapshot of {as_of}.");
                 status
                     .evidence
-                    .push(context.row_evidence(deal, Some(&field.key), None));
+                    .push(context.row_evidence(deal, Some(&field.key), None::<Text>));
             }
             Cell::Filled(value) => {
                 status.value = Some(value.to_string());
@@ -941,8 +951,8 @@ fn place(context: &Context, deal: &Deal, mut placement: Placement) -> Insight {
         measure: placement.measure.to_string(),
         subject: Subject {
             kind: SubjectKind::Record,
-            id: deal.opp.id.clone(),
-            label: deal.opp.name.clone(),
+            id: deal.opp.id.to_string(),
+            label: deal.opp.name.to_string(),
         },
         value,
         unit: placement.unit,
@@ -1105,7 +1115,7 @@ fn push_position(context: &Context, deal: &Deal) -> Insight {
                 if let Some(before) = last.filter(|before| close > *before) {
                     let mut row_evidence =
                         context.row_evidence(row, Some("close_date"), Some(close.to_string()));
-                    row_evidence.old_value = Some(before.to_string());
+                    row_evidence.old_value = Some(before.to_string().into());
                     evidence.push(row_evidence);
                 }
                 last = Some(close);
@@ -1189,10 +1199,10 @@ enum Imported {
 }
 
 fn imported(context: &Context, opp: &Opportunity, key: &str) -> Imported {
-    let text = |value: &Option<String>| Imported::Text(value.clone());
+    let text = |value: &Option<Text>| Imported::Text(value.as_deref().map(str::to_string));
     match key {
-        "id" => Imported::Text(Some(opp.id.clone())),
-        "name" => Imported::Text(Some(opp.name.clone())),
+        "id" => Imported::Text(Some(opp.id.to_string())),
+        "name" => Imported::Text(Some(opp.name.to_string())),
         "account_id" => text(&opp.account_id),
         "account_name" => text(&opp.account_name),
         "owner" => Imported::Text(opp.owner.as_ref().map(|_| context.owner(opp))),
@@ -1205,7 +1215,7 @@ fn imported(context: &Context, opp: &Opportunity, key: &str) -> Imported {
         "is_closed" => Imported::Bool(opp.status != DealStatus::Open),
         "is_won" => Imported::Bool(opp.status == DealStatus::Won),
         "forecast_category" => Imported::Category(opp.forecast_category.clone()),
-        "amount" => Imported::Money(opp.amount, opp.currency.clone()),
+        "amount" => Imported::Money(opp.amount, opp.currency.as_deref().map(str::to_string)),
         "currency" => text(&opp.currency),
         "probability" => Imported::Percent(opp.probability),
         "close_date" => Imported::Date(opp.close_date),

@@ -429,10 +429,10 @@ pub fn evidence_csv(evidence: &[EvidenceRef]) -> String {
         ],
         evidence.iter().map(|row| {
             vec![
-                row.record_id.clone(),
+                row.record_id.to_string(),
                 row.field.as_deref().unwrap_or_default().to_string(),
-                row.old_value.clone().unwrap_or_default(),
-                row.new_value.clone().unwrap_or_default(),
+                row.old_value.as_deref().unwrap_or_default().to_string(),
+                row.new_value.as_deref().unwrap_or_default().to_string(),
                 row.at.map(|at| at.to_string()).unwrap_or_default(),
                 row.as_of.map(|date| date.to_string()).unwrap_or_default(),
                 row.source_file.to_string(),

@@ -84,7 +84,7 @@ use super::{
     AnalyzeError, EvidenceRef, FileRows, Insight, Module, Period, Population, Reference, Settings,
     Subject, SubjectKind, Unit,
 };
-use crate::model::{Account, ChurnEvent, Subscription, Ticket, UsagePoint};
+use crate::model::{Account, ChurnEvent, Subscription, Text, Ticket, UsagePoint};
 
 pub(super) fn default_renewal_window_days() -> i64 {
     90
@@ -396,10 +396,10 @@ fn subscription_evidence(
     value: Option<String>,
 ) -> EvidenceRef {
     EvidenceRef {
-        record_id: row.row.id.clone(),
+        record_id: row.row.id.clone().into(),
         field: Some(field_name(field)),
         old_value: None,
-        new_value: value,
+        new_value: value.map(Text::from),
         at: None,
         as_of: None,
         source_file: Arc::clone(row.file),
@@ -429,10 +429,11 @@ fn usage_evidence(row: Row<UsagePoint>) -> EvidenceRef {
             .clone()
             .or_else(|| usage.subscription_id.clone())
             .or_else(|| usage.account_id.clone())
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into(),
         field: Some("count".into()),
         old_value: None,
-        new_value: Some(value_text(usage.count)),
+        new_value: Some(value_text(usage.count).into()),
         at: Some(usage.date.and_time(NaiveTime::MIN)),
         as_of: None,
         source_file: Arc::clone(row.file),
@@ -442,10 +443,10 @@ fn usage_evidence(row: Row<UsagePoint>) -> EvidenceRef {
 
 fn ticket_evidence(row: Row<Ticket>) -> EvidenceRef {
     EvidenceRef {
-        record_id: row.row.id.clone(),
+        record_id: row.row.id.clone().into(),
         field: Some("opened".into()),
         old_value: None,
-        new_value: Some(row.row.opened.to_string()),
+        new_value: Some(row.row.opened.to_string().into()),
         at: Some(row.row.opened),
         as_of: None,
         source_file: Arc::clone(row.file),
@@ -456,10 +457,14 @@ fn ticket_evidence(row: Row<Ticket>) -> EvidenceRef {
 fn churn_evidence(row: Row<ChurnEvent>) -> EvidenceRef {
     let event = row.row;
     EvidenceRef {
-        record_id: event.id.clone().unwrap_or_else(|| event.account_id.clone()),
+        record_id: event
+            .id
+            .clone()
+            .unwrap_or_else(|| event.account_id.clone())
+            .into(),
         field: Some("date".into()),
         old_value: None,
-        new_value: Some(event.date.to_string()),
+        new_value: Some(event.date.to_string().into()),
         at: Some(event.date.and_time(NaiveTime::MIN)),
         as_of: None,
         source_file: Arc::clone(row.file),
@@ -469,10 +474,10 @@ fn churn_evidence(row: Row<ChurnEvent>) -> EvidenceRef {
 
 fn account_evidence(row: Row<Account>) -> EvidenceRef {
     EvidenceRef {
-        record_id: row.row.id.clone(),
+        record_id: row.row.id.clone().into(),
         field: Some("owner".into()),
         old_value: None,
-        new_value: row.row.owner.clone(),
+        new_value: row.row.owner.clone().map(Text::from),
         at: None,
         as_of: None,
         source_file: Arc::clone(row.file),

@@ -204,7 +204,7 @@ pub fn evidence_view(shown: &ShownInsight) -> impl IntoView + use<> {
                                 .map(|row| {
                                     let change = match (&row.old_value, &row.new_value) {
                                         (Some(old), Some(new)) => format!("{old} → {new}"),
-                                        (None, Some(new)) => new.clone(),
+                                        (None, Some(new)) => new.to_string(),
                                         (Some(old), None) => format!("{old} → (empty)"),
                                         (None, None) => String::new(),
                                     };
@@ -215,7 +215,7 @@ pub fn evidence_view(shown: &ShownInsight) -> impl IntoView + use<> {
                                         .unwrap_or_default();
                                     view! {
                                         <tr>
-                                            <td><code>{row.record_id.clone()}</code></td>
+                                            <td><code>{row.record_id.to_string()}</code></td>
                                             <td>{row.field.clone().unwrap_or_default()}</td>
                                             <td>{change}</td>
                                             <td>{when}</td>

@@ -120,12 +120,12 @@ fn record_view(shown: ShownRecord) -> impl IntoView {
         {row.map(|row| {
             let amount = row
                 .amount
-                .map(|amount| value_in_unit(Some(amount), &lens_core::insight::Unit::Money { currency: row.currency.clone() }))
+                .map(|amount| value_in_unit(Some(amount), &lens_core::insight::Unit::Money { currency: row.currency.as_deref().map(str::to_string) }))
                 .unwrap_or_else(|| "(no amount)".to_string());
             view! {
                 <dl class="lens-facts" data-testid="record-row">
                     <dt>"Owner"</dt><dd>{row.owner.clone()}</dd>
-                    <dt>"Stage"</dt><dd>{row.stage.clone().unwrap_or_default()}</dd>
+                    <dt>"Stage"</dt><dd>{row.stage.as_deref().unwrap_or_default().to_string()}</dd>
                     <dt>"Forecast category"</dt><dd>{row.forecast_category.clone().unwrap_or_default()}</dd>
                     <dt>"Amount"</dt><dd>{amount}</dd>
                     <dt>"Close date"</dt><dd>{row.close_date.map(|d| d.to_string()).unwrap_or_default()}</dd>
