@@ -593,7 +593,7 @@ function printSizes() {
   if (options.dist) {
     add('Lens panel (wasm + js + css + html)', ['pkg/lens_ext_bg.wasm', 'pkg/lens_ext.js', 'panel.js', 'panel.css', 'panel.html'].map((file) => join(options.dist, file)));
     add('Lens panel wasm alone', [join(options.dist, 'pkg/lens_ext_bg.wasm')]);
-    add("Lens workers' module (importer + analyst; import and analysis workers)", ['pkg/lens_worker_bg.wasm', 'pkg/lens_worker.js', 'import-worker.js', 'analysis-worker.js'].map((file) => join(options.dist, file)));
+    add("Lens workers' module (importer + analyst; import and analysis workers)", ['pkg/lens_worker_bg.wasm', 'pkg/lens_worker.js', 'import-worker.js', 'analysis-worker.js', 'worker-stop.js'].map((file) => join(options.dist, file)));
   }
   add('Lens bench module (core import + analysis, no UI)', [join(options.pkg, 'lens_bench_wasm_bg.wasm'), join(options.pkg, 'lens_bench_wasm.js')]);
   const npm = join(options.npm, 'node_modules');

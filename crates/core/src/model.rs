@@ -299,18 +299,26 @@ pub struct ExperimentAssignment {
 /// The evidence fields of one opportunity: (canonical name, cell text) pairs sorted by name.
 ///
 /// A small sorted list rather than a map: an export has a handful of evidence columns, the same
-/// for every row, so the names are shared (`Arc<str>`) by every record of an import and of every
-/// decoded import, and building a row costs one allocation for the list. It serialises as a map
-/// (name → value), the same bytes and JSON a `BTreeMap<String, Option<Text>>` gives.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EvidenceFields(Vec<(Arc<str>, Option<Text>)>);
+/// for every row, so the list of names is shared (`Arc<[Arc<str>]>`) by every record with the same
+/// columns, in an import and across decoded imports, and a record holds only its values (a region
+/// holds 3 million records with ten evidence fields each). It serialises as a map (name → value),
+/// the same bytes and JSON a `BTreeMap<String, Option<String>>` gives.
+#[derive(Clone, Default, PartialEq)]
+pub struct EvidenceFields {
+    names: NameList,
+    values: Vec<Option<Text>>,
+}
 
 impl EvidenceFields {
     /// Builds the list from pairs already sorted by name, each name once (as
     /// [`EvidenceFields::sorted_names`] gives them).
     pub fn from_sorted(entries: Vec<(Arc<str>, Option<Text>)>) -> EvidenceFields {
         debug_assert!(entries.windows(2).all(|pair| pair[0].0 < pair[1].0));
-        EvidenceFields(entries)
+        let (names, values): (Vec<_>, Vec<_>) = entries.into_iter().unzip();
+        EvidenceFields {
+            names: shared_names(names),
+            values,
+        }
     }
 
     /// Sorts names and drops repeats, keeping the first value of each.
@@ -323,7 +331,7 @@ impl EvidenceFields {
     /// The value of a field: `None` when the export has no such column, `Some(None)` when the
     /// cell is empty.
     pub fn get(&self, key: &str) -> Option<&Option<Text>> {
-        self.position(key).ok().map(|index| &self.0[index].1)
+        self.position(key).ok().map(|index| &self.values[index])
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -333,31 +341,42 @@ impl EvidenceFields {
     /// Sets a field's value, adding the field if the export had no such column.
     pub fn insert(&mut self, key: &str, value: Option<Text>) {
         match self.position(key) {
-            Ok(index) => self.0[index].1 = value,
-            Err(index) => self.0.insert(index, (intern(key), value)),
+            Ok(index) => self.values[index] = value,
+            Err(index) => {
+                let mut names = self.names.to_vec();
+                names.insert(index, intern(key));
+                self.names = shared_names(names);
+                self.values.insert(index, value);
+            }
         }
     }
 
     /// The field names, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.0.iter().map(|(key, _)| &**key)
+        self.names.iter().map(|key| &**key)
     }
 
     /// (name, value) pairs, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Option<Text>)> + '_ {
-        self.0.iter().map(|(key, value)| (&**key, value))
+        self.keys().zip(&self.values)
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.values.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.values.is_empty()
     }
 
     fn position(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(entry, _)| (**entry).cmp(key))
+        self.names.binary_search_by(|entry| (**entry).cmp(key))
+    }
+}
+
+impl fmt::Debug for EvidenceFields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
@@ -367,7 +386,7 @@ impl<K: AsRef<str>> FromIterator<(K, Option<Text>)> for EvidenceFields {
             .into_iter()
             .map(|(key, value)| (intern(key.as_ref()), value))
             .collect();
-        EvidenceFields(EvidenceFields::sorted_names(entries))
+        EvidenceFields::from_sorted(EvidenceFields::sorted_names(entries))
     }
 }
 
@@ -375,6 +394,39 @@ thread_local! {
     /// Evidence field names seen on this thread: a decoded import shares them instead of holding
     /// one copy per record (a region holds millions of records and a few dozen names).
     static FIELD_NAMES: RefCell<FxHashSet<Arc<str>>> = RefCell::new(FxHashSet::default());
+}
+
+/// The names of a record's evidence fields, in order, shared by the records with the same.
+type NameList = Arc<[Arc<str>]>;
+
+thread_local! {
+    /// Lists of evidence field names seen on this thread, and the last one asked for (the records
+    /// of an import all have the same).
+    static NAME_LISTS: RefCell<(FxHashSet<NameList>, NameList)> =
+        RefCell::new((FxHashSet::default(), Arc::from([])));
+}
+
+/// The shared copy of a list of (shared) field names.
+fn shared_names(names: Vec<Arc<str>>) -> NameList {
+    NAME_LISTS.with(|lists| {
+        let (lists, last) = &mut *lists.borrow_mut();
+        let same = |list: &NameList| {
+            list.len() == names.len() && list.iter().zip(&names).all(|(a, b)| Arc::ptr_eq(a, b))
+        };
+        if same(last) {
+            return Arc::clone(last);
+        }
+        let shared = match lists.get(&names[..]) {
+            Some(shared) => Arc::clone(shared),
+            None => {
+                let shared: NameList = Arc::from(names);
+                lists.insert(Arc::clone(&shared));
+                shared
+            }
+        };
+        *last = Arc::clone(&shared);
+        shared
+    })
 }
 
 /// The shared copy of an evidence field name.
@@ -425,9 +477,9 @@ impl<'de> Deserialize<'de> for FieldName<'de> {
 
 impl Serialize for EvidenceFields {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (key, value) in &self.0 {
-            map.serialize_entry(&**key, value)?;
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (key, value) in self.iter() {
+            map.serialize_entry(key, value)?;
         }
         map.end()
     }
@@ -458,7 +510,7 @@ impl<'de> Deserialize<'de> for EvidenceFields {
                 })?;
                 // Lens writes the names sorted, each once; anything else is sorted here.
                 let sorted = entries.windows(2).all(|pair| pair[0].0 < pair[1].0);
-                Ok(EvidenceFields(if sorted {
+                Ok(EvidenceFields::from_sorted(if sorted {
                     entries
                 } else {
                     EvidenceFields::sorted_names(entries)
@@ -698,9 +750,15 @@ mod tests {
         assert_eq!(fields.get("Competition"), None);
         assert!(fields.contains_key("Champion"));
         assert!(!fields.contains_key("champion"));
-        // A name decoded twice is one shared string.
+        // Records decoded with the same names share one list of them, and each name is one
+        // shared string.
         let decoded: EvidenceFields =
             postcard::from_bytes(&postcard::to_allocvec(&fields).unwrap()).unwrap();
-        assert!(Arc::ptr_eq(&decoded.0[0].0, &fields.0[0].0));
+        assert_eq!(decoded, fields);
+        assert!(Arc::ptr_eq(&decoded.names, &fields.names));
+        let mut other = EvidenceFields::default();
+        other.insert("Metrics", Some("ROI model".into()));
+        assert!(Arc::ptr_eq(&other.names[0], &fields.names[1]));
+        assert_eq!(format!("{other:?}"), r#"{"Metrics": Some("ROI model")}"#);
     }
 }
