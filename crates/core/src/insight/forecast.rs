@@ -465,10 +465,7 @@ fn ledger_insight(
     let earlier = base.get(&change.record_id);
     let later = current.get(&change.record_id);
     let deal = later.or(earlier).map(|deal| deal.opp);
-    let label = deal.map_or_else(
-        || change.record_id.clone(),
-        |opp| opp.name.to_string().into(),
-    );
+    let label = deal.map_or_else(|| change.record_id.clone(), |opp| opp.name.clone());
     let between = format!(
         "between the snapshots of {} and {}",
         base.as_of, current.as_of

@@ -301,7 +301,7 @@ impl MilestoneRow<'_> {
     /// The row as evidence, naming one of its date fields.
     pub(super) fn evidence(&self, field: &str, value: Option<NaiveDate>) -> EvidenceRef {
         EvidenceRef {
-            record_id: self.row.account_id.clone().into(),
+            record_id: Text::from(&self.row.account_id),
             field: Some(field_name(field)),
             old_value: None,
             new_value: value.map(|date| date.to_string()).map(Text::from),
@@ -883,10 +883,10 @@ struct Member<'a> {
 impl Member<'_> {
     fn evidence(&self) -> EvidenceRef {
         EvidenceRef {
-            record_id: self.assignment.account_id.clone().into(),
+            record_id: Text::from(&self.assignment.account_id),
             field: Some("arm".into()),
             old_value: None,
-            new_value: Some(self.assignment.arm.clone().into()),
+            new_value: Some(Text::from(&self.assignment.arm)),
             at: None,
             as_of: self.assignment.assigned_on,
             source_file: Arc::clone(self.source_file),

@@ -427,11 +427,11 @@ fn find_record<'c, 'a>(
         };
         // The page shows another name than the import gives this id: a rename since the export,
         // or the page of another record of the import, whose data must not be shown as this one's.
-        let others: Vec<Text> = current
+        let others: Vec<String> = current
             .deals
             .iter()
             .filter(|other| other.opp.name == name && other.opp.id != deal.opp.id)
-            .map(|other| other.opp.id.clone())
+            .map(|other| other.opp.id.to_string())
             .collect();
         if others.is_empty() {
             text.push_str(&format!(
@@ -453,7 +453,7 @@ fn find_record<'c, 'a>(
         return (
             None,
             RecordMatch::PageDiffers {
-                page_record_ids: others.iter().map(Text::to_string).collect(),
+                page_record_ids: others,
             },
             text,
         );
@@ -505,19 +505,13 @@ fn find_record<'c, 'a>(
             (Some(*deal), RecordMatch::Name, text)
         }
         (several, _) => {
-            let record_ids: Vec<Text> = several.iter().map(|d| d.opp.id.clone()).collect();
+            let record_ids: Vec<String> = several.iter().map(|d| d.opp.id.to_string()).collect();
             text.push_str(&format!(
                 "; {} records are named \"{name}\" ({}), so none is shown.",
                 several.len(),
                 record_ids.join(", ")
             ));
-            (
-                None,
-                RecordMatch::AmbiguousName {
-                    record_ids: record_ids.iter().map(Text::to_string).collect(),
-                },
-                text,
-            )
+            (None, RecordMatch::AmbiguousName { record_ids }, text)
         }
     }
 }

@@ -396,7 +396,7 @@ fn subscription_evidence(
     value: Option<String>,
 ) -> EvidenceRef {
     EvidenceRef {
-        record_id: row.row.id.clone().into(),
+        record_id: Text::from(&row.row.id),
         field: Some(field_name(field)),
         old_value: None,
         new_value: value.map(Text::from),
@@ -443,7 +443,7 @@ fn usage_evidence(row: Row<UsagePoint>) -> EvidenceRef {
 
 fn ticket_evidence(row: Row<Ticket>) -> EvidenceRef {
     EvidenceRef {
-        record_id: row.row.id.clone().into(),
+        record_id: Text::from(&row.row.id),
         field: Some("opened".into()),
         old_value: None,
         new_value: Some(row.row.opened.to_string().into()),
@@ -474,7 +474,7 @@ fn churn_evidence(row: Row<ChurnEvent>) -> EvidenceRef {
 
 fn account_evidence(row: Row<Account>) -> EvidenceRef {
     EvidenceRef {
-        record_id: row.row.id.clone().into(),
+        record_id: Text::from(&row.row.id),
         field: Some("owner".into()),
         old_value: None,
         new_value: row.row.owner.clone().map(Text::from),
