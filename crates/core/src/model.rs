@@ -434,6 +434,8 @@ pub fn intern(name: &str) -> Arc<str> {
     FIELD_NAMES.with(|names| intern_in(&mut names.borrow_mut(), name))
 }
 
+/// The copy of `name` in `names`, added if it is not there yet (evidence field names, and the
+/// texts of [`SharedTexts`]).
 fn intern_in(names: &mut FxHashSet<Arc<str>>, name: &str) -> Arc<str> {
     if let Some(shared) = names.get(name) {
         return Arc::clone(shared);

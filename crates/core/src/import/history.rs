@@ -11,8 +11,9 @@ use super::values::{self, SlashOrder, format_number};
 use crate::model::{HistoryEvent, HistoryField, Opportunity, SourceRef, Text};
 
 /// One parsed OpportunityHistory row. Every row is held until all are read (events come from
-/// rows in opportunity and time order), so its texts are shared ([`crate::model::SharedTexts`]: a region's million rows name
-/// some sixty thousand opportunities, a few dozen users and a handful of stages and categories).
+/// rows in opportunity and time order), so its texts are shared ([`crate::model::SharedTexts`]:
+/// a region's million rows name some sixty thousand opportunities, a few dozen users and a
+/// handful of stages and categories).
 #[derive(Debug, Clone)]
 pub(crate) struct HistoryRow {
     pub opportunity_id: Text,
@@ -38,24 +39,14 @@ type RowValues = [(HistoryField, Option<Text>); 5];
 impl HistoryRow {
     fn values(&self) -> RowValues {
         [
-            (HistoryField::Stage, owned(&self.stage)),
-            (
-                HistoryField::Amount,
-                self.amount.map(|amount| Text::from(format_number(amount))),
-            ),
-            (
-                HistoryField::CloseDate,
-                self.close_date.map(|date| Text::from(date.to_string())),
-            ),
+            (HistoryField::Stage, self.stage.clone()),
+            (HistoryField::Amount, self.amount.map(number_text)),
+            (HistoryField::CloseDate, self.close_date.map(date_text)),
             (
                 HistoryField::ForecastCategory,
-                owned(&self.forecast_category),
+                self.forecast_category.clone(),
             ),
-            (
-                HistoryField::Probability,
-                self.probability
-                    .map(|probability| Text::from(format_number(probability))),
-            ),
+            (HistoryField::Probability, self.probability.map(number_text)),
         ]
     }
 
@@ -65,16 +56,10 @@ impl HistoryRow {
             return None;
         }
         match field {
-            HistoryField::Stage => Some(owned(&self.from_stage)),
-            HistoryField::Amount => Some(
-                self.prev_amount
-                    .map(|amount| Text::from(format_number(amount))),
-            ),
-            HistoryField::CloseDate => Some(
-                self.prev_close_date
-                    .map(|date| Text::from(date.to_string())),
-            ),
-            HistoryField::ForecastCategory => Some(owned(&self.from_forecast_category)),
+            HistoryField::Stage => Some(self.from_stage.clone()),
+            HistoryField::Amount => Some(self.prev_amount.map(number_text)),
+            HistoryField::CloseDate => Some(self.prev_close_date.map(date_text)),
+            HistoryField::ForecastCategory => Some(self.from_forecast_category.clone()),
             _ => None,
         }
     }
@@ -84,8 +69,12 @@ impl HistoryRow {
     }
 }
 
-fn owned(text: &Option<Text>) -> Option<Text> {
-    text.clone()
+fn number_text(number: f64) -> Text {
+    Text::from(format_number(number))
+}
+
+fn date_text(date: chrono::NaiveDate) -> Text {
+    Text::from(date.to_string())
 }
 
 /// Events from OpportunityHistory rows, in (opportunity, time, line) order, each handed to `emit`
@@ -114,12 +103,12 @@ pub(crate) fn events_from_rows(mut rows: Vec<HistoryRow>, emit: &mut dyn FnMut(H
                 old_value,
                 new_value,
                 at: row.at,
-                by: owned(&row.by),
+                by: row.by.clone(),
                 source: row.source,
             };
         match earlier_values {
             None if row.is_creation() => {
-                emit(event(HistoryField::Created, None, owned(&row.stage)))
+                emit(event(HistoryField::Created, None, row.stage.clone()))
             }
             _ => {
                 for (idx, (field, new_value)) in values.iter().enumerate() {

@@ -26,11 +26,6 @@ impl Text {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    /// Whether both are the same allocation (then they are equal without comparing bytes).
-    pub fn same(&self, other: &Text) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
 }
 
 impl Deref for Text {
@@ -162,17 +157,12 @@ thread_local! {
 /// A set of texts that records read back share: the analyst keeps one for the whole data set, so
 /// the texts of every import it reads back are held once.
 #[derive(Debug, Default)]
-pub struct SharedTexts(FxHashSet<Text>);
+pub struct SharedTexts(FxHashSet<Arc<str>>);
 
 impl SharedTexts {
     /// The shared copy of `text`.
     pub fn get(&mut self, text: &str) -> Text {
-        if let Some(shared) = self.0.get(text) {
-            return shared.clone();
-        }
-        let shared = Text::from(text);
-        self.0.insert(shared.clone());
-        shared
+        Text(super::intern_in(&mut self.0, text))
     }
 
     /// How many distinct texts are held.
@@ -211,14 +201,14 @@ mod tests {
         let mut texts = SharedTexts::default();
         let shared: Vec<Text> = texts.share(|| serde_json::from_str(json).unwrap());
         assert_eq!(shared, ["Prospecting", "Prospecting", "Closed Won"]);
-        assert!(shared[0].same(&shared[1]));
+        assert!(Arc::ptr_eq(&shared[0].0, &shared[1].0));
         assert_eq!(texts.len(), 2);
         // A later read with the same set shares with the earlier one.
         let again: Text = texts.share(|| serde_json::from_str(r#""Closed Won""#).unwrap());
-        assert!(again.same(&shared[2]));
+        assert!(Arc::ptr_eq(&again.0, &shared[2].0));
         let apart: Vec<Text> = serde_json::from_str(json).unwrap();
         assert_eq!(apart, shared);
-        assert!(!apart[0].same(&apart[1]));
+        assert!(!Arc::ptr_eq(&apart[0].0, &apart[1].0));
     }
 
     #[test]
