@@ -193,7 +193,7 @@ test('an import stored in an encoding this version does not read is named, the r
   assert.deepEqual(await unreadable.evaluateAll((rows) => rows.map((row) => row.dataset.file)), ['later-version.csv']);
   assert.equal(
     (await unreadable.getByTestId('data-unreadable').textContent()).trim(),
-    'later-version.csv cannot be read: its records were stored in encoding version 99, and this version of Lens reads versions 1 to 2. ' +
+    'later-version.csv cannot be read: its records were stored in encoding version 99, and this version of Lens reads versions 1 to 3. ' +
       'Its rows are left out of every screen; the other imports are read. Delete removes it from this browser.',
   );
   // The readable opportunity list still makes its snapshot.

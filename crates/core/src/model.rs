@@ -14,7 +14,7 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-mod text;
+pub(crate) mod text;
 
 pub use text::{SharedTexts, Text};
 
@@ -445,9 +445,22 @@ fn intern_in(names: &mut FxHashSet<Arc<str>>, name: &str) -> Arc<str> {
     shared
 }
 
-/// A field name as a deserializer gives it: borrowed from the bytes when it can be (postcard
-/// chunks), so that reading a record's evidence fields copies no name.
-struct FieldName<'de>(std::borrow::Cow<'de, str>);
+/// A field name as a deserializer gives it: borrowed from the bytes when it can be (chunks of
+/// storage encoding 2), the chunk's shared text when the chunk has a table of texts (encoding 3),
+/// so that reading a record's evidence fields copies no name.
+enum FieldName<'de> {
+    Lent(std::borrow::Cow<'de, str>),
+    Indexed(Text),
+}
+
+impl FieldName<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            FieldName::Lent(name) => name,
+            FieldName::Indexed(name) => name,
+        }
+    }
+}
 
 impl<'de> Deserialize<'de> for FieldName<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -461,19 +474,31 @@ impl<'de> Deserialize<'de> for FieldName<'de> {
             }
 
             fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Self::Value, E> {
-                Ok(FieldName(std::borrow::Cow::Borrowed(name)))
+                Ok(FieldName::Lent(std::borrow::Cow::Borrowed(name)))
             }
 
             fn visit_str<E>(self, name: &str) -> Result<Self::Value, E> {
-                Ok(FieldName(std::borrow::Cow::Owned(name.to_string())))
+                Ok(FieldName::Lent(std::borrow::Cow::Owned(name.to_string())))
             }
 
             fn visit_string<E>(self, name: String) -> Result<Self::Value, E> {
-                Ok(FieldName(std::borrow::Cow::Owned(name)))
+                Ok(FieldName::Lent(std::borrow::Cow::Owned(name)))
             }
         }
 
+        if text::reads_table(&deserializer) {
+            return text::deserialize_text(deserializer).map(FieldName::Indexed);
+        }
         deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+/// A field name written like a [`Text`] (an index in a storage chunk's table of texts).
+struct NameOut<'a>(&'a str);
+
+impl Serialize for NameOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        text::serialize_text(self.0, serializer)
     }
 }
 
@@ -481,7 +506,7 @@ impl Serialize for EvidenceFields {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.len()))?;
         for (key, value) in self.iter() {
-            map.serialize_entry(key, value)?;
+            map.serialize_entry(&NameOut(key), value)?;
         }
         map.end()
     }
@@ -506,7 +531,7 @@ impl<'de> Deserialize<'de> for EvidenceFields {
                     while let Some((name, value)) =
                         access.next_entry::<FieldName<'de>, Option<Text>>()?
                     {
-                        entries.push((intern_in(&mut names, &name.0), value));
+                        entries.push((intern_in(&mut names, name.as_str()), value));
                     }
                     Ok(())
                 })?;

@@ -20,7 +20,7 @@ use crate::import::{
     AsOfSource, DateOrder, Format, ImportError, ImportOptions, ImportProgress, ImportReport,
     ImportedData, Rejection, Reread, TableKind, import_reread_into,
 };
-use crate::model::{HistoryEvent, SharedTexts};
+use crate::model::{HistoryEvent, SharedTexts, text};
 
 /// The version of the chunk encoding that [`encode`] writes. [`decode`] reads it and every earlier
 /// version from [`FIRST_ENCODING_VERSION`] on; an import stored with any other version is refused
@@ -29,7 +29,11 @@ use crate::model::{HistoryEvent, SharedTexts};
 /// - 1: the records with their dates as text (`2026-11-13`).
 /// - 2: dates as numbers (a day from the common era; for a date and time also the second of the
 ///   day and the nanosecond), which read back without a parse.
-pub const ENCODING_VERSION: u32 = 2;
+/// - 3: each chunk starts with its table of texts, every distinct text of its records'
+///   [`Text`](crate::model::Text) fields and evidence field names once; the records name a text
+///   by its index in the table. A text a chunk repeats (a stage, an owner, an account) is read and
+///   shared once per chunk instead of once per record.
+pub const ENCODING_VERSION: u32 = 3;
 
 /// The oldest chunk encoding [`decode`] still reads.
 pub const FIRST_ENCODING_VERSION: u32 = 1;
@@ -214,11 +218,14 @@ impl<'a> Decoder<'a> {
 
     /// Decodes the next chunk.
     fn push(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
-        let read = || postcard::from_bytes::<ImportedData>(bytes);
-        let chunk = if self.stored.encoding_version == 1 {
-            crate::model::stored::read_text_dates(read)
-        } else {
-            read()
+        let read = |bytes| postcard::from_bytes::<ImportedData>(bytes);
+        let chunk = match self.stored.encoding_version {
+            1 => crate::model::stored::read_text_dates(|| read(bytes)),
+            2 => read(bytes),
+            _ => postcard::take_from_bytes::<Vec<&str>>(bytes).and_then(|(table, records)| {
+                let table = table.into_iter().map(text::shared).collect();
+                text::read_table(table, || read(records))
+            }),
         };
         let chunk = chunk.map_err(|error| StoreError::Chunk {
             file_name: self.stored.file_name.clone(),
@@ -406,10 +413,15 @@ impl<'a> Chunks<'a> {
     }
 }
 
-/// One chunk's encoding. Encoding plain data into a Vec cannot fail: postcard only fails on serde
-/// types it does not support (none in the model) or on a full fixed buffer (not used here).
+/// One chunk's encoding: its table of texts, then its records. Encoding plain data into a Vec
+/// cannot fail: postcard only fails on serde types it does not support (none in the model) or on
+/// a full fixed buffer (not used here).
 fn encoded(chunk: &ImportedData) -> Vec<u8> {
-    postcard::to_allocvec(chunk).unwrap_or_default()
+    let (records, table) = text::write_table(|| postcard::to_allocvec(chunk));
+    let table: Vec<&str> = table.iter().map(|text| text.as_str()).collect();
+    let mut bytes = postcard::to_allocvec(&table).unwrap_or_default();
+    bytes.extend_from_slice(&records.unwrap_or_default());
+    bytes
 }
 
 fn append(data: &mut ImportedData, chunk: ImportedData) {
@@ -430,6 +442,7 @@ fn append(data: &mut ImportedData, chunk: ImportedData) {
 mod tests {
     use super::*;
     use crate::import::{ImportOptions, import_file};
+    use crate::model::Text;
 
     fn opportunities_csv(rows: usize) -> String {
         let mut text = String::from("Opportunity ID,Opportunity Name,Stage,Amount,Close Date\n");
@@ -488,7 +501,7 @@ mod tests {
         stored.encoding_version = 99;
         assert_eq!(
             decode(&stored, &chunks).unwrap_err().to_string(),
-            "deals.csv cannot be read: its records were stored in encoding version 99, and this version of Lens reads versions 1 to 2"
+            "deals.csv cannot be read: its records were stored in encoding version 99, and this version of Lens reads versions 1 to 3"
         );
     }
 
@@ -531,6 +544,61 @@ mod tests {
         assert_ne!(decode(&current, [V1_CHUNK]).ok(), Some(report));
     }
 
+    /// Encoding 3: a chunk holds each distinct text once, in its table, and the records read back
+    /// share it; chunks of encoding 2 (texts inline) still read back.
+    #[test]
+    fn a_chunk_holds_each_text_once_and_encoding_2_still_reads() {
+        let mut csv =
+            String::from("Opportunity ID,Opportunity Name,Stage,Amount,Close Date,Champion\n");
+        for row in 0..50 {
+            let stage = ["Prospecting", "Negotiation"][row % 2];
+            csv.push_str(&format!(
+                "006A{row:03},Deal {row},{stage},{row},2026-12-01,Dana Ruiz\n"
+            ));
+        }
+        let options = ImportOptions::default();
+        let report = import_file("deals.csv", csv.as_bytes(), &options).unwrap();
+        let (stored, chunks) = encode(report.clone(), csv.len() as u64, "");
+        assert_eq!(stored.encoding_version, 3);
+        let (table, _) = postcard::take_from_bytes::<Vec<&str>>(&chunks[0]).unwrap();
+        // 50 ids, 50 names, two stages, the champion's name and the evidence field's name.
+        assert_eq!(table.len(), 50 + 50 + 2 + 1 + 1);
+        assert_eq!(
+            &table[..4],
+            ["006A000", "Deal 0", "Prospecting", "Champion"]
+        );
+        let inline = postcard::to_allocvec(&report.data).unwrap();
+        assert!(
+            chunks[0].len() * 10 < inline.len() * 8,
+            "{} bytes with a table of texts, {} inline",
+            chunks[0].len(),
+            inline.len()
+        );
+
+        let back = decode(&stored, &chunks).unwrap();
+        assert_eq!(back, report);
+        let stages: Vec<&Text> = back
+            .data
+            .opportunities
+            .iter()
+            .flat_map(|opp| &opp.stage)
+            .collect();
+        assert!(std::ptr::eq(stages[0].as_str(), stages[2].as_str()));
+
+        let mut version_2 = stored.clone();
+        version_2.encoding_version = 2;
+        assert_eq!(decode(&version_2, [&inline]).unwrap(), report);
+
+        // An index beyond the table is refused, not read as another text (postcard keeps no
+        // message of its own for the refusal).
+        let mut short = postcard::to_allocvec(&table[..3]).unwrap();
+        short.extend_from_slice(&chunks[0][postcard::to_allocvec(&table).unwrap().len()..]);
+        assert!(matches!(
+            decode(&stored, [&short]),
+            Err(StoreError::Chunk { chunk: 0, .. })
+        ));
+    }
+
     /// Dates and times are numbers in the chunks, text in readable formats, and come back exact
     /// (to the nanosecond) from both.
     #[test]
@@ -552,8 +620,8 @@ mod tests {
             history: vec![event.clone()],
             ..ImportedData::default()
         };
-        let bytes = encoded(&data);
-        let text = crate::model::stored::read_text_dates(|| encoded(&data));
+        let bytes = postcard::to_allocvec(&data).unwrap();
+        let text = crate::model::stored::read_text_dates(|| postcard::to_allocvec(&data).unwrap());
         assert!(
             bytes.len() + 15 < text.len(),
             "{} bytes with numbers, {} with text",

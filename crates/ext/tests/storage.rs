@@ -316,7 +316,7 @@ async fn an_import_of_an_unknown_encoding_is_refused_by_name_and_the_others_load
         .unwrap();
     let (mut later, later_chunks) = encode(opportunities(4), 1, "");
     later.file_name = "later.csv".into();
-    later.encoding_version = 3;
+    later.encoding_version = 4;
     storage.save_import(&later, &later_chunks).await.unwrap();
     let (current, current_chunks) = encode(opportunities(5), 1, "");
     storage
@@ -329,11 +329,11 @@ async fn an_import_of_an_unknown_encoding_is_refused_by_name_and_the_others_load
     let refused = storage.load_import(&entries[0]).await.unwrap().unwrap_err();
     assert!(matches!(
         refused,
-        StoreError::EncodingVersion { found: 3, .. }
+        StoreError::EncodingVersion { found: 4, .. }
     ));
     assert_eq!(
         refused.to_string(),
-        "later.csv cannot be read: its records were stored in encoding version 3, and this version of Lens reads versions 1 to 2"
+        "later.csv cannot be read: its records were stored in encoding version 4, and this version of Lens reads versions 1 to 3"
     );
     let loaded = storage.load_import(&entries[1]).await.unwrap().unwrap();
     assert_eq!(loaded.stored_rows, 5);

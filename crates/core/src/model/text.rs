@@ -6,8 +6,8 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use rustc_hash::FxHashSet;
-use serde::de::Visitor;
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::de::{Error as _, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The text of a record's field (an id, a name, an owner, a stage, a history value), immutable and
@@ -122,36 +122,141 @@ impl PartialEq<Text> for String {
 
 impl Serialize for Text {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
+        serialize_text(self, serializer)
+    }
+}
+
+/// Writes a text as a string, or as its index in the chunk's table while [`write_table`] runs
+/// (and the format is not a readable one).
+pub(crate) fn serialize_text<S: Serializer>(text: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    if !serializer.is_human_readable() {
+        let index = TABLE.with(|table| match &mut *table.borrow_mut() {
+            Some(Table::Writing(writing)) => Some(writing.index(text)),
+            _ => None,
+        });
+        if let Some(index) = index {
+            return serializer.serialize_u32(index);
+        }
+    }
+    serializer.serialize_str(text)
+}
+
+/// Reads a text written by [`serialize_text`]: an index into the table [`read_table`] lent, or a
+/// string (taken from the shared texts while [`SharedTexts::share`] runs).
+pub(crate) fn deserialize_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Text, D::Error> {
+    if reads_table(&deserializer) {
+        let index = u32::deserialize(deserializer)?;
+        return TABLE
+            .with(|table| match &*table.borrow() {
+                Some(Table::Reading(texts)) => texts.get(index as usize).cloned(),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                D::Error::custom(format!("text {index} is beyond the chunk's table of texts"))
+            });
+    }
+    struct TextVisitor;
+
+    impl Visitor<'_> for TextVisitor {
+        type Value = Text;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+            formatter.write_str("a string")
+        }
+
+        fn visit_str<E>(self, text: &str) -> Result<Text, E> {
+            Ok(shared(text))
+        }
+    }
+
+    deserializer.deserialize_str(TextVisitor)
+}
+
+/// Whether `deserializer` reads texts as indexes into a chunk's table ([`read_table`] runs, and
+/// the format is not a readable one).
+pub(crate) fn reads_table<'de, D: Deserializer<'de>>(deserializer: &D) -> bool {
+    !deserializer.is_human_readable()
+        && TABLE.with(|table| matches!(&*table.borrow(), Some(Table::Reading(_))))
+}
+
+/// `text` from the shared texts while [`SharedTexts::share`] runs, else a copy of its own.
+pub(crate) fn shared(text: &str) -> Text {
+    SHARING.with(|sharing| match sharing.borrow_mut().as_mut() {
+        Some(texts) => texts.get(text),
+        None => Text::from(text),
+    })
+}
+
+/// A storage chunk's table of texts, while [`write_table`] or [`read_table`] runs.
+enum Table {
+    Writing(TableWriter),
+    Reading(Vec<Text>),
+}
+
+/// The texts written so far, each once, in the order first written.
+#[derive(Default)]
+struct TableWriter {
+    indexes: FxHashMap<Text, u32>,
+    texts: Vec<Text>,
+}
+
+impl TableWriter {
+    fn index(&mut self, text: &str) -> u32 {
+        if let Some(index) = self.indexes.get(text) {
+            return *index;
+        }
+        let index = self.texts.len() as u32;
+        let text = Text::from(text);
+        self.texts.push(text.clone());
+        self.indexes.insert(text, index);
+        index
+    }
+}
+
+/// Runs `write`, in which every text serialised on this thread (not in a readable format) is
+/// written as its index in a table; returns the table, each text once in the order first written.
+pub(crate) fn write_table<T>(write: impl FnOnce() -> T) -> (T, Vec<Text>) {
+    let writing = Some(Table::Writing(TableWriter::default()));
+    let _restore = Restore(TABLE.with(|table| table.replace(writing)));
+    let written = write();
+    let texts = match TABLE.with(RefCell::take) {
+        Some(Table::Writing(writer)) => writer.texts,
+        _ => Vec::new(),
+    };
+    (written, texts)
+}
+
+/// Runs `read`, in which every text deserialised on this thread (not from a readable format) is
+/// an index into `texts`.
+pub(crate) fn read_table<T>(texts: Vec<Text>, read: impl FnOnce() -> T) -> T {
+    let before = TABLE.with(|table| table.replace(Some(Table::Reading(texts))));
+    let _restore = Restore(before);
+    read()
+}
+
+/// Puts back the table that was lent before, also when the closure unwinds.
+struct Restore(Option<Table>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let before = self.0.take();
+        TABLE.with(|table| table.replace(before));
     }
 }
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-
-        impl Visitor<'_> for TextVisitor {
-            type Value = Text;
-
-            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-                formatter.write_str("a string")
-            }
-
-            fn visit_str<E>(self, text: &str) -> Result<Text, E> {
-                Ok(SHARING.with(|sharing| match sharing.borrow_mut().as_mut() {
-                    Some(texts) => texts.get(text),
-                    None => Text::from(text),
-                }))
-            }
-        }
-
-        deserializer.deserialize_str(TextVisitor)
+        deserialize_text(deserializer)
     }
 }
 
 thread_local! {
     /// The texts shared while [`SharedTexts::share`] runs on this thread.
     static SHARING: RefCell<Option<SharedTexts>> = const { RefCell::new(None) };
+    /// The table of texts of the storage chunk being written or read on this thread.
+    static TABLE: RefCell<Option<Table>> = const { RefCell::new(None) };
 }
 
 /// A set of texts that records read back share: the analyst keeps one for the whole data set, so
