@@ -494,7 +494,7 @@ impl<'de> Deserialize<'de> for FieldName<'de> {
 }
 
 /// A field name written like a [`Text`] (an index in a storage chunk's table of texts).
-struct NameOut<'a>(&'a str);
+struct NameOut<'a>(&'a Arc<str>);
 
 impl Serialize for NameOut<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -505,8 +505,8 @@ impl Serialize for NameOut<'_> {
 impl Serialize for EvidenceFields {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.len()))?;
-        for (key, value) in self.iter() {
-            map.serialize_entry(&NameOut(key), value)?;
+        for (name, value) in self.names.iter().zip(&self.values) {
+            map.serialize_entry(&NameOut(name), value)?;
         }
         map.end()
     }

@@ -122,13 +122,16 @@ impl PartialEq<Text> for String {
 
 impl Serialize for Text {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_text(self, serializer)
+        serialize_text(&self.0, serializer)
     }
 }
 
 /// Writes a text as a string, or as its index in the chunk's table while [`write_table`] runs
 /// (and the format is not a readable one).
-pub(crate) fn serialize_text<S: Serializer>(text: &str, serializer: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_text<S: Serializer>(
+    text: &Arc<str>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     if !serializer.is_human_readable() {
         let index = TABLE.with(|table| match &mut *table.borrow_mut() {
             Some(Table::Writing(writing)) => Some(writing.index(text)),
@@ -203,12 +206,14 @@ struct TableWriter {
 }
 
 impl TableWriter {
-    fn index(&mut self, text: &str) -> u32 {
-        if let Some(index) = self.indexes.get(text) {
+    /// The index of `text`, added to the table if it is not there yet (a new text is shared with
+    /// the record that holds it, not copied).
+    fn index(&mut self, text: &Arc<str>) -> u32 {
+        if let Some(index) = self.indexes.get(&**text) {
             return *index;
         }
         let index = self.texts.len() as u32;
-        let text = Text::from(text);
+        let text = Text(Arc::clone(text));
         self.texts.push(text.clone());
         self.indexes.insert(text, index);
         index
