@@ -137,8 +137,9 @@ pub(crate) fn import_rows(
     match format.kind {
         TableKind::Opportunities => {
             let mut first_line_of_id: FxHashMap<Text, u64> = FxHashMap::default();
+            let mut texts = SharedTexts::default();
             let built_rows = built.rows(&context, rows, |reader| {
-                opportunity_with_stage_events(reader, &context, &mut first_line_of_id)
+                opportunity_with_stage_events(reader, &context, &mut first_line_of_id, &mut texts)
             });
             for (opportunity, events) in built_rows {
                 built.data.opportunities.push(opportunity);
@@ -410,9 +411,10 @@ fn opportunity_with_stage_events(
     reader: &RowReader,
     context: &Context,
     first_line_of_id: &mut FxHashMap<Text, u64>,
+    texts: &mut SharedTexts,
 ) -> Result<(Opportunity, Vec<HistoryEvent>), Rejection> {
     let columns = context.columns;
-    let opportunity = opportunity_row(reader, columns, context.mapping)?;
+    let opportunity = opportunity_row(reader, columns, context.mapping, texts)?;
     if let Some(&first_line) = first_line_of_id.get(&opportunity.id) {
         return Err(reader.reject(
             columns.get("id").or(columns.get("name")),
@@ -449,19 +451,25 @@ fn reader_stage_dates<'a>(
         .collect()
 }
 
+///
+/// The texts that rows repeat (accounts, owners, teams, stages, evidence values) are taken from
+/// `texts`, one allocation each for the file; ids, names and next steps are each row's own.
 fn opportunity_row(
     reader: &RowReader,
     columns: &ColumnMap,
     mapping: Option<&Mapping>,
+    texts: &mut SharedTexts,
 ) -> Result<Opportunity, Rejection> {
     let column = |key: &str| columns.get(key);
+    let mut shared =
+        |column: Column| values::trimmed(reader.cell(column)).map(|text| texts.get(text));
     reader.check_not_deleted(column("is_deleted"))?;
     let name = reader.text(column("name"));
     let id = match (reader.text(column("id")), &name) {
         (Some(id), _) => id,
         // Without a record id (a stock "Details Only" report has none), the account and the name
         // together stand in for it: "Renewal 2026" may recur across accounts.
-        (None, Some(name)) => match reader.field(column("account_name")) {
+        (None, Some(name)) => match shared(column("account_name")) {
             Some(account) => format!("name:{account}/{name}"),
             None => format!("name:{name}"),
         },
@@ -476,11 +484,10 @@ fn opportunity_row(
         Some((value, currency)) => (Some(value), currency),
         None => (None, None),
     };
-    let currency = reader
-        .field(column("currency"))
-        .or_else(|| reader.field(columns.amount_currency))
+    let currency = shared(column("currency"))
+        .or_else(|| shared(columns.amount_currency))
         .or(amount_currency.map(Text::from));
-    let stage = reader.field(column("stage"));
+    let stage = shared(column("stage"));
     let forecast_category = reader
         .text(column("forecast_category"))
         .map(|raw| forecast_category(&raw, mapping));
@@ -504,20 +511,20 @@ fn opportunity_row(
             .evidence
             .iter()
             .map(|(field_name, evidence_column)| {
-                (Arc::clone(field_name), reader.field(Some(*evidence_column)))
+                (Arc::clone(field_name), shared(Some(*evidence_column)))
             })
             .collect(),
     );
     Ok(Opportunity {
         name: name.map_or_else(|| Text::from(&id), Text::from),
         id: Text::from(id),
-        account_id: reader.field(column("account_id")),
-        account_name: reader.field(column("account_name")),
-        owner: reader.field(column("owner")),
-        owner_manager: reader.field(column("owner_manager")),
-        team: reader.field(column("team")),
-        region: reader.field(column("region")),
-        segment: reader.field(column("segment")),
+        account_id: shared(column("account_id")),
+        account_name: shared(column("account_name")),
+        owner: shared(column("owner")),
+        owner_manager: shared(column("owner_manager")),
+        team: shared(column("team")),
+        region: shared(column("region")),
+        segment: shared(column("segment")),
         stage,
         stage_order,
         status,
@@ -530,9 +537,9 @@ fn opportunity_row(
         last_activity_date: reader.date(column("last_activity_date"))?,
         stage_entered_date: reader.date(column("stage_entered_date"))?,
         next_step: reader.field(column("next_step")),
-        opportunity_type: reader.field(column("opportunity_type")),
-        lead_source: reader.field(column("lead_source")),
-        partner: reader.field(column("partner")),
+        opportunity_type: shared(column("opportunity_type")),
+        lead_source: shared(column("lead_source")),
+        partner: shared(column("partner")),
         evidence,
         source: reader.source(),
     })

@@ -202,20 +202,37 @@ enum Table {
 #[derive(Default)]
 struct TableWriter {
     indexes: FxHashMap<Text, u32>,
+    /// The same indexes by the address of the text's allocation: records that share a text
+    /// ([`SharedTexts`], as the importer gives them) find it without hashing its characters.
+    by_address: FxHashMap<usize, u32>,
     texts: Vec<Text>,
+    /// The texts found by their characters under another address: held with `texts` until the
+    /// table is written, so that no address in `by_address` is freed and reused meanwhile.
+    held: Vec<Text>,
 }
 
 impl TableWriter {
     /// The index of `text`, added to the table if it is not there yet (a new text is shared with
     /// the record that holds it, not copied).
     fn index(&mut self, text: &Arc<str>) -> u32 {
-        if let Some(index) = self.indexes.get(&**text) {
+        let address = Arc::as_ptr(text).cast::<u8>() as usize;
+        if let Some(index) = self.by_address.get(&address) {
             return *index;
         }
-        let index = self.texts.len() as u32;
-        let text = Text(Arc::clone(text));
-        self.texts.push(text.clone());
-        self.indexes.insert(text, index);
+        let index = match self.indexes.get(&**text) {
+            Some(index) => {
+                self.held.push(Text(Arc::clone(text)));
+                *index
+            }
+            None => {
+                let index = self.texts.len() as u32;
+                let text = Text(Arc::clone(text));
+                self.texts.push(text.clone());
+                self.indexes.insert(text, index);
+                index
+            }
+        };
+        self.by_address.insert(address, index);
         index
     }
 }
