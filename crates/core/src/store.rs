@@ -232,6 +232,12 @@ impl<'a> Decoder<'a> {
             chunk: self.chunks_read,
             detail: error.to_string(),
         })?;
+        if self.data.opportunities.is_empty() && !chunk.opportunities.is_empty() {
+            // A snapshot's rows, moved in once rather than again each time the list grows.
+            self.data
+                .opportunities
+                .reserve_exact(self.stored.stored_rows);
+        }
         append(&mut self.data, chunk);
         self.chunks_read += 1;
         Ok(())
