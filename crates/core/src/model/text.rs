@@ -345,6 +345,36 @@ mod tests {
     }
 
     #[test]
+    fn a_table_lists_each_text_once_whether_shared_or_copied() {
+        let shared = Text::from("Prospecting");
+        let texts = vec![
+            shared.clone(),
+            Text::from("006A"),
+            shared.clone(),
+            // Equal characters in an allocation of its own.
+            Text::from("Prospecting"),
+            Text::from("006B"),
+        ];
+        let (bytes, table) = write_table(|| postcard::to_allocvec(&texts).unwrap());
+        assert_eq!(table, ["Prospecting", "006A", "006B"]);
+        // Five indexes after the length, one byte each.
+        assert_eq!(bytes, [5, 0, 1, 0, 0, 2]);
+        let back: Vec<Text> = read_table(table, || postcard::from_bytes(&bytes).unwrap());
+        assert_eq!(back, texts);
+        assert!(Arc::ptr_eq(&back[0].0, &back[3].0));
+        // Outside `write_table` the same texts are strings again, and JSON never holds indexes.
+        assert_eq!(
+            postcard::to_allocvec(&texts).unwrap().len(),
+            1 + (1 + 11) * 3 + (1 + 4) * 2
+        );
+        let json = write_table(|| serde_json::to_string(&texts).unwrap()).0;
+        assert_eq!(
+            json,
+            r#"["Prospecting","006A","Prospecting","Prospecting","006B"]"#
+        );
+    }
+
+    #[test]
     fn a_text_reads_and_compares_as_the_string_it_holds() {
         let text = Text::from("Negotiation");
         assert_eq!(text, "Negotiation");
