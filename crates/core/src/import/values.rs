@@ -332,7 +332,14 @@ fn split_currency(text: &str) -> (&str, Option<String>) {
 /// A number as text without grouping, exponent or a needless fraction: 15000, 12.5.
 pub(crate) fn format_number(value: f64) -> String {
     if value.fract() == 0.0 && value.abs() < 1e15 {
-        format!("{value:.0}")
+        // A whole number below 10^15 is exact as an integer, and written as one without the
+        // float formatting's exact mode (a million-row history formats one or two per row).
+        let whole = value as i64;
+        if whole == 0 && value.is_sign_negative() {
+            "-0".to_string()
+        } else {
+            whole.to_string()
+        }
     } else {
         value.to_string()
     }
@@ -427,6 +434,34 @@ mod tests {
 
     fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(year, month, day).unwrap()
+    }
+
+    #[test]
+    fn numbers_are_written_as_the_float_formatting_writes_them() {
+        for value in [
+            0.0_f64,
+            -0.0,
+            1.0,
+            -1.0,
+            485_000.0,
+            -12_345_678.0,
+            999_999_999_999_999.0,
+            1e15,
+            2.5e15,
+            0.5,
+            -1234.25,
+            1e-7,
+            123_456.789,
+        ] {
+            let expected = if value.fract() == 0.0 && value.abs() < 1e15 {
+                format!("{value:.0}")
+            } else {
+                value.to_string()
+            };
+            assert_eq!(format_number(value), expected, "{value:?}");
+        }
+        assert_eq!(format_number(-0.0), "-0");
+        assert_eq!(format_number(485_000.0), "485000");
     }
 
     #[test]
