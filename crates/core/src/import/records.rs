@@ -451,6 +451,7 @@ fn reader_stage_dates<'a>(
         .collect()
 }
 
+/// One opportunity row as a record, or why it is rejected.
 ///
 /// The texts that rows repeat (accounts, owners, teams, stages, evidence values) are taken from
 /// `texts`, one allocation each for the file; ids, names and next steps are each row's own.
