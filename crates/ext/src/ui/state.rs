@@ -93,6 +93,10 @@ pub struct Lens {
     /// How many times the data set was rebuilt from storage (an import batch that saw a rebuild
     /// reloads at its end rather than adding its imports twice).
     reloads: StoredValue<u64>,
+    /// Whether a rebuild is under way, and whether another was asked for meanwhile: rebuilds run
+    /// one at a time (two at once would interleave their imports in the analyst), and one asked
+    /// for during another runs again when that one ends.
+    rebuilding: StoredValue<(bool, bool)>,
     /// The newest record view and analysis asked for (the same question is not asked twice, and
     /// an answer to a question that a newer one replaced is dropped).
     record_asked: StoredValue<Option<RecordQuestion>>,
@@ -119,6 +123,7 @@ impl Lens {
             record: RwSignal::new(None),
             changes: StoredValue::new_local(None),
             reloads: StoredValue::new(0),
+            rebuilding: StoredValue::new((false, false)),
             record_asked: StoredValue::new(None),
             analysis_asked: StoredValue::new(None),
         };
@@ -244,8 +249,32 @@ impl Lens {
     }
 
     /// Reads every stored import back and hands it to the analyst, which builds the data set
-    /// anew, reporting progress.
+    /// anew, reporting progress. Asked for while a rebuild is under way, it returns at once and
+    /// that rebuild runs again when it ends (it then reads what is stored by then).
     pub async fn reload(self) {
+        let (under_way, _) = self.rebuilding.get_value();
+        if under_way {
+            self.rebuilding.set_value((true, true));
+            return;
+        }
+        loop {
+            self.rebuilding.set_value((true, false));
+            self.rebuild().await;
+            let (_, again) = self.rebuilding.get_value();
+            if !again {
+                break;
+            }
+        }
+        self.rebuilding.set_value((false, false));
+    }
+
+    /// Whether a rebuild is under way.
+    fn rebuilding(self) -> bool {
+        self.rebuilding.get_value().0
+    }
+
+    /// [`Lens::reload`], once.
+    async fn rebuild(self) {
         self.reloads.update_value(|reloads| *reloads += 1);
         let Some(storage) = self.storage.get_value() else {
             return;
@@ -347,12 +376,26 @@ impl Lens {
         if imports.is_empty() {
             return;
         }
-        if self.reload_count() != since {
+        // A rebuild since the batch began, or under way, reads (or will read) the batch's imports
+        // from storage: adding them as well would count them twice.
+        if self.reload_count() != since || self.rebuilding() {
             self.reload().await;
             return;
         }
+        // A rebuild asked for while the imports are handed over waits for them, then runs.
+        self.rebuilding.set_value((true, false));
+        self.hand_over(&imports).await;
+        let (_, again) = self.rebuilding.get_value();
+        self.rebuilding.set_value((false, false));
+        if again {
+            self.reload().await;
+        }
+    }
+
+    /// [`Lens::add_imports`]' handing over and indexing.
+    async fn hand_over(self, imports: &[Handover]) {
         let mut unreadable = Vec::new();
-        for import in &imports {
+        for import in imports {
             match analyst::add(&import.stored, &import.chunks).await {
                 Ok(Ok(())) => {}
                 Ok(Err(reason)) => {
