@@ -287,6 +287,11 @@ impl<'a> RowReader<'a> {
         values::trimmed(self.cell(column)).map(Text::from)
     }
 
+    /// [`RowReader::field`], taken from the texts the file's rows share.
+    fn shared_field(&self, column: Column, texts: &mut SharedTexts) -> Option<Text> {
+        values::trimmed(self.cell(column)).map(|text| texts.get(text))
+    }
+
     fn required_text(&self, column: Column, what: &str) -> Result<String, Rejection> {
         self.text(column)
             .ok_or_else(|| self.reject(column, format!("no {what}")))
@@ -462,8 +467,7 @@ fn opportunity_row(
     texts: &mut SharedTexts,
 ) -> Result<Opportunity, Rejection> {
     let column = |key: &str| columns.get(key);
-    let mut shared =
-        |column: Column| values::trimmed(reader.cell(column)).map(|text| texts.get(text));
+    let mut shared = |column: Column| reader.shared_field(column, texts);
     reader.check_not_deleted(column("is_deleted"))?;
     let name = reader.text(column("name"));
     let id = match (reader.text(column("id")), &name) {
@@ -683,8 +687,7 @@ fn history_row(
     texts: &mut SharedTexts,
 ) -> Result<HistoryRow, Rejection> {
     let column = |key: &str| context.columns.get(key);
-    let mut text =
-        |key: &str| values::trimmed(reader.cell(column(key))).map(|text| texts.get(text));
+    let mut text = |key: &str| reader.shared_field(column(key), texts);
     let by = text("by");
     let stage = text("stage");
     let from_stage = text("from_stage");
