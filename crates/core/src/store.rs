@@ -233,10 +233,13 @@ impl<'a> Decoder<'a> {
             detail: error.to_string(),
         })?;
         if self.data.opportunities.is_empty() && !chunk.opportunities.is_empty() {
-            // A snapshot's rows, moved in once rather than again each time the list grows.
-            self.data
-                .opportunities
-                .reserve_exact(self.stored.stored_rows);
+            // A snapshot's rows, moved in once rather than again each time the list grows. The
+            // description's count is believed only as far as its chunks could hold, and a
+            // reservation memory cannot give is skipped: the list then grows as the chunks come.
+            let rows = (self.stored.chunk_count as usize)
+                .saturating_mul(RECORDS_PER_CHUNK)
+                .min(self.stored.stored_rows);
+            let _ = self.data.opportunities.try_reserve_exact(rows);
         }
         append(&mut self.data, chunk);
         self.chunks_read += 1;
@@ -504,6 +507,23 @@ mod tests {
             decode(&stored, &garbage),
             Err(StoreError::Chunk { chunk: 0, .. })
         ));
+        // A description claiming more rows than memory holds reads back what its chunks hold.
+        let rows = stored.stored_rows;
+        stored.stored_rows = usize::MAX / 2;
+        stored.chunk_count = u32::MAX;
+        let claimed = decode(&stored, &chunks).unwrap_err().to_string();
+        assert_eq!(
+            claimed,
+            format!(
+                "deals.csv cannot be read: 1 stored chunks of records where {} were written",
+                u32::MAX
+            )
+        );
+        stored.chunk_count = 1;
+        assert_eq!(
+            decode(&stored, &chunks).unwrap().data.opportunities.len(),
+            rows
+        );
         stored.encoding_version = 99;
         assert_eq!(
             decode(&stored, &chunks).unwrap_err().to_string(),
