@@ -7,7 +7,7 @@
 //! `fixtures/SOURCE.md`).
 
 use lens_core::import::{
-    ImportError, ImportOptions, ImportReport, MAX_CELL_BYTES, MAX_COLUMNS, MAX_FILE_BYTES,
+    ImportError, ImportOptions, ImportReport, MAX_CELL_BYTES, MAX_COLUMNS, MAX_FILE_BYTES, Mapping,
     check_file_size, import_file,
 };
 
@@ -268,10 +268,56 @@ fn a_german_salesforce_report_is_read_with_its_decimal_commas() {
         .iter()
         .map(|deal| deal.amount)
         .collect();
-    // FIXME: "1.234" in a German report is 1,234 euros; each cell is read on its own, and a lone
-    // dot with three digits after it reads as a decimal point. The file's other amounts
-    // (decimal commas) show which convention it uses.
-    assert_eq!(amounts, vec![Some(1234.56), Some(8400.5), Some(1.234)]);
+    // "1.234" could be 1.234 or 1234; the file's other amounts write decimal commas, so it is
+    // 1,234 euros, and the report says why.
+    assert_eq!(amounts, vec![Some(1234.56), Some(8400.5), Some(1234.0)]);
+    assert!(
+        report.notes.contains(
+            &"numbers read with a decimal comma, as \"1.234,56\" (line 2, Betrag) shows: \
+              \"1.234\" (line 4, Betrag) is 1234"
+                .to_string()
+        ),
+        "{:?}",
+        report.notes
+    );
+}
+
+#[test]
+fn numbers_that_never_show_their_decimal_mark_read_with_a_point_unless_a_mapping_says_comma() {
+    let csv =
+        "Opportunity Name,Amount,Stage\nAlpha,25.000,Prospecting\nBeta,\"$1,200\",Prospecting\n";
+    let amounts = |report: &ImportReport| -> Vec<Option<f64>> {
+        report
+            .data
+            .opportunities
+            .iter()
+            .map(|deal| deal.amount)
+            .collect()
+    };
+    let report = import("deals.csv", csv.as_bytes()).unwrap();
+    assert_eq!(amounts(&report), vec![Some(25.0), Some(1200.0)]);
+    assert!(
+        report.notes.contains(
+            &"no number shows the file's decimal mark, so \"25.000\" (line 2, Amount) is read \
+              with a decimal point, as 25; if the file groups thousands with dots, a mapping with \
+              decimal_mark = \",\" reads it as 25000"
+                .to_string()
+        ),
+        "{:?}",
+        report.notes
+    );
+
+    let options = ImportOptions {
+        mapping: Some(Mapping::from_toml("decimal_mark = \",\"\n").unwrap()),
+        ..ImportOptions::default()
+    };
+    let report = import_file("deals.csv", csv.as_bytes(), &options).unwrap();
+    assert_eq!(amounts(&report), vec![Some(25_000.0), Some(1.2)]);
+    assert!(
+        report.notes.iter().all(|note| !note.contains("decimal")),
+        "{:?}",
+        report.notes
+    );
 }
 
 #[test]

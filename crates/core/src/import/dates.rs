@@ -8,25 +8,25 @@
 use super::values::{SlashDate, SlashOrder};
 use super::{DateOrder, ImportError};
 
-/// A date cell to consider: its line, 1-based column, header, and text.
-pub(crate) struct DateSample<'a> {
+/// A cell to consider: its line, 1-based column, header, and text.
+pub(crate) struct CellSample<'a> {
     pub line: u64,
     pub column: usize,
     pub header: &'a str,
     pub text: &'a str,
 }
 
-/// A date cell kept as evidence, described for a message: `"16/10/2025" (line 4, Close Date)`.
+/// A cell kept as evidence, described for a message: `"16/10/2025" (line 4, Close Date)`.
 #[derive(Debug, Clone)]
-struct Kept {
-    line: u64,
-    column: usize,
-    header: String,
-    text: String,
+pub(crate) struct Kept {
+    pub(crate) line: u64,
+    pub(crate) column: usize,
+    pub(crate) header: String,
+    pub(crate) text: String,
 }
 
 impl Kept {
-    fn of(sample: &DateSample) -> Kept {
+    pub(crate) fn of(sample: &CellSample) -> Kept {
         Kept {
             line: sample.line,
             column: sample.column,
@@ -35,7 +35,7 @@ impl Kept {
         }
     }
 
-    fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         format!("\"{}\" (line {}, {})", self.text, self.line, self.header)
     }
 }
@@ -52,7 +52,7 @@ pub(crate) struct DateEvidence {
 }
 
 impl DateEvidence {
-    pub(crate) fn add(&mut self, sample: &DateSample) {
+    pub(crate) fn add(&mut self, sample: &CellSample) {
         if self.day_first.is_some() && self.month_first.is_some() {
             // Settled already: the file mixes both orders.
             return;
@@ -102,7 +102,7 @@ impl DateEvidence {
 #[cfg(test)]
 pub(crate) fn settle_order<'a>(
     requested: DateOrder,
-    samples: impl Iterator<Item = DateSample<'a>>,
+    samples: impl Iterator<Item = CellSample<'a>>,
 ) -> Result<Option<SlashOrder>, ImportError> {
     let mut evidence = DateEvidence::default();
     if requested == DateOrder::Auto {
@@ -120,7 +120,7 @@ mod tests {
     fn settle(order: DateOrder, texts: &[&str]) -> Result<Option<SlashOrder>, ImportError> {
         settle_order(
             order,
-            texts.iter().enumerate().map(|(idx, text)| DateSample {
+            texts.iter().enumerate().map(|(idx, text)| CellSample {
                 line: idx as u64 + 2,
                 column: 3,
                 header: "Close Date",

@@ -55,6 +55,23 @@ impl ColumnMap {
         columns.sort_unstable();
         columns
     }
+
+    /// The columns of fields read as numbers, amounts or percentages, for the decimal mark.
+    pub fn number_columns(&self, kind: TableKind) -> Vec<(usize, ValueType)> {
+        let mut columns: Vec<(usize, ValueType)> = kind
+            .fields()
+            .iter()
+            .filter(|spec| {
+                matches!(
+                    spec.value_type,
+                    ValueType::Number | ValueType::Money | ValueType::Percent
+                )
+            })
+            .filter_map(|spec| Some((self.get(spec.key)?, spec.value_type)))
+            .collect();
+        columns.sort_unstable_by_key(|(column, _)| *column);
+        columns
+    }
 }
 
 pub(crate) struct Detected {

@@ -7,7 +7,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::values::{self, SlashOrder, format_number};
+use super::values::{self, DecimalMark, SlashOrder, format_number};
 use crate::model::{HistoryEvent, HistoryField, Opportunity, SourceRef, Text};
 
 /// One parsed OpportunityHistory row. Every row is held until all are read (events come from
@@ -195,17 +195,18 @@ pub(crate) fn canonical_value(
     field: &HistoryField,
     value: &str,
     order: Option<SlashOrder>,
+    decimal: Option<DecimalMark>,
 ) -> String {
     match field {
         HistoryField::CloseDate => match values::date(value, order) {
             Ok(Some(date)) => date.to_string(),
             _ => value.to_string(),
         },
-        HistoryField::Amount => match values::money(value) {
+        HistoryField::Amount => match values::money(value, decimal) {
             Ok(Some((amount, _))) => format_number(amount),
             _ => value.to_string(),
         },
-        HistoryField::Probability => match values::percent(value) {
+        HistoryField::Probability => match values::percent(value, decimal) {
             Ok(Some(percent)) => format_number(percent),
             _ => value.to_string(),
         },
@@ -277,8 +278,12 @@ mod tests {
             HistoryField::Other("Custom__c".into())
         );
         assert_eq!(
-            canonical_value(&HistoryField::Amount, "USD 1,500.00", None),
+            canonical_value(&HistoryField::Amount, "USD 1,500.00", None, None),
             "1500"
         );
+        // The file's decimal mark settles an amount that reads either way.
+        let with = |mark| canonical_value(&HistoryField::Amount, "1.500", None, mark);
+        assert_eq!(with(None), "1.5");
+        assert_eq!(with(Some(DecimalMark::Comma)), "1500");
     }
 }

@@ -5,6 +5,7 @@
 //! ```toml
 //! kind = "opportunities"          # optional; detected from the header when absent
 //! date_order = "dmy"              # optional: "dmy" or "mdy"
+//! decimal_mark = ","              # optional: "," or "." (settles "1.234")
 //!
 //! [columns]                       # canonical field = header in the file
 //! name = "Deal"
@@ -29,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use super::DateOrder;
 use super::fields::{TableKind, field_spec};
+use super::values::DecimalMark;
 use crate::model::ForecastCategory;
 
 /// A parsed, validated mapping.
@@ -36,6 +38,8 @@ use crate::model::ForecastCategory;
 pub struct Mapping {
     pub kind: Option<TableKind>,
     pub date_order: Option<DateOrder>,
+    /// The decimal mark of numbers that could be read either way ("1.234").
+    pub decimal_mark: Option<DecimalMark>,
     /// (canonical field key, header), in file order.
     pub columns: Vec<(String, String)>,
     /// (evidence field name, header).
@@ -66,6 +70,7 @@ impl std::error::Error for MappingError {}
 struct RawMapping {
     kind: Option<String>,
     date_order: Option<String>,
+    decimal_mark: Option<String>,
     #[serde(default)]
     columns: BTreeMap<String, String>,
     #[serde(default)]
@@ -112,6 +117,16 @@ impl Mapping {
                 });
             }
         };
+        let decimal_mark = match raw.decimal_mark.as_deref() {
+            None => None,
+            Some(",") => Some(DecimalMark::Comma),
+            Some(".") => Some(DecimalMark::Point),
+            Some(other) => {
+                return Err(MappingError {
+                    message: format!("decimal_mark \"{other}\" is neither \",\" nor \".\""),
+                });
+            }
+        };
         // Without a kind, the fields are checked once the file's kind is detected; a key that
         // no kind has is refused now.
         let checked_kinds: Vec<TableKind> = match kind {
@@ -151,6 +166,7 @@ impl Mapping {
         Ok(Mapping {
             kind,
             date_order,
+            decimal_mark,
             columns: raw.columns.into_iter().collect(),
             evidence: raw.evidence.into_iter().collect(),
             stage_order: raw.stages.order,
@@ -172,6 +188,11 @@ impl Mapping {
             Some(DateOrder::DayFirst) => text.push_str("date_order = \"dmy\"\n"),
             Some(DateOrder::MonthFirst) => text.push_str("date_order = \"mdy\"\n"),
             Some(DateOrder::Auto) | None => {}
+        }
+        match self.decimal_mark {
+            Some(DecimalMark::Comma) => text.push_str("decimal_mark = \",\"\n"),
+            Some(DecimalMark::Point) => text.push_str("decimal_mark = \".\"\n"),
+            None => {}
         }
         write_table(&mut text, "columns", &self.columns);
         write_table(&mut text, "evidence", &self.evidence);
@@ -267,6 +288,7 @@ mod tests {
             r#"
 kind = "opportunities"
 date_order = "dmy"
+decimal_mark = ","
 [columns]
 name = "Deal"
 amount = "Total Value"
@@ -283,6 +305,7 @@ lost = ["Dead"]
         .unwrap();
         assert_eq!(mapping.kind, Some(TableKind::Opportunities));
         assert_eq!(mapping.date_order, Some(DateOrder::DayFirst));
+        assert_eq!(mapping.decimal_mark, Some(DecimalMark::Comma));
         assert_eq!(
             mapping.columns,
             vec![
@@ -301,6 +324,7 @@ lost = ["Dead"]
         let mapping = Mapping {
             kind: Some(TableKind::Opportunities),
             date_order: Some(DateOrder::MonthFirst),
+            decimal_mark: Some(DecimalMark::Point),
             columns: vec![
                 ("amount".into(), "Value \"net\"".into()),
                 ("name".into(), "Deal\\Name\t\u{202e}".into()),

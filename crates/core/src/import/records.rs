@@ -17,7 +17,7 @@ use super::detect::{ColumnMap, Detected};
 use super::history::{self, HistoryRow};
 use super::layout::{Layout, Scanner};
 use super::mapping::Mapping;
-use super::values::{self, SlashOrder};
+use super::values::{self, DecimalMark, SlashOrder};
 use super::{
     DateOrder, GridRow, ImportError, ImportOptions, ImportProgress, ImportReport, ImportStep,
     ImportedData, Rejection, TableKind,
@@ -106,6 +106,7 @@ pub(crate) fn import_rows(
         detected: Detected { format, columns },
         n_data_rows,
         slash_order,
+        decimal_mark,
         as_of,
         as_of_source,
         notes,
@@ -125,6 +126,7 @@ pub(crate) fn import_rows(
     let context = Context {
         headers: &headers,
         order: slash_order,
+        decimal: decimal_mark,
         mapping,
         columns: &columns,
         progress: RefCell::new(progress),
@@ -227,6 +229,7 @@ pub(crate) fn import_rows(
 struct Context<'a> {
     headers: &'a [String],
     order: Option<SlashOrder>,
+    decimal: Option<DecimalMark>,
     mapping: Option<&'a Mapping>,
     columns: &'a ColumnMap,
     /// Told how many rows are built so far (the builders borrow the context immutably).
@@ -250,6 +253,7 @@ struct RowReader<'a> {
     row: &'a GridRow,
     headers: &'a [String],
     order: Option<SlashOrder>,
+    decimal: Option<DecimalMark>,
 }
 
 type Column = Option<usize>;
@@ -298,11 +302,11 @@ impl<'a> RowReader<'a> {
     }
 
     fn number(&self, column: Column) -> Result<Option<f64>, Rejection> {
-        self.typed(column, values::number)
+        self.typed(column, |text| values::number(text, self.decimal))
     }
 
     fn money(&self, column: Column) -> Result<Option<(f64, Option<String>)>, Rejection> {
-        self.typed(column, values::money)
+        self.typed(column, |text| values::money(text, self.decimal))
     }
 
     fn amount(&self, column: Column) -> Result<Option<f64>, Rejection> {
@@ -310,7 +314,7 @@ impl<'a> RowReader<'a> {
     }
 
     fn percent(&self, column: Column) -> Result<Option<f64>, Rejection> {
-        self.typed(column, values::percent)
+        self.typed(column, |text| values::percent(text, self.decimal))
     }
 
     fn boolean(&self, column: Column) -> Result<Option<bool>, Rejection> {
@@ -396,6 +400,7 @@ impl Built {
                 row: &row,
                 headers: context.headers,
                 order: context.order,
+                decimal: context.decimal,
             };
             match reader.check_shape().and_then(|()| build_row(&reader)) {
                 Ok(record) => records.push(record),
@@ -727,12 +732,12 @@ fn field_history_row(reader: &RowReader, columns: &ColumnMap) -> Result<HistoryE
         opportunity_id: reader
             .required_text(column("opportunity_id"), "opportunity id")?
             .into(),
-        old_value: reader
-            .text(column("old_value"))
-            .map(|value| history::canonical_value(&field, &value, reader.order).into()),
-        new_value: reader
-            .text(column("new_value"))
-            .map(|value| history::canonical_value(&field, &value, reader.order).into()),
+        old_value: reader.text(column("old_value")).map(|value| {
+            history::canonical_value(&field, &value, reader.order, reader.decimal).into()
+        }),
+        new_value: reader.text(column("new_value")).map(|value| {
+            history::canonical_value(&field, &value, reader.order, reader.decimal).into()
+        }),
         field,
         at: reader.required_datetime(column("at"), "change date")?,
         by: reader.field(column("by")),

@@ -6,6 +6,8 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
+use super::fields::ValueType;
+
 /// Salesforce Data Export's way of writing an empty lookup.
 pub const SALESFORCE_EMPTY_ID: &str = "000000000000000AAA";
 
@@ -14,6 +16,26 @@ pub const SALESFORCE_EMPTY_ID: &str = "000000000000000AAA";
 pub enum SlashOrder {
     DayFirst,
     MonthFirst,
+}
+
+/// The mark a file writes before a number's fraction, once settled for the file: it decides how
+/// a cell with one separator followed by three digits reads ("1.234" is 1.234 with a decimal
+/// point and 1234 with a decimal comma). Other cells show their own mark and read the same either
+/// way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum DecimalMark {
+    Point,
+    Comma,
+}
+
+/// What one number cell shows of its file's decimal mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkShown {
+    /// Only this mark reads the cell: "1,234.5", "12.5", "1.234.567" (dots grouping: a comma).
+    Only(DecimalMark),
+    /// One separator before three digits, after one to three digits that do not start with 0:
+    /// "1.234", "25,000".
+    Either,
 }
 
 /// Trims a text cell; empty cells and Salesforce's empty-lookup id become `None`.
@@ -28,47 +50,73 @@ pub fn trimmed(raw: &str) -> Option<&str> {
 }
 
 /// Reads an amount such as `USD 485,000.00`, `$1,200`, `1.200,50 €`, `(300)` or `-12.5`.
-/// Returns the value and the ISO currency code when the cell names one.
-pub fn money(raw: &str) -> Result<Option<(f64, Option<String>)>, String> {
+/// Returns the value and the ISO currency code when the cell names one. `mark` is the file's
+/// decimal mark when settled; `None` reads "1.234" as 1.234 and "1,234" as 1234.
+pub fn money(
+    raw: &str,
+    mark: Option<DecimalMark>,
+) -> Result<Option<(f64, Option<String>)>, String> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Ok(None);
     }
+    let not_an_amount = || format!("\"{trimmed}\" is not an amount");
+    let (sign, rest, currency) = money_parts(trimmed).ok_or_else(not_an_amount)?;
+    let value = plain_number(rest, mark).ok_or_else(not_an_amount)?;
+    Ok(Some((sign * value, currency.map(str::to_string))))
+}
+
+/// An amount's sign, number and currency (a code, or the symbol's code).
+fn money_parts(trimmed: &str) -> Option<(f64, &str, Option<&str>)> {
     // A minus sign may stand before the currency ("-$1,200", "-USD 5.00"); a second sign or
     // parentheses after it are not an amount.
     let (sign, body) = match trimmed.strip_prefix('-') {
-        Some(rest) if rest.starts_with(['-', '(', '+']) => {
-            return Err(format!("\"{trimmed}\" is not an amount"));
-        }
+        Some(rest) if rest.starts_with(['-', '(', '+']) => return None,
         Some(rest) if !rest.starts_with(|c: char| c.is_ascii_digit()) => (-1.0, rest.trim_start()),
         _ => (1.0, trimmed),
     };
     let (rest, currency) = split_currency(body);
-    let value = plain_number(rest).ok_or_else(|| format!("\"{trimmed}\" is not an amount"))?;
-    Ok(Some((sign * value, currency)))
+    Some((sign, rest, currency))
 }
 
-/// Reads a number, allowing grouping separators and a decimal comma.
-pub fn number(raw: &str) -> Result<Option<f64>, String> {
+/// Reads a number, allowing grouping separators and a decimal comma (see [`money`] for `mark`).
+pub fn number(raw: &str, mark: Option<DecimalMark>) -> Result<Option<f64>, String> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Ok(None);
     }
-    plain_number(trimmed)
+    plain_number(trimmed, mark)
         .map(Some)
         .ok_or_else(|| format!("\"{trimmed}\" is not a number"))
 }
 
-/// Reads a percentage such as `90%` or `90` (kept on the 0–100 scale as written).
-pub fn percent(raw: &str) -> Result<Option<f64>, String> {
+/// Reads a percentage such as `90%` or `90` (kept on the 0–100 scale as written; see [`money`]
+/// for `mark`).
+pub fn percent(raw: &str, mark: Option<DecimalMark>) -> Result<Option<f64>, String> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Ok(None);
     }
-    let without_sign = trimmed.trim_end_matches('%').trim_end();
-    plain_number(without_sign)
+    plain_number(percent_number(trimmed), mark)
         .map(Some)
         .ok_or_else(|| format!("\"{trimmed}\" is not a percentage"))
+}
+
+fn percent_number(trimmed: &str) -> &str {
+    trimmed.trim_end_matches('%').trim_end()
+}
+
+/// What a money, number or percentage cell shows of its file's decimal mark; `None` for a cell
+/// that is empty, not a number, or has no separator.
+pub fn mark_shown(raw: &str, value_type: ValueType) -> Option<MarkShown> {
+    let trimmed = raw.trim();
+    let number = match value_type {
+        ValueType::Money => money_parts(trimmed)?.1,
+        ValueType::Percent => percent_number(trimmed),
+        ValueType::Number => trimmed,
+        _ => return None,
+    };
+    Separators::scan(number)?.shown()
 }
 
 /// Reads `1`/`0`, `true`/`false`, `yes`/`no` in any case.
@@ -300,7 +348,7 @@ fn parse_time_part(text: &str) -> Option<NaiveTime> {
 }
 
 /// Splits a currency code or symbol off either end of an amount.
-fn split_currency(text: &str) -> (&str, Option<String>) {
+fn split_currency(text: &str) -> (&str, Option<&str>) {
     const SYMBOLS: &[(&str, Option<&str>)] = &[
         ("US$", Some("USD")),
         ("€", Some("EUR")),
@@ -316,15 +364,15 @@ fn split_currency(text: &str) -> (&str, Option<String>) {
             .strip_prefix(symbol)
             .or_else(|| text.strip_suffix(symbol))
         {
-            return (rest.trim(), code.map(str::to_string));
+            return (rest.trim(), *code);
         }
     }
     let is_code = |part: &str| part.len() == 3 && part.bytes().all(|b| b.is_ascii_uppercase());
     if let Some((code, rest)) = text.split_once(' ').filter(|(code, _)| is_code(code)) {
-        return (rest.trim(), Some(code.to_string()));
+        return (rest.trim(), Some(code));
     }
     if let Some((rest, code)) = text.rsplit_once(' ').filter(|(_, code)| is_code(code)) {
-        return (rest.trim(), Some(code.to_string()));
+        return (rest.trim(), Some(code));
     }
     (text, None)
 }
@@ -345,60 +393,114 @@ pub(crate) fn format_number(value: f64) -> String {
     }
 }
 
-/// Reads a number with optional grouping (`1,234,567.89`, `1.234.567,89`, `1 234,5`, `1'234`),
-/// a leading or trailing minus, or accounting parentheses. Rejects NaN and infinities.
-fn plain_number(text: &str) -> Option<f64> {
-    let mut text = text.trim();
-    let mut negative = false;
-    if let Some(inner) = text
-        .strip_prefix('(')
-        .and_then(|rest| rest.strip_suffix(')'))
-    {
-        negative = true;
-        text = inner.trim();
-    }
-    if let Some(rest) = text.strip_prefix('-') {
-        negative = !negative;
-        text = rest.trim_start();
-    } else if let Some(rest) = text.strip_suffix('-') {
-        negative = !negative;
-        text = rest.trim_end();
-    } else if let Some(rest) = text.strip_prefix('+') {
-        text = rest.trim_start();
-    }
-    // Where the separators stand among the characters that are kept (all ASCII, so one byte
-    // each); spaces and apostrophes group digits and are dropped.
-    let is_grouping = |c: char| matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '’');
-    let (mut len, mut n_dots, mut n_commas) = (0usize, 0usize, 0usize);
-    let (mut last_dot, mut last_comma) = (None, None);
-    for c in text.chars() {
-        match c {
-            '0'..='9' => {}
-            '.' => {
-                n_dots += 1;
-                last_dot = Some(len);
-            }
-            ',' => {
-                n_commas += 1;
-                last_comma = Some(len);
-            }
-            c if is_grouping(c) => continue,
-            _ => return None,
+/// Where a number's separators stand: the characters kept (digits, dots and commas; all ASCII,
+/// so one byte each), and the sign. Spaces and apostrophes group digits and are dropped.
+struct Separators<'a> {
+    /// The number without sign or parentheses.
+    text: &'a str,
+    negative: bool,
+    /// Characters kept.
+    len: usize,
+    n_dots: usize,
+    n_commas: usize,
+    last_dot: Option<usize>,
+    last_comma: Option<usize>,
+    /// Whether the first character kept is a 0.
+    leading_zero: bool,
+}
+
+impl<'a> Separators<'a> {
+    /// `None` for a text with other characters than digits, separators, grouping and a sign.
+    fn scan(text: &'a str) -> Option<Separators<'a>> {
+        let mut text = text.trim();
+        let mut negative = false;
+        if let Some(inner) = text
+            .strip_prefix('(')
+            .and_then(|rest| rest.strip_suffix(')'))
+        {
+            negative = true;
+            text = inner.trim();
         }
-        len += 1;
+        if let Some(rest) = text.strip_prefix('-') {
+            negative = !negative;
+            text = rest.trim_start();
+        } else if let Some(rest) = text.strip_suffix('-') {
+            negative = !negative;
+            text = rest.trim_end();
+        } else if let Some(rest) = text.strip_prefix('+') {
+            text = rest.trim_start();
+        }
+        let is_grouping = |c: char| matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'' | '’');
+        let mut found = Separators {
+            text,
+            negative,
+            len: 0,
+            n_dots: 0,
+            n_commas: 0,
+            last_dot: None,
+            last_comma: None,
+            leading_zero: false,
+        };
+        for c in text.chars() {
+            match c {
+                '0'..='9' => found.leading_zero |= found.len == 0 && c == '0',
+                '.' => {
+                    found.n_dots += 1;
+                    found.last_dot = Some(found.len);
+                }
+                ',' => {
+                    found.n_commas += 1;
+                    found.last_comma = Some(found.len);
+                }
+                c if is_grouping(c) => continue,
+                _ => return None,
+            }
+            found.len += 1;
+        }
+        (found.len > 0).then_some(found)
     }
-    if len == 0 {
-        return None;
+
+    /// Whether the one separator at `at` may group thousands as well as start a fraction.
+    fn either_at(&self, at: usize) -> bool {
+        self.len - at - 1 == 3 && (1..=3).contains(&at) && !self.leading_zero
     }
-    // Which separator is the decimal point; the other one (or both, when `None`) groups digits.
-    let decimal = match (last_dot, last_comma) {
-        (Some(dot), Some(comma)) if comma > dot => Some(','),
-        (Some(_), Some(_)) => Some('.'),
-        (None, Some(comma)) => (n_commas == 1 && len - comma - 1 != 3).then_some(','),
-        (Some(_), None) if n_dots > 1 => None,
-        (Some(_), None) => Some('.'),
-        (None, None) => None,
-    };
+
+    /// What the cell shows of its file's decimal mark.
+    fn shown(&self) -> Option<MarkShown> {
+        use DecimalMark::{Comma, Point};
+        Some(match (self.last_dot, self.last_comma) {
+            (Some(dot), Some(comma)) => MarkShown::Only(if comma > dot { Comma } else { Point }),
+            (None, Some(_)) if self.n_commas > 1 => MarkShown::Only(Point),
+            (Some(_), None) if self.n_dots > 1 => MarkShown::Only(Comma),
+            (None, Some(at)) | (Some(at), None) if self.either_at(at) => MarkShown::Either,
+            (None, Some(_)) => MarkShown::Only(Comma),
+            (Some(_), None) => MarkShown::Only(Point),
+            (None, None) => return None,
+        })
+    }
+
+    /// The separator that starts the fraction; the other one (or both, when `None`) groups
+    /// digits. A cell that could be read either way is read with `mark`, else with a decimal
+    /// point ("1.234" is 1.234, "1,234" is 1234).
+    fn decimal(&self, mark: Option<DecimalMark>) -> Option<char> {
+        let mark = match self.shown()? {
+            MarkShown::Only(only) => only,
+            MarkShown::Either => mark.unwrap_or(DecimalMark::Point),
+        };
+        match mark {
+            DecimalMark::Point => (self.n_dots > 0).then_some('.'),
+            DecimalMark::Comma => (self.n_commas > 0).then_some(','),
+        }
+    }
+}
+
+/// Reads a number with optional grouping (`1,234,567.89`, `1.234.567,89`, `1 234,5`, `1'234`),
+/// a leading or trailing minus, or accounting parentheses, with `mark` as the decimal mark of a
+/// cell that could be read either way ([`money`]). Rejects NaN and infinities.
+fn plain_number(text: &str, mark: Option<DecimalMark>) -> Option<f64> {
+    let found = Separators::scan(text)?;
+    let decimal = found.decimal(mark);
+    let (text, len, negative) = (found.text, found.len, found.negative);
     // The number rewritten with a point and no grouping, on the stack for any usual length.
     let mut stack = [0u8; 64];
     let mut heap = Vec::new();
@@ -467,31 +569,40 @@ mod tests {
     #[test]
     fn amounts_in_the_shapes_crms_write() {
         assert_eq!(
-            money("USD 485,000.00"),
+            money("USD 485,000.00", None),
             Ok(Some((485_000.0, Some("USD".into()))))
         );
         assert_eq!(
-            money("EUR 1.234,50"),
+            money("EUR 1.234,50", None),
             Ok(Some((1234.5, Some("EUR".into()))))
         );
-        assert_eq!(money("$1,200"), Ok(Some((1200.0, None))));
-        assert_eq!(money("-$1,200"), Ok(Some((-1200.0, None))));
-        assert_eq!(money("1 234,5 €"), Ok(Some((1234.5, Some("EUR".into())))));
-        assert_eq!(money("(300.00)"), Ok(Some((-300.0, None))));
-        assert_eq!(money("1124741.15"), Ok(Some((1_124_741.15, None))));
-        assert_eq!(money("1'000'000"), Ok(Some((1_000_000.0, None))));
-        assert_eq!(money("  "), Ok(None));
-        assert!(money("--5").is_err());
-        assert!(money("-(300)").is_err());
-        assert_eq!(money("twelve"), Err("\"twelve\" is not an amount".into()));
-        assert_eq!(money("NaN"), Err("\"NaN\" is not an amount".into()));
-        assert_eq!(money("1e400"), Err("\"1e400\" is not an amount".into()));
+        assert_eq!(money("$1,200", None), Ok(Some((1200.0, None))));
+        assert_eq!(money("-$1,200", None), Ok(Some((-1200.0, None))));
+        assert_eq!(
+            money("1 234,5 €", None),
+            Ok(Some((1234.5, Some("EUR".into()))))
+        );
+        assert_eq!(money("(300.00)", None), Ok(Some((-300.0, None))));
+        assert_eq!(money("1124741.15", None), Ok(Some((1_124_741.15, None))));
+        assert_eq!(money("1'000'000", None), Ok(Some((1_000_000.0, None))));
+        assert_eq!(money("  ", None), Ok(None));
+        assert!(money("--5", None).is_err());
+        assert!(money("-(300)", None).is_err());
+        assert_eq!(
+            money("twelve", None),
+            Err("\"twelve\" is not an amount".into())
+        );
+        assert_eq!(money("NaN", None), Err("\"NaN\" is not an amount".into()));
+        assert_eq!(
+            money("1e400", None),
+            Err("\"1e400\" is not an amount".into())
+        );
     }
 
     #[test]
     fn percentages_and_booleans() {
-        assert_eq!(percent("90%"), Ok(Some(90.0)));
-        assert_eq!(percent("12,5 %"), Ok(Some(12.5)));
+        assert_eq!(percent("90%", None), Ok(Some(90.0)));
+        assert_eq!(percent("12,5 %", None), Ok(Some(12.5)));
         assert_eq!(boolean("TRUE"), Ok(Some(true)));
         assert_eq!(boolean("0"), Ok(Some(false)));
         assert!(boolean("maybe").is_err());

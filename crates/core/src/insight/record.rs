@@ -1448,10 +1448,19 @@ fn compare_field(
             let imported_value = amount.map(|a| show_money(a, currency.as_deref()));
             // Multi-currency orgs show the converted amount after the deal's: "EUR 450,000.00 (USD 485,000.00)".
             let first_amount = page_value.split(" (").next().unwrap_or(page_value);
-            match values::money(first_amount) {
+            match values::money(first_amount, None) {
                 Ok(None) => verdict(amount.is_none(), imported_value),
                 Ok(Some((page_amount, page_currency))) => {
-                    let same_amount = amount.is_some_and(|a| (a - page_amount).abs() < 0.005);
+                    // The page's locale is not known: "1.234 €" matches 1234 as well as 1.234.
+                    let with_comma = values::money(first_amount, Some(values::DecimalMark::Comma));
+                    let page_amounts =
+                        [Some(page_amount), with_comma.ok().flatten().map(|(a, _)| a)];
+                    let same_amount = amount.is_some_and(|a| {
+                        page_amounts
+                            .iter()
+                            .flatten()
+                            .any(|page_amount| (a - page_amount).abs() < 0.005)
+                    });
                     let same_currency = match (&page_currency, &currency) {
                         (Some(page), Some(import)) => page == import,
                         _ => true,
@@ -1466,7 +1475,7 @@ fn compare_field(
         }
         Imported::Percent(value) => {
             let imported_value = value.map(|p| format!("{}%", format_number(p)));
-            match values::percent(page_value) {
+            match values::percent(page_value, None) {
                 Ok(page) => verdict(
                     match (page, value) {
                         (Some(a), Some(b)) => (a - b).abs() < 1e-6,
