@@ -93,14 +93,22 @@ pub struct Lens {
     /// How many times the data set was rebuilt from storage (an import batch that saw a rebuild
     /// reloads at its end rather than adding its imports twice).
     reloads: StoredValue<u64>,
-    /// Whether a rebuild is under way, and whether another was asked for meanwhile: rebuilds run
-    /// one at a time (two at once would interleave their imports in the analyst), and one asked
-    /// for during another runs again when that one ends.
-    rebuilding: StoredValue<(bool, bool)>,
+    /// Work on the analyst's data set (a rebuild, or an import batch's hand-over) runs one at a
+    /// time: two at once would interleave their imports in the analyst.
+    data_work: StoredValue<DataWork>,
     /// The newest record view and analysis asked for (the same question is not asked twice, and
     /// an answer to a question that a newer one replaced is dropped).
     record_asked: StoredValue<Option<RecordQuestion>>,
     analysis_asked: StoredValue<Option<(u64, PanelSettings)>>,
+}
+
+/// Whether work on the analyst's data set is under way, and whether a rebuild was asked for
+/// meanwhile (it runs when that work ends).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DataWork {
+    Idle,
+    UnderWay,
+    RebuildAsked,
 }
 
 /// What a record's view is asked with: the data's version, the settings and the record on the page.
@@ -123,7 +131,7 @@ impl Lens {
             record: RwSignal::new(None),
             changes: StoredValue::new_local(None),
             reloads: StoredValue::new(0),
-            rebuilding: StoredValue::new((false, false)),
+            data_work: StoredValue::new(DataWork::Idle),
             record_asked: StoredValue::new(None),
             analysis_asked: StoredValue::new(None),
         };
@@ -252,25 +260,23 @@ impl Lens {
     /// anew, reporting progress. Asked for while a rebuild is under way, it returns at once and
     /// that rebuild runs again when it ends (it then reads what is stored by then).
     pub async fn reload(self) {
-        let (under_way, _) = self.rebuilding.get_value();
-        if under_way {
-            self.rebuilding.set_value((true, true));
+        if self.data_work.get_value() != DataWork::Idle {
+            self.data_work.set_value(DataWork::RebuildAsked);
             return;
         }
-        loop {
-            self.rebuilding.set_value((true, false));
-            self.rebuild().await;
-            let (_, again) = self.rebuilding.get_value();
-            if !again {
-                break;
-            }
-        }
-        self.rebuilding.set_value((false, false));
+        self.one_at_a_time(self.rebuild()).await;
     }
 
-    /// Whether a rebuild is under way.
-    fn rebuilding(self) -> bool {
-        self.rebuilding.get_value().0
+    /// Runs `work` on the data set (none other is under way), then each rebuild asked for
+    /// meanwhile, which reads what is stored by then.
+    async fn one_at_a_time(self, work: impl Future<Output = ()>) {
+        self.data_work.set_value(DataWork::UnderWay);
+        work.await;
+        while self.data_work.get_value() == DataWork::RebuildAsked {
+            self.data_work.set_value(DataWork::UnderWay);
+            self.rebuild().await;
+        }
+        self.data_work.set_value(DataWork::Idle);
     }
 
     /// [`Lens::reload`], once.
@@ -378,18 +384,12 @@ impl Lens {
         }
         // A rebuild since the batch began, or under way, reads (or will read) the batch's imports
         // from storage: adding them as well would count them twice.
-        if self.reload_count() != since || self.rebuilding() {
+        if self.reload_count() != since || self.data_work.get_value() != DataWork::Idle {
             self.reload().await;
             return;
         }
         // A rebuild asked for while the imports are handed over waits for them, then runs.
-        self.rebuilding.set_value((true, false));
-        self.hand_over(&imports).await;
-        let (_, again) = self.rebuilding.get_value();
-        self.rebuilding.set_value((false, false));
-        if again {
-            self.reload().await;
-        }
+        self.one_at_a_time(self.hand_over(&imports)).await;
     }
 
     /// [`Lens::add_imports`]' handing over and indexing.
