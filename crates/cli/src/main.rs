@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use lens_core::import::{self, DateOrder, ImportOptions, ImportReport, Mapping};
+use lens_core::import::{self, DateOrder, DecimalMark, ImportOptions, ImportReport, Mapping};
 use lens_core::insight::{self, Added, Dataset, Settings, analyze};
 use serde::Serialize;
 
@@ -83,6 +83,10 @@ struct AnalyzeArgs {
     /// Day/month order of dates like 03/04/2025.
     #[arg(long, value_enum, default_value_t = DateOrderArg::Auto)]
     date_order: DateOrderArg,
+    /// Decimal mark of numbers like 1.234 or 25,000; `auto` takes it from the file's first number
+    /// that shows one (1.234,56 or 1,234.56), else reads them with a point.
+    #[arg(long, value_enum, default_value_t = DecimalMarkArg::Auto)]
+    decimal_mark: DecimalMarkArg,
     /// Print the analysis as JSON (schema: docs/analysis-json.md).
     #[arg(long, conflicts_with = "markdown")]
     json: bool,
@@ -102,6 +106,10 @@ struct ImportArgs {
     /// Day/month order of dates like 03/04/2025; `auto` infers it from the data and stops when nothing settles it.
     #[arg(long, value_enum, default_value_t = DateOrderArg::Auto)]
     date_order: DateOrderArg,
+    /// Decimal mark of numbers like 1.234 or 25,000; `auto` takes it from the file's first number
+    /// that shows one (1.234,56 or 1,234.56), else reads them with a point.
+    #[arg(long, value_enum, default_value_t = DecimalMarkArg::Auto)]
+    decimal_mark: DecimalMarkArg,
     /// The snapshot's as-of date (YYYY-MM-DD), overriding a report footer's date.
     #[arg(long, value_parser = parse_date)]
     as_of: Option<chrono::NaiveDate>,
@@ -111,6 +119,15 @@ struct ImportArgs {
     /// How many rejected rows to list per file in the text summary.
     #[arg(long, default_value_t = 5)]
     show_rejected: usize,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DecimalMarkArg {
+    Auto,
+    /// 1.234,56: a comma starts the fraction.
+    Comma,
+    /// 1,234.56: a point starts the fraction.
+    Point,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -154,6 +171,7 @@ struct Summary<'a> {
     as_of: Option<chrono::NaiveDate>,
     as_of_source: Option<import::AsOfSource>,
     date_order: Option<DateOrder>,
+    decimal_mark: Option<DecimalMark>,
     data_rows: usize,
     stored_rows: usize,
     rejected_rows: usize,
@@ -189,6 +207,7 @@ fn summary(report: &ImportReport) -> Summary<'_> {
         as_of: report.as_of,
         as_of_source: report.as_of_source,
         date_order: report.date_order,
+        decimal_mark: report.decimal_mark,
         data_rows: report.data_rows,
         stored_rows: report.stored_rows,
         rejected_rows: report.rejected.len(),
@@ -216,6 +235,7 @@ fn summary(report: &ImportReport) -> Summary<'_> {
 fn import_options(
     mapping: Option<&Path>,
     date_order: DateOrderArg,
+    decimal_mark: DecimalMarkArg,
     as_of: Option<chrono::NaiveDate>,
 ) -> Result<ImportOptions, ExitCode> {
     let mapping = match mapping {
@@ -236,6 +256,11 @@ fn import_options(
             DateOrderArg::Auto => DateOrder::Auto,
             DateOrderArg::Dmy => DateOrder::DayFirst,
             DateOrderArg::Mdy => DateOrder::MonthFirst,
+        },
+        decimal_mark: match decimal_mark {
+            DecimalMarkArg::Auto => None,
+            DecimalMarkArg::Comma => Some(DecimalMark::Comma),
+            DecimalMarkArg::Point => Some(DecimalMark::Point),
         },
         as_of,
         mapping,
@@ -282,7 +307,12 @@ fn run_review(args: &ReviewArgs) -> ExitCode {
 
 /// Imports the files and runs every module; errors are printed, naming the file.
 fn analysis_of(args: &AnalyzeArgs) -> Result<insight::Analysis, ExitCode> {
-    let options = import_options(args.mapping.as_deref(), args.date_order, None)?;
+    let options = import_options(
+        args.mapping.as_deref(),
+        args.date_order,
+        args.decimal_mark,
+        None,
+    )?;
     let mut dataset = Dataset::default();
     for path in &args.files {
         match import_path(path, &options) {
@@ -349,7 +379,12 @@ fn settings_from_file(settings: Settings, path: &Path) -> Result<Settings, Strin
 }
 
 fn run_import(args: &ImportArgs) -> ExitCode {
-    let options = match import_options(args.mapping.as_deref(), args.date_order, args.as_of) {
+    let options = match import_options(
+        args.mapping.as_deref(),
+        args.date_order,
+        args.decimal_mark,
+        args.as_of,
+    ) {
         Ok(options) => options,
         Err(code) => return code,
     };
@@ -455,6 +490,13 @@ fn print_report(file: &str, report: &ImportReport, show_rejected: usize) {
             DateOrder::Auto => "automatic",
         };
         println!("  dates     {order}");
+    }
+    if let Some(mark) = report.decimal_mark {
+        let mark = match mark {
+            DecimalMark::Comma => "decimal comma (1.234,56)",
+            DecimalMark::Point => "decimal point (1,234.56)",
+        };
+        println!("  numbers   {mark}");
     }
     println!(
         "  rows      {} data rows: {} stored, {} rejected",

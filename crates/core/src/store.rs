@@ -17,8 +17,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::import::{
-    AsOfSource, DateOrder, Format, ImportError, ImportOptions, ImportProgress, ImportReport,
-    ImportedData, Rejection, Reread, TableKind, import_reread_into,
+    AsOfSource, DateOrder, DecimalMark, Format, ImportError, ImportOptions, ImportProgress,
+    ImportReport, ImportedData, Rejection, Reread, TableKind, import_reread_into,
 };
 use crate::model::{HistoryEvent, SharedTexts, text};
 
@@ -55,6 +55,8 @@ pub struct StoredImport {
     pub as_of: Option<NaiveDate>,
     pub as_of_source: Option<AsOfSource>,
     pub date_order: Option<DateOrder>,
+    #[serde(default)]
+    pub decimal_mark: Option<DecimalMark>,
     pub columns: Vec<(String, String)>,
     pub unused_columns: Vec<String>,
     pub data_rows: usize,
@@ -149,6 +151,7 @@ fn encode_into(
         as_of: report.as_of,
         as_of_source: report.as_of_source,
         date_order: report.date_order,
+        decimal_mark: report.decimal_mark,
         columns: report.columns,
         unused_columns: report.unused_columns,
         data_rows: report.data_rows,
@@ -262,6 +265,7 @@ impl<'a> Decoder<'a> {
             as_of: stored.as_of,
             as_of_source: stored.as_of_source,
             date_order: stored.date_order,
+            decimal_mark: stored.decimal_mark,
             columns: stored.columns.clone(),
             unused_columns: stored.unused_columns.clone(),
             data_rows: stored.data_rows,

@@ -299,8 +299,7 @@ fn numbers_that_never_show_their_decimal_mark_read_with_a_point_unless_a_mapping
     assert!(
         report.notes.contains(
             &"no number shows the file's decimal mark, so \"25.000\" (line 2, Amount) is read \
-              with a decimal point, as 25; if the file groups thousands with dots, a mapping with \
-              decimal_mark = \",\" reads it as 25000"
+              with a decimal point, as 25; with a decimal comma it would be 25000"
                 .to_string()
         ),
         "{:?}",

@@ -311,12 +311,14 @@ fn requested_order(options: &ImportOptions) -> DateOrder {
     }
 }
 
-/// The decimal mark a mapping gives, if any.
+/// The decimal mark the caller gives: the import options', else the mapping's.
 fn requested_mark(options: &ImportOptions) -> Option<DecimalMark> {
-    options
-        .mapping
-        .as_ref()
-        .and_then(|mapping| mapping.decimal_mark)
+    options.decimal_mark.or_else(|| {
+        options
+            .mapping
+            .as_ref()
+            .and_then(|mapping| mapping.decimal_mark)
+    })
 }
 
 /// Refuses a table that lacks a column its kind cannot do without: every row would be rejected.

@@ -9,7 +9,7 @@
 //! exports Lens reads most. A cell like "1,234" then reads as 1234, which is what such files mean
 //! far more often than 1.234, so it is read without a word; a cell like "1.234" reads as 1.234,
 //! and a note names it, so that a user whose file groups thousands with dots sees it and can say
-//! so in a mapping (`decimal_mark = ","`).
+//! so (the import's decimal mark, or a mapping's `decimal_mark = ","`).
 
 use super::dates::{CellSample, Kept};
 use super::values::{self, DecimalMark, MarkShown};
@@ -81,8 +81,7 @@ impl MarkEvidence {
                 note: either.map(|either| {
                     format!(
                         "no number shows the file's decimal mark, so {} is read with a decimal \
-                         point, as {}; if the file groups thousands with dots, a mapping with \
-                         decimal_mark = \",\" reads it as {}",
+                         point, as {}; with a decimal comma it would be {}",
                         either.describe(),
                         reading(&either, DecimalMark::Point),
                         reading(&either, DecimalMark::Comma)
@@ -157,8 +156,7 @@ mod tests {
                 mark: None,
                 note: Some(
                     "no number shows the file's decimal mark, so \"25.000 €\" (line 3, Betrag) is \
-                     read with a decimal point, as 25; if the file groups thousands with dots, a \
-                     mapping with decimal_mark = \",\" reads it as 25000"
+                     read with a decimal point, as 25; with a decimal comma it would be 25000"
                         .into()
                 ),
             }

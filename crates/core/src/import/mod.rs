@@ -53,6 +53,7 @@ pub use fields::TableKind;
 pub use mapping::{Mapping, MappingError};
 pub(crate) use stream::import_reread_into;
 pub use stream::{Reread, STREAM_FROM_BYTES, import_reread_reporting, import_streamed};
+pub use values::DecimalMark;
 
 /// How to read dates written with slashes or dots, whose day/month order depends on the locale of
 /// the user who exported them.
@@ -70,6 +71,10 @@ pub enum DateOrder {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ImportOptions {
     pub date_order: DateOrder,
+    /// The decimal mark of numbers that could be read either way ("1.234"), overriding a
+    /// mapping's; `None` settles it from the file.
+    #[serde(default)]
+    pub decimal_mark: Option<DecimalMark>,
     /// The as-of date of the snapshot, overriding what the file says.
     pub as_of: Option<NaiveDate>,
     /// Column mapping for exports whose headers Lens does not recognise on its own.
@@ -183,6 +188,10 @@ pub struct ImportReport {
     pub as_of_source: Option<AsOfSource>,
     /// The day/month order used for slash dates, when the file has any.
     pub date_order: Option<DateOrder>,
+    /// The decimal mark numbers were read with, when given or shown by a number of the file;
+    /// `None` when no number showed it (one that reads either way was read with a point).
+    #[serde(default)]
+    pub decimal_mark: Option<DecimalMark>,
     /// How each recognised column was read: (header, canonical field).
     pub columns: Vec<(String, String)>,
     /// Headers that no field uses (kept out of the typed records).

@@ -215,6 +215,7 @@ pub(crate) fn import_rows(
             SlashOrder::DayFirst => DateOrder::DayFirst,
             SlashOrder::MonthFirst => DateOrder::MonthFirst,
         }),
+        decimal_mark,
         columns: columns.described.clone(),
         unused_columns: columns.unused.clone(),
         data_rows: n_data_rows,
