@@ -107,3 +107,55 @@ test('slash dates no value settles are asked about; the chosen order reads the f
     'day first (31/12/2026)',
   );
 });
+
+test("a file's decimal mark comes from its numbers, else from the Import screen's choice", async () => {
+  const { panel } = crmPage;
+  // A German report: "8.400,50" shows a decimal comma, so "1.234" is 1234.
+  const german = join(scratchDir, 'Bericht.csv');
+  await writeFile(
+    german,
+    ['Opportunity-Name;Betrag;Phase', 'Müller AG - Plattform;1.234;Verhandlung', 'Schmidt - Kasse;8.400,50;Closed Won'].join('\n'),
+  );
+  // Whole amounts with a dot: nothing in the file shows its mark.
+  const write = async (name) => {
+    const path = join(scratchDir, name);
+    await writeFile(path, ['Opportunity Name,Amount,Stage', 'Alpha,25.000,Prospecting', 'Beta,7.500,Proposal'].join('\n'));
+    return path;
+  };
+  const unmarked = await write('unmarked.csv');
+  await panel.importFiles([german, unmarked]);
+  assert.equal(await panel.waitForResult('Bericht.csv'), 'imported');
+  assert.equal(await panel.waitForResult('unmarked.csv'), 'imported');
+  const mark = async (fileName) => {
+    const shown = panel.result(fileName).getByTestId('import-decimal-mark');
+    return (await shown.count()) === 0 ? null : (await shown.textContent()).trim();
+  };
+  assert.equal(await mark('Bericht.csv'), 'decimal comma (1.234,56)');
+  assert.ok(
+    (await panel.notes('Bericht.csv')).includes(
+      'numbers read with a decimal comma, as "8.400,50" (line 3, Betrag) shows: "1.234" (line 2, Betrag) is 1234',
+    ),
+    (await panel.notes('Bericht.csv')).join(' | '),
+  );
+  assert.equal(await mark('unmarked.csv'), null);
+  assert.ok(
+    (await panel.notes('unmarked.csv')).includes(
+      'no number shows the file\'s decimal mark, so "25.000" (line 2, Amount) is read with a decimal point, as 25; with a decimal comma it would be 25000',
+    ),
+    (await panel.notes('unmarked.csv')).join(' | '),
+  );
+
+  // The user says the files use a decimal comma: the same numbers are read with it, silently.
+  await panel.setImportDecimalMark(',');
+  const said = await write('unmarked-comma.csv');
+  await panel.importFiles([said]);
+  assert.equal(await panel.waitForResult('unmarked-comma.csv'), 'imported');
+  assert.equal(await mark('unmarked-comma.csv'), 'decimal comma (1.234,56)');
+  assert.deepEqual(
+    (await panel.notes('unmarked-comma.csv')).filter((note) => note.includes('decimal')),
+    [],
+  );
+  await panel.result('unmarked.csv').scrollIntoViewIfNeeded();
+  await crmPage.screenshot(join(screenshotDir, 'import-decimal-mark.png'));
+  await panel.setImportDecimalMark('');
+});

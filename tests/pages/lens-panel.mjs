@@ -44,6 +44,12 @@ export class LensPanel {
     await this.frame.getByTestId('import-as-of-input').dispatchEvent('change');
   }
 
+  /** Sets the decimal mark for the files imported next: ',' or '.', or '' to take it from each file. */
+  async setImportDecimalMark(key) {
+    await this.openTab('import');
+    await this.frame.getByTestId('import-decimal-mark-input').selectOption(key);
+  }
+
   /** The value (as a number, or null when undefined) of every insight on the open module screen, by key. */
   async insightValues() {
     const insights = this.frame.getByTestId('insight');

@@ -492,11 +492,7 @@ fn print_report(file: &str, report: &ImportReport, show_rejected: usize) {
         println!("  dates     {order}");
     }
     if let Some(mark) = report.decimal_mark {
-        let mark = match mark {
-            DecimalMark::Comma => "decimal comma (1.234,56)",
-            DecimalMark::Point => "decimal point (1,234.56)",
-        };
-        println!("  numbers   {mark}");
+        println!("  numbers   {} ({})", mark.label(), mark.example());
     }
     println!(
         "  rows      {} data rows: {} stored, {} rejected",

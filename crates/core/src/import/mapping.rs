@@ -119,13 +119,9 @@ impl Mapping {
         };
         let decimal_mark = match raw.decimal_mark.as_deref() {
             None => None,
-            Some(",") => Some(DecimalMark::Comma),
-            Some(".") => Some(DecimalMark::Point),
-            Some(other) => {
-                return Err(MappingError {
-                    message: format!("decimal_mark \"{other}\" is neither \",\" nor \".\""),
-                });
-            }
+            Some(key) => Some(DecimalMark::from_key(key).ok_or_else(|| MappingError {
+                message: format!("decimal_mark \"{key}\" is neither \",\" nor \".\""),
+            })?),
         };
         // Without a kind, the fields are checked once the file's kind is detected; a key that
         // no kind has is refused now.
@@ -189,10 +185,8 @@ impl Mapping {
             Some(DateOrder::MonthFirst) => text.push_str("date_order = \"mdy\"\n"),
             Some(DateOrder::Auto) | None => {}
         }
-        match self.decimal_mark {
-            Some(DecimalMark::Comma) => text.push_str("decimal_mark = \",\"\n"),
-            Some(DecimalMark::Point) => text.push_str("decimal_mark = \".\"\n"),
-            None => {}
+        if let Some(mark) = self.decimal_mark {
+            text.push_str(&format!("decimal_mark = {}\n", toml_string(mark.key())));
         }
         write_table(&mut text, "columns", &self.columns);
         write_table(&mut text, "evidence", &self.evidence);

@@ -28,6 +28,38 @@ pub enum DecimalMark {
     Comma,
 }
 
+impl DecimalMark {
+    pub const ALL: [DecimalMark; 2] = [DecimalMark::Comma, DecimalMark::Point];
+
+    /// The mark's name in a sentence: "decimal comma".
+    pub fn label(self) -> &'static str {
+        match self {
+            DecimalMark::Point => "decimal point",
+            DecimalMark::Comma => "decimal comma",
+        }
+    }
+
+    /// A number written with the mark and thousands grouped: "1.234,56".
+    pub fn example(self) -> &'static str {
+        match self {
+            DecimalMark::Point => "1,234.56",
+            DecimalMark::Comma => "1.234,56",
+        }
+    }
+
+    /// The key a form or a mapping file names it by: "," or ".".
+    pub fn key(self) -> &'static str {
+        match self {
+            DecimalMark::Point => ".",
+            DecimalMark::Comma => ",",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<DecimalMark> {
+        DecimalMark::ALL.into_iter().find(|mark| mark.key() == key)
+    }
+}
+
 /// What one number cell shows of its file's decimal mark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MarkShown {

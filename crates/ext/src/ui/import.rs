@@ -1,5 +1,6 @@
 //! The Import screen: pick or drop CRM exports, confirm the as-of date for exports that do not
-//! state one, and see for each file what was read and stored.
+//! state one, say the decimal mark when the files' numbers do not show it, and see for each file
+//! what was read and stored.
 //!
 //! Each file goes through reading → parsing (`lens-core`'s [`import_file`]) → storing (one
 //! IndexedDB transaction); a progress bar follows the files. The summary shows the detected
@@ -13,8 +14,8 @@
 use chrono::NaiveDate;
 use js_sys::Uint8Array;
 use lens_core::import::{
-    DateOrder, DraftField, ImportError, ImportOptions, ImportProgress, ImportStep, MappingDraft,
-    TableKind, check_file_size,
+    DateOrder, DecimalMark, DraftField, ImportError, ImportOptions, ImportProgress, ImportStep,
+    MappingDraft, TableKind, check_file_size,
 };
 use lens_core::insight::render::rejections_csv;
 use lens_core::store::{ImportJob, JobProgress, StoredImport};
@@ -36,10 +37,24 @@ pub fn ImportScreen() -> impl IntoView {
     let entries: RwSignal<Vec<Entry>> = RwSignal::new(Vec::new());
     let dragging = RwSignal::new(false);
     let as_of = RwSignal::new(browser::today());
+    // `None`: each file's numbers settle it.
+    let decimal_mark: RwSignal<Option<DecimalMark>> = RwSignal::new(None);
     let pending: StoredValue<Vec<Option<File>>, LocalStorage> = StoredValue::new_local(Vec::new());
 
     let start = move |files: Vec<File>| {
-        run_imports(lens, entries, pending, files, as_of.get_untracked(), None)
+        let options = ImportOptions {
+            decimal_mark: decimal_mark.get_untracked(),
+            ..ImportOptions::default()
+        };
+        run_imports(
+            lens,
+            entries,
+            pending,
+            files,
+            as_of.get_untracked(),
+            options,
+            None,
+        )
     };
     let context = ImportContext {
         lens,
@@ -64,6 +79,9 @@ pub fn ImportScreen() -> impl IntoView {
         if let Ok(date) = text.parse::<NaiveDate>() {
             as_of.set(date);
         }
+    };
+    let on_decimal_mark = move |event: Event| {
+        decimal_mark.set(DecimalMark::from_key(&event_target_value(&event)));
     };
 
     view! {
@@ -99,6 +117,15 @@ pub fn ImportScreen() -> impl IntoView {
                     prop:value=move || as_of.get().to_string()
                     on:change=on_as_of
                 />
+            </label>
+            <label class="lens-field">
+                <span>"Numbers like 1.234, for files whose numbers do not show their decimal mark"</span>
+                <select data-testid="import-decimal-mark-input" on:change=on_decimal_mark>
+                    <option value="" selected>"As the file shows it (else a decimal point)"</option>
+                    {DecimalMark::ALL.map(|mark| view! {
+                        <option value=mark.key()>{format!("{} ({})", mark.label(), mark.example())}</option>
+                    }).collect_view()}
+                </select>
             </label>
             <p class="lens-muted lens-small">
                 "CSV or XLSX: Salesforce reports and data exports, HubSpot and Dynamics 365 exports, "
@@ -151,6 +178,7 @@ impl ImportContext {
                 self.pending,
                 vec![file],
                 self.as_of.get_untracked(),
+                ImportOptions::default(),
                 Some((index, options)),
             );
         }
@@ -192,14 +220,15 @@ impl State {
     }
 }
 
-/// Imports the files one after the other. `retry` re-reads one earlier entry with other options
-/// (a date order, a column mapping).
+/// Imports the files one after the other with `options` (the screen's decimal mark). `retry`
+/// re-reads one earlier entry with other options (a date order, a column mapping).
 fn run_imports(
     lens: Lens,
     entries: RwSignal<Vec<Entry>>,
     pending: StoredValue<Vec<Option<File>>, LocalStorage>,
     files: Vec<File>,
     as_of: NaiveDate,
+    options: ImportOptions,
     retry: Option<(usize, ImportOptions)>,
 ) {
     if files.is_empty() {
@@ -234,7 +263,7 @@ fn run_imports(
             }
         });
     };
-    let retry_options = retry.map(|(_, options)| options);
+    let first_options = retry.map_or(options, |(_, options)| options);
     spawn_local(async move {
         // Without a worker (the browser refused to start one) files are read in the panel itself.
         let mut worker = ImportWorker::start().ok();
@@ -259,7 +288,7 @@ fn run_imports(
                 },
             );
             browser::yield_to_browser().await;
-            let mut options = retry_options.clone().unwrap_or_default();
+            let mut options = first_options.clone();
             // A header Lens does not know is read with the mapping remembered for it, if any.
             let mut remembered_from = None;
             let read = loop {
@@ -706,6 +735,10 @@ fn report_view(stored: StoredImport) -> impl IntoView {
                 {date_order.map(|order| view! {
                     <dt>"Slash dates"</dt>
                     <dd data-testid="import-date-order">{order}</dd>
+                })}
+                {stored.decimal_mark.map(|mark| view! {
+                    <dt>"Numbers"</dt>
+                    <dd data-testid="import-decimal-mark">{format!("{} ({})", mark.label(), mark.example())}</dd>
                 })}
             </dl>
             <div class="lens-counts">
