@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use lens_core::import::{self, DateOrder, DecimalMark, ImportOptions, ImportReport, Mapping};
 use lens_core::insight::{self, Added, Dataset, Settings, analyze};
 use serde::Serialize;
+use std::io::Write;
 
 #[derive(Parser)]
 #[command(
@@ -272,18 +273,36 @@ fn run_analyze(args: &AnalyzeArgs) -> ExitCode {
         Ok(analysis) => analysis,
         Err(code) => return code,
     };
-    if args.json {
+    let text = if args.json {
         match serde_json::to_string_pretty(&analysis) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => text + "\n",
             Err(error) => {
                 eprintln!("lens: could not write JSON: {error}");
                 return ExitCode::FAILURE;
             }
         }
     } else {
-        print!("{}", insight::markdown(&analysis));
+        insight::markdown(&analysis)
+    };
+    if emit(&text) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
-    ExitCode::SUCCESS
+}
+
+/// Writes `text` to standard output; `false` when that failed (and was said). A reader that
+/// closed the pipe early (`lens analyze … | head`) has had what it wanted: that is no failure.
+fn emit(text: &str) -> bool {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => true,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => true,
+        Err(error) => {
+            eprintln!("lens: could not write the output: {error}");
+            false
+        }
+    }
 }
 
 fn run_review(args: &ReviewArgs) -> ExitCode {
@@ -293,10 +312,15 @@ fn run_review(args: &ReviewArgs) -> ExitCode {
     };
     match review::write_pack(&analysis, &args.out) {
         Ok(written) => {
-            for path in written {
-                println!("{}", path.display());
+            let listed: String = written
+                .iter()
+                .map(|path| format!("{}\n", path.display()))
+                .collect();
+            if emit(&listed) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
             }
-            ExitCode::SUCCESS
         }
         Err(message) => {
             eprintln!("lens: {message}");
@@ -419,7 +443,11 @@ fn run_import(args: &ImportArgs) -> ExitCode {
             })
             .collect();
         match serde_json::to_string_pretty(&json) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => {
+                if !emit(&(text + "\n")) {
+                    return ExitCode::FAILURE;
+                }
+            }
             Err(error) => {
                 eprintln!("lens: could not write JSON: {error}");
                 return ExitCode::FAILURE;
@@ -428,7 +456,11 @@ fn run_import(args: &ImportArgs) -> ExitCode {
     } else {
         for (file, result) in &outcomes {
             match result {
-                Ok(report) => print_report(file, report, args.show_rejected),
+                Ok(report) => {
+                    if !emit(&report_text(file, report, args.show_rejected)) {
+                        return ExitCode::FAILURE;
+                    }
+                }
                 Err(message) => eprintln!("lens: {file}: {message}"),
             }
         }
@@ -472,9 +504,15 @@ impl import::Reread for DiskFile<'_> {
     }
 }
 
-fn print_report(file: &str, report: &ImportReport, show_rejected: usize) {
-    println!("{file}");
-    println!("  format    {}", report.format);
+/// The text summary of one imported file.
+fn report_text(file: &str, report: &ImportReport, show_rejected: usize) -> String {
+    let mut text = String::new();
+    let mut line = |line: std::fmt::Arguments| {
+        text.push_str(&line.to_string());
+        text.push('\n');
+    };
+    line(format_args!("{file}"));
+    line(format_args!("  format    {}", report.format));
     let as_of = match (report.as_of, report.as_of_source) {
         (Some(date), Some(import::AsOfSource::ReportFooter)) => {
             format!("{date} (from the report footer)")
@@ -482,39 +520,47 @@ fn print_report(file: &str, report: &ImportReport, show_rejected: usize) {
         (Some(date), _) => format!("{date} (given)"),
         (None, _) => "not stated in the file (--as-of sets it)".to_string(),
     };
-    println!("  as of     {as_of}");
+    line(format_args!("  as of     {as_of}"));
     if let Some(order) = report.date_order {
         let order = match order {
             DateOrder::DayFirst => "day/month/year",
             DateOrder::MonthFirst => "month/day/year",
             DateOrder::Auto => "automatic",
         };
-        println!("  dates     {order}");
+        line(format_args!("  dates     {order}"));
     }
     if let Some(mark) = report.decimal_mark {
-        println!("  numbers   {} ({})", mark.label(), mark.example());
+        line(format_args!(
+            "  numbers   {} ({})",
+            mark.label(),
+            mark.example()
+        ));
     }
-    println!(
+    line(format_args!(
         "  rows      {} data rows: {} stored, {} rejected",
         report.data_rows,
         report.stored_rows,
         report.rejected.len()
-    );
+    ));
     if !report.data.history.is_empty() {
-        println!("  history   {} change events", report.data.history.len());
+        line(format_args!(
+            "  history   {} change events",
+            report.data.history.len()
+        ));
     }
     for (idx, rejection) in report.rejected.iter().take(show_rejected).enumerate() {
         let label = if idx == 0 { "rejected" } else { "" };
-        println!("  {label:<9} {rejection}");
+        line(format_args!("  {label:<9} {rejection}"));
     }
     if report.rejected.len() > show_rejected {
-        println!(
+        line(format_args!(
             "            … and {} more (--json lists all)",
             report.rejected.len() - show_rejected
-        );
+        ));
     }
     for (idx, note) in report.notes.iter().enumerate() {
         let label = if idx == 0 { "notes" } else { "" };
-        println!("  {label:<9} {note}");
+        line(format_args!("  {label:<9} {note}"));
     }
+    text
 }

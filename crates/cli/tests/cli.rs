@@ -564,3 +564,25 @@ fn a_settings_file_sets_what_no_option_reaches_and_names_an_unknown_key() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_is_no_failure() {
+    // `lens analyze … | head -1`: the reader goes away before the output is written.
+    let opportunities = data("salesforce-devorg-data-export/opportunity.csv");
+    for args in [
+        vec!["analyze", "--as-of", "2026-11-13", opportunities.to_str().unwrap()],
+        vec!["import", opportunities.to_str().unwrap()],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lens"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the lens binary runs");
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
