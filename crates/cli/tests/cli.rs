@@ -570,7 +570,12 @@ fn a_reader_that_closes_the_pipe_early_is_no_failure() {
     // `lens analyze … | head -1`: the reader goes away before the output is written.
     let opportunities = data("salesforce-devorg-data-export/opportunity.csv");
     for args in [
-        vec!["analyze", "--as-of", "2026-11-13", opportunities.to_str().unwrap()],
+        vec![
+            "analyze",
+            "--as-of",
+            "2026-11-13",
+            opportunities.to_str().unwrap(),
+        ],
         vec!["import", opportunities.to_str().unwrap()],
     ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_lens"))

@@ -140,8 +140,15 @@ pub(crate) fn import_rows(
         TableKind::Opportunities => {
             let mut first_line_of_id: FxHashMap<Text, u64> = FxHashMap::default();
             let mut texts = SharedTexts::default();
+            let mut stages = StageStatuses::default();
             let built_rows = built.rows(&context, rows, |reader| {
-                opportunity_with_stage_events(reader, &context, &mut first_line_of_id, &mut texts)
+                opportunity_with_stage_events(
+                    reader,
+                    &context,
+                    &mut first_line_of_id,
+                    &mut texts,
+                    &mut stages,
+                )
             });
             for (opportunity, events) in built_rows {
                 built.data.opportunities.push(opportunity);
@@ -423,9 +430,10 @@ fn opportunity_with_stage_events(
     context: &Context,
     first_line_of_id: &mut FxHashMap<Text, u64>,
     texts: &mut SharedTexts,
+    stages: &mut StageStatuses,
 ) -> Result<(Opportunity, Vec<HistoryEvent>), Rejection> {
     let columns = context.columns;
-    let opportunity = opportunity_row(reader, columns, context.mapping, texts)?;
+    let opportunity = opportunity_row(reader, columns, context.mapping, texts, stages)?;
     if let Some(&first_line) = first_line_of_id.get(&opportunity.id) {
         return Err(reader.reject(
             columns.get("id").or(columns.get("name")),
@@ -471,6 +479,7 @@ fn opportunity_row(
     columns: &ColumnMap,
     mapping: Option<&Mapping>,
     texts: &mut SharedTexts,
+    stages: &mut StageStatuses,
 ) -> Result<Opportunity, Rejection> {
     let column = |key: &str| columns.get(key);
     let mut shared = |column: Column| reader.shared_field(column, texts);
@@ -502,7 +511,11 @@ fn opportunity_row(
     let forecast_category = reader
         .text(column("forecast_category"))
         .map(|raw| forecast_category(&raw, mapping));
-    let status = deal_status(reader, columns, stage.as_deref(), mapping)?;
+    let status = deal_status(reader, columns, || {
+        stage
+            .as_ref()
+            .map_or(DealStatus::Open, |stage| stages.of(stage, mapping))
+    })?;
     let stage_order = match reader.number(column("stage_order"))? {
         Some(order) if order >= 0.0 && order.fract() == 0.0 && order <= f64::from(u32::MAX) => {
             Some(order as u32)
@@ -556,12 +569,12 @@ fn opportunity_row(
     })
 }
 
-/// Won, lost or open: from IsWon/IsClosed when present, else a Status column, else the stage name.
+/// Won, lost or open: from IsWon/IsClosed when present, else a Status column, else the stage
+/// name (`stage_status`).
 fn deal_status(
     reader: &RowReader,
     columns: &ColumnMap,
-    stage: Option<&str>,
-    mapping: Option<&Mapping>,
+    stage_status: impl FnOnce() -> DealStatus,
 ) -> Result<DealStatus, Rejection> {
     let is_won = reader.boolean(columns.get("is_won"))?;
     let is_closed = reader.boolean(columns.get("is_closed"))?;
@@ -571,7 +584,7 @@ fn deal_status(
         (_, Some(false)) => return Ok(DealStatus::Open),
         _ => {}
     }
-    let status = status_from_columns(reader, columns, stage, mapping);
+    let status = status_from_columns(reader, columns, stage_status);
     if is_closed == Some(true) && status == DealStatus::Open {
         return Err(reader.reject(
             columns.get("is_closed"),
@@ -582,12 +595,11 @@ fn deal_status(
     Ok(status)
 }
 
-/// Won, lost or open from a Status column, else from the stage name.
+/// Won, lost or open from a Status column, else from the stage name (`stage_status`).
 fn status_from_columns(
     reader: &RowReader,
     columns: &ColumnMap,
-    stage: Option<&str>,
-    mapping: Option<&Mapping>,
+    stage_status: impl FnOnce() -> DealStatus,
 ) -> DealStatus {
     if let Some(status) = reader.text(columns.get("status")) {
         match status.to_lowercase().as_str() {
@@ -597,7 +609,33 @@ fn status_from_columns(
             _ => {}
         }
     }
-    stage.map_or(DealStatus::Open, |stage| status_from_stage(stage, mapping))
+    stage_status()
+}
+
+/// The status each stage name of one file reads as: a stage recurs on most rows, and finding it
+/// again costs less than reading its name ([`status_from_stage`]).
+#[derive(Default)]
+struct StageStatuses(Vec<(Text, DealStatus)>);
+
+impl StageStatuses {
+    /// Stages remembered; a file with more names reads the others each time.
+    const MAX: usize = 64;
+
+    fn of(&mut self, stage: &Text, mapping: Option<&Mapping>) -> DealStatus {
+        // A stage shared by the file's rows is the same text each time: its address finds it.
+        let known = self
+            .0
+            .iter()
+            .find(|(known, _)| std::ptr::eq(known.as_str(), stage.as_str()) || known == stage);
+        if let Some((_, status)) = known {
+            return *status;
+        }
+        let status = status_from_stage(stage, mapping);
+        if self.0.len() < Self::MAX {
+            self.0.push((stage.clone(), status));
+        }
+        status
+    }
 }
 
 /// A probability on the 0–100 scale; anything outside it is refused rather than rescaled.
@@ -965,5 +1003,33 @@ mod tests {
         ] {
             assert_eq!(status_from_stage(stage, None), status, "{stage:?}");
         }
+    }
+
+    #[test]
+    fn a_stage_remembered_reads_as_its_name_does() {
+        let mut stages = StageStatuses::default();
+        let won = Text::from("Closed Won");
+        assert_eq!(stages.of(&won, None), DealStatus::Won);
+        // The same text, and an equal one elsewhere in memory, are found again.
+        assert_eq!(stages.of(&won.clone(), None), DealStatus::Won);
+        assert_eq!(stages.of(&Text::from("Closed Won"), None), DealStatus::Won);
+        assert_eq!(stages.0.len(), 1);
+        // Past the limit, stages are read each time, and read right.
+        for idx in 0..StageStatuses::MAX + 5 {
+            let stage = Text::from(format!("Stage {idx}"));
+            assert_eq!(stages.of(&stage, None), DealStatus::Open);
+        }
+        assert_eq!(stages.0.len(), StageStatuses::MAX);
+        assert_eq!(stages.of(&Text::from("Deal lost"), None), DealStatus::Lost);
+        // A mapping's lists are read too.
+        let mapping = Mapping {
+            lost_stages: vec!["No Decision".into()],
+            ..Mapping::default()
+        };
+        let mut mapped = StageStatuses::default();
+        assert_eq!(
+            mapped.of(&Text::from("No Decision"), Some(&mapping)),
+            DealStatus::Lost
+        );
     }
 }

@@ -195,33 +195,44 @@ impl SlashDate {
     /// Reads the shape; `None` for other shapes (ISO dates, dotted dates, which are always day
     /// first, and month names).
     pub fn parse(raw: &str) -> Option<SlashDate> {
-        let trimmed = raw.trim().as_bytes();
-        let end = trimmed
-            .iter()
-            .position(|&byte| byte == b' ' || byte == b'T')
-            .unwrap_or(trimmed.len());
-        let date_part = &trimmed[..end];
-        // The separator is the first byte that is not a digit; every part must be digits only.
-        let separator = *date_part.iter().find(|byte| !byte.is_ascii_digit())?;
-        if separator != b'/' && separator != b'-' {
-            return None;
+        // One pass over the date part (up to a space or a `T`): three runs of digits, each at
+        // most four long, between two equal separators, `/` or `-`.
+        let mut parts = [(0u32, 0usize); 3];
+        let mut part = 0;
+        let mut separator = None;
+        for &byte in raw.trim().as_bytes() {
+            match byte {
+                b'0'..=b'9' => {
+                    let (value, length) = &mut parts[part];
+                    if *length == 4 {
+                        return None;
+                    }
+                    *value = *value * 10 + u32::from(byte - b'0');
+                    *length += 1;
+                }
+                b' ' | b'T' => break,
+                b'/' | b'-' if separator.is_none_or(|separator| separator == byte) && part < 2 => {
+                    separator = Some(byte);
+                    part += 1;
+                }
+                _ => return None,
+            }
         }
-        let mut parts = date_part.split(|&byte| byte == separator);
-        let (first, second, year) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() {
-            return None;
-        }
-        let number = |part: &[u8], lengths: std::ops::RangeInclusive<usize>| {
-            (lengths.contains(&part.len()) && part.iter().all(u8::is_ascii_digit)).then(|| {
-                part.iter()
-                    .fold(0u32, |value, digit| value * 10 + u32::from(digit - b'0'))
-            })
-        };
-        let year_value = number(year, 2..=4).filter(|_| year.len() != 3)?;
+        let [
+            (first, first_length),
+            (second, second_length),
+            (year, year_length),
+        ] = parts;
+        let day_or_month = 1..=2;
+        (part == 2
+            && day_or_month.contains(&first_length)
+            && day_or_month.contains(&second_length)
+            && matches!(year_length, 2 | 4))
+        .then_some(())?;
         Some(SlashDate {
-            first: number(first, 1..=2)?,
-            second: number(second, 1..=2)?,
-            year: year_from(year_value, year.len())?,
+            first,
+            second,
+            year: year_from(year, year_length)?,
         })
     }
 
@@ -565,6 +576,98 @@ fn plain_number(text: &str, mark: Option<DecimalMark>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shape check as it was first written, split by split: the reference for the one-pass
+    /// [`SlashDate::parse`].
+    fn slash_date_by_splits(raw: &str) -> Option<SlashDate> {
+        let trimmed = raw.trim().as_bytes();
+        let end = trimmed
+            .iter()
+            .position(|&byte| byte == b' ' || byte == b'T')
+            .unwrap_or(trimmed.len());
+        let date_part = &trimmed[..end];
+        let separator = *date_part.iter().find(|byte| !byte.is_ascii_digit())?;
+        if separator != b'/' && separator != b'-' {
+            return None;
+        }
+        let mut parts = date_part.split(|&byte| byte == separator);
+        let (first, second, year) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let number = |part: &[u8], lengths: std::ops::RangeInclusive<usize>| {
+            (lengths.contains(&part.len()) && part.iter().all(u8::is_ascii_digit)).then(|| {
+                part.iter()
+                    .fold(0u32, |value, digit| value * 10 + u32::from(digit - b'0'))
+            })
+        };
+        let year_value = number(year, 2..=4).filter(|_| year.len() != 3)?;
+        Some(SlashDate {
+            first: number(first, 1..=2)?,
+            second: number(second, 1..=2)?,
+            year: year_from(year_value, year.len())?,
+        })
+    }
+
+    #[test]
+    fn slash_dates_read_in_one_pass_as_split_by_split() {
+        let mut texts: Vec<String> = [
+            "16/10/2025",
+            "10/16/2025 3:04 PM",
+            "2/2/2026",
+            "02-03-24",
+            "16-10-2025T08:00",
+            " 1/2/26 ",
+            "2026-11-13",
+            "2026/11/13",
+            "16.10.2025",
+            "1/2",
+            "1/2/3/4",
+            "1//2026",
+            "/1/2026",
+            "1/2/",
+            "1/2-2026",
+            "1-2/2026",
+            "123/1/2026",
+            "1/123/2026",
+            "1/2/202",
+            "1/2/20266",
+            "00001/2/2026",
+            "a/2/2026",
+            "1/2/2026x",
+            "12 Oct 2025",
+            "Oct 16, 2025",
+            "",
+            " ",
+            "T",
+            "1/2/2026T",
+            "1/2/2026 ",
+            "31/02/2026",
+            "0/0/00",
+            "９/1/2026",
+        ]
+        .iter()
+        .map(|text| (*text).to_string())
+        .collect();
+        // Every string of up to six characters from the bytes that matter.
+        let alphabet = ['1', '2', '0', '/', '-', ' ', 'T', '.'];
+        let mut frontier = vec![String::new()];
+        for _ in 0..6 {
+            frontier = frontier
+                .iter()
+                .flat_map(|prefix| alphabet.iter().map(move |c| format!("{prefix}{c}")))
+                .collect();
+            texts.extend(frontier.iter().cloned());
+        }
+        for text in &texts {
+            assert_eq!(
+                SlashDate::parse(text),
+                slash_date_by_splits(text),
+                "{text:?}"
+            );
+        }
+        assert!(texts.len() > 250_000);
+    }
 
     fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(year, month, day).unwrap()
