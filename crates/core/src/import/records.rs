@@ -141,10 +141,12 @@ pub(crate) fn import_rows(
             let mut first_line_of_id: FxHashMap<Text, u64> = FxHashMap::default();
             let mut texts = SharedTexts::default();
             let mut stages = StageStatuses::default();
+            let cols = OpportunityColumns::of(columns);
             let built_rows = built.rows(&context, rows, |reader| {
                 opportunity_with_stage_events(
                     reader,
                     &context,
+                    &cols,
                     &mut first_line_of_id,
                     &mut texts,
                     &mut stages,
@@ -423,20 +425,73 @@ impl Built {
 // ---------------------------------------------------------------------------------------------
 // Opportunities
 
+/// Declares a struct of columns, one per field key (the field's name), looked up once per file
+/// rather than once per row and field.
+macro_rules! columns_of {
+    ($name:ident { $($field:ident),* $(,)? }) => {
+        struct $name {
+            $($field: Column,)*
+        }
+
+        impl $name {
+            /// The field keys, for the test that each is a field of its kind.
+            #[cfg(test)]
+            const KEYS: &[&str] = &[$(stringify!($field)),*];
+
+            fn of(columns: &ColumnMap) -> $name {
+                $name {
+                    $($field: columns.get(stringify!($field)),)*
+                }
+            }
+        }
+    };
+}
+
+columns_of!(OpportunityColumns {
+    is_deleted,
+    id,
+    name,
+    account_id,
+    account_name,
+    owner,
+    owner_manager,
+    team,
+    region,
+    segment,
+    stage,
+    stage_order,
+    is_closed,
+    is_won,
+    status,
+    forecast_category,
+    amount,
+    currency,
+    probability,
+    close_date,
+    created_date,
+    last_activity_date,
+    stage_entered_date,
+    next_step,
+    opportunity_type,
+    lead_source,
+    partner,
+});
+
 /// One opportunity and the stage events of its HubSpot "Date entered" cells; a second row with
 /// the same id is rejected, naming the line of the first.
 fn opportunity_with_stage_events(
     reader: &RowReader,
     context: &Context,
+    cols: &OpportunityColumns,
     first_line_of_id: &mut FxHashMap<Text, u64>,
     texts: &mut SharedTexts,
     stages: &mut StageStatuses,
 ) -> Result<(Opportunity, Vec<HistoryEvent>), Rejection> {
     let columns = context.columns;
-    let opportunity = opportunity_row(reader, columns, context.mapping, texts, stages)?;
+    let opportunity = opportunity_row(reader, columns, cols, context.mapping, texts, stages)?;
     if let Some(&first_line) = first_line_of_id.get(&opportunity.id) {
         return Err(reader.reject(
-            columns.get("id").or(columns.get("name")),
+            cols.id.or(cols.name),
             format!(
                 "the opportunity {} already appears on line {first_line}",
                 opportunity.id
@@ -477,54 +532,48 @@ fn reader_stage_dates<'a>(
 fn opportunity_row(
     reader: &RowReader,
     columns: &ColumnMap,
+    cols: &OpportunityColumns,
     mapping: Option<&Mapping>,
     texts: &mut SharedTexts,
     stages: &mut StageStatuses,
 ) -> Result<Opportunity, Rejection> {
-    let column = |key: &str| columns.get(key);
     let mut shared = |column: Column| reader.shared_field(column, texts);
-    reader.check_not_deleted(column("is_deleted"))?;
-    let name = reader.text(column("name"));
-    let id = match (reader.text(column("id")), &name) {
+    reader.check_not_deleted(cols.is_deleted)?;
+    let name = reader.text(cols.name);
+    let id = match (reader.text(cols.id), &name) {
         (Some(id), _) => id,
         // Without a record id (a stock "Details Only" report has none), the account and the name
         // together stand in for it: "Renewal 2026" may recur across accounts.
-        (None, Some(name)) => match shared(column("account_name")) {
+        (None, Some(name)) => match shared(cols.account_name) {
             Some(account) => format!("name:{account}/{name}"),
             None => format!("name:{name}"),
         },
         (None, None) => {
-            return Err(reader.reject(
-                column("id").or(column("name")),
-                "no opportunity id and no name",
-            ));
+            return Err(reader.reject(cols.id.or(cols.name), "no opportunity id and no name"));
         }
     };
-    let (amount, amount_currency) = match reader.money(column("amount"))? {
+    let (amount, amount_currency) = match reader.money(cols.amount)? {
         Some((value, currency)) => (Some(value), currency),
         None => (None, None),
     };
-    let currency = shared(column("currency"))
+    let currency = shared(cols.currency)
         .or_else(|| shared(columns.amount_currency))
         .or(amount_currency.map(Text::from));
-    let stage = shared(column("stage"));
+    let stage = shared(cols.stage);
     let forecast_category = reader
-        .text(column("forecast_category"))
+        .text(cols.forecast_category)
         .map(|raw| forecast_category(&raw, mapping));
-    let status = deal_status(reader, columns, || {
+    let status = deal_status(reader, cols, || {
         stage
             .as_ref()
             .map_or(DealStatus::Open, |stage| stages.of(stage, mapping))
     })?;
-    let stage_order = match reader.number(column("stage_order"))? {
+    let stage_order = match reader.number(cols.stage_order)? {
         Some(order) if order >= 0.0 && order.fract() == 0.0 && order <= f64::from(u32::MAX) => {
             Some(order as u32)
         }
         Some(_) => {
-            return Err(reader.reject(
-                column("stage_order"),
-                "the stage order is not a whole number",
-            ));
+            return Err(reader.reject(cols.stage_order, "the stage order is not a whole number"));
         }
         None => stage
             .as_deref()
@@ -542,28 +591,28 @@ fn opportunity_row(
     Ok(Opportunity {
         name: name.map_or_else(|| Text::from(&id), Text::from),
         id: Text::from(id),
-        account_id: shared(column("account_id")),
-        account_name: shared(column("account_name")),
-        owner: shared(column("owner")),
-        owner_manager: shared(column("owner_manager")),
-        team: shared(column("team")),
-        region: shared(column("region")),
-        segment: shared(column("segment")),
+        account_id: shared(cols.account_id),
+        account_name: shared(cols.account_name),
+        owner: shared(cols.owner),
+        owner_manager: shared(cols.owner_manager),
+        team: shared(cols.team),
+        region: shared(cols.region),
+        segment: shared(cols.segment),
         stage,
         stage_order,
         status,
         forecast_category,
         amount,
         currency,
-        probability: probability(reader, column("probability"))?,
-        close_date: reader.date(column("close_date"))?,
-        created_date: reader.date(column("created_date"))?,
-        last_activity_date: reader.date(column("last_activity_date"))?,
-        stage_entered_date: reader.date(column("stage_entered_date"))?,
-        next_step: reader.field(column("next_step")),
-        opportunity_type: shared(column("opportunity_type")),
-        lead_source: shared(column("lead_source")),
-        partner: shared(column("partner")),
+        probability: probability(reader, cols.probability)?,
+        close_date: reader.date(cols.close_date)?,
+        created_date: reader.date(cols.created_date)?,
+        last_activity_date: reader.date(cols.last_activity_date)?,
+        stage_entered_date: reader.date(cols.stage_entered_date)?,
+        next_step: reader.field(cols.next_step),
+        opportunity_type: shared(cols.opportunity_type),
+        lead_source: shared(cols.lead_source),
+        partner: shared(cols.partner),
         evidence,
         source: reader.source(),
     })
@@ -573,21 +622,21 @@ fn opportunity_row(
 /// name (`stage_status`).
 fn deal_status(
     reader: &RowReader,
-    columns: &ColumnMap,
+    cols: &OpportunityColumns,
     stage_status: impl FnOnce() -> DealStatus,
 ) -> Result<DealStatus, Rejection> {
-    let is_won = reader.boolean(columns.get("is_won"))?;
-    let is_closed = reader.boolean(columns.get("is_closed"))?;
+    let is_won = reader.boolean(cols.is_won)?;
+    let is_closed = reader.boolean(cols.is_closed)?;
     match (is_won, is_closed) {
         (Some(true), _) => return Ok(DealStatus::Won),
         (Some(false), Some(true)) => return Ok(DealStatus::Lost),
         (_, Some(false)) => return Ok(DealStatus::Open),
         _ => {}
     }
-    let status = status_from_columns(reader, columns, stage_status);
+    let status = status_from_columns(reader, cols, stage_status);
     if is_closed == Some(true) && status == DealStatus::Open {
         return Err(reader.reject(
-            columns.get("is_closed"),
+            cols.is_closed,
             "the deal is closed but neither its stage nor a status column says won or lost \
              (a mapping's [stages] won/lost lists can say it)",
         ));
@@ -598,10 +647,10 @@ fn deal_status(
 /// Won, lost or open from a Status column, else from the stage name (`stage_status`).
 fn status_from_columns(
     reader: &RowReader,
-    columns: &ColumnMap,
+    cols: &OpportunityColumns,
     stage_status: impl FnOnce() -> DealStatus,
 ) -> DealStatus {
-    if let Some(status) = reader.text(columns.get("status")) {
+    if let Some(status) = reader.text(cols.status) {
         match status.to_lowercase().as_str() {
             "won" | "closed won" => return DealStatus::Won,
             "lost" | "closed lost" => return DealStatus::Lost,
@@ -1003,6 +1052,17 @@ mod tests {
         ] {
             assert_eq!(status_from_stage(stage, None), status, "{stage:?}");
         }
+    }
+
+    #[test]
+    fn the_opportunity_columns_are_fields_of_an_opportunity_table() {
+        for key in OpportunityColumns::KEYS {
+            assert!(
+                super::super::fields::field_spec(TableKind::Opportunities, key).is_some(),
+                "{key}"
+            );
+        }
+        assert_eq!(OpportunityColumns::KEYS.len(), 27);
     }
 
     #[test]
