@@ -159,8 +159,9 @@ pub(crate) fn import_rows(
         }
         TableKind::OpportunityHistory => {
             let mut texts = SharedTexts::default();
+            let cols = HistoryColumns::of(columns);
             let history_rows = built.rows(&context, rows, |reader| {
-                history_row(reader, &context, &mut texts)
+                history_row(reader, &cols, context.mapping, &mut texts)
             });
             drop(texts);
             let events = &mut built.data.history;
@@ -774,39 +775,53 @@ pub(crate) fn forecast_category(raw: &str, mapping: Option<&Mapping>) -> Forecas
 // ---------------------------------------------------------------------------------------------
 // History
 
+columns_of!(HistoryColumns {
+    is_deleted,
+    opportunity_id,
+    at,
+    by,
+    stage,
+    from_stage,
+    forecast_category,
+    from_forecast_category,
+    amount,
+    prev_amount,
+    close_date,
+    prev_close_date,
+    probability,
+});
+
 fn history_row(
     reader: &RowReader,
-    context: &Context,
+    cols: &HistoryColumns,
+    mapping: Option<&Mapping>,
     texts: &mut SharedTexts,
 ) -> Result<HistoryRow, Rejection> {
-    let column = |key: &str| context.columns.get(key);
-    let mut text = |key: &str| reader.shared_field(column(key), texts);
-    let by = text("by");
-    let stage = text("stage");
-    let from_stage = text("from_stage");
-    let mut category = |key: &str| {
+    let by = reader.shared_field(cols.by, texts);
+    let stage = reader.shared_field(cols.stage, texts);
+    let from_stage = reader.shared_field(cols.from_stage, texts);
+    let mut category = |column: Column| {
         reader
-            .text(column(key))
-            .map(|raw| texts.get(forecast_category(&raw, context.mapping).label()))
+            .text(column)
+            .map(|raw| texts.get(forecast_category(&raw, mapping).label()))
     };
-    let forecast = category("forecast_category");
-    let from_forecast = category("from_forecast_category");
-    reader.check_not_deleted(column("is_deleted"))?;
+    let forecast = category(cols.forecast_category);
+    let from_forecast = category(cols.from_forecast_category);
+    reader.check_not_deleted(cols.is_deleted)?;
     Ok(HistoryRow {
-        opportunity_id: texts
-            .get(&reader.required_text(column("opportunity_id"), "opportunity id")?),
-        at: reader.required_datetime(column("at"), "change date")?,
+        opportunity_id: texts.get(&reader.required_text(cols.opportunity_id, "opportunity id")?),
+        at: reader.required_datetime(cols.at, "change date")?,
         by,
         stage,
-        amount: reader.amount(column("amount"))?,
-        close_date: reader.date(column("close_date"))?,
-        probability: reader.percent(column("probability"))?,
+        amount: reader.amount(cols.amount)?,
+        close_date: reader.date(cols.close_date)?,
+        probability: reader.percent(cols.probability)?,
         forecast_category: forecast,
         from_stage,
         from_forecast_category: from_forecast,
-        prev_amount: reader.amount(column("prev_amount"))?,
-        prev_close_date: reader.date(column("prev_close_date"))?,
-        has_from_columns: column("from_stage").is_some() || column("prev_amount").is_some(),
+        prev_amount: reader.amount(cols.prev_amount)?,
+        prev_close_date: reader.date(cols.prev_close_date)?,
+        has_from_columns: cols.from_stage.is_some() || cols.prev_amount.is_some(),
         source: reader.source(),
     })
 }
@@ -1055,7 +1070,7 @@ mod tests {
     }
 
     #[test]
-    fn the_opportunity_columns_are_fields_of_an_opportunity_table() {
+    fn the_columns_looked_up_once_are_fields_of_their_table() {
         for key in OpportunityColumns::KEYS {
             assert!(
                 super::super::fields::field_spec(TableKind::Opportunities, key).is_some(),
@@ -1063,6 +1078,12 @@ mod tests {
             );
         }
         assert_eq!(OpportunityColumns::KEYS.len(), 27);
+        for key in HistoryColumns::KEYS {
+            assert!(
+                super::super::fields::field_spec(TableKind::OpportunityHistory, key).is_some(),
+                "{key}"
+            );
+        }
     }
 
     #[test]

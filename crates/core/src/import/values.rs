@@ -141,6 +141,10 @@ fn percent_number(trimmed: &str) -> &str {
 /// What a money, number or percentage cell shows of its file's decimal mark; `None` for a cell
 /// that is empty, not a number, or has no separator.
 pub fn mark_shown(raw: &str, value_type: ValueType) -> Option<MarkShown> {
+    // Most numbers in exports are whole and show nothing: they are told by one look.
+    if !raw.bytes().any(|byte| byte == b'.' || byte == b',') {
+        return None;
+    }
     let trimmed = raw.trim();
     let number = match value_type {
         ValueType::Money => money_parts(trimmed)?.1,
@@ -270,19 +274,23 @@ fn parse_datetime(text: &str, order: Option<SlashOrder>) -> Option<NaiveDateTime
 /// Splits `2024-01-22T16:14:25.000+0000`, `02/23/26 08:55 PM` or `Oct 16, 2025 3:04 PM` into the
 /// date and the time.
 fn split_date_time(text: &str) -> (&str, Option<&str>) {
-    if let Some(position) = text.find('T').filter(|&position| position == 10) {
-        return (&text[..position], Some(&text[position + 1..]));
+    let bytes = text.as_bytes();
+    if bytes.get(10) == Some(&b'T') && !bytes[..10].contains(&b'T') {
+        return (&text[..10], Some(&text[11..]));
     }
-    // The time starts at the first space-separated token holding a colon.
-    let mut offset = 0;
-    for token in text.split(' ') {
-        if token.contains(':') {
-            return (
-                text[..offset].trim_end().trim_end_matches(','),
-                Some(text[offset..].trim()),
-            );
+    // The time starts at the space-separated token holding the first colon.
+    let mut token_start = 0;
+    for (position, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b' ' => token_start = position + 1,
+            b':' => {
+                return (
+                    text[..token_start].trim_end().trim_end_matches(','),
+                    Some(text[token_start..].trim()),
+                );
+            }
+            _ => {}
         }
-        offset += token.len() + 1;
     }
     (text, None)
 }
@@ -576,6 +584,68 @@ fn plain_number(text: &str, mark: Option<DecimalMark>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The date/time split as it was first written: the reference for [`split_date_time`].
+    fn split_date_time_by_tokens(text: &str) -> (&str, Option<&str>) {
+        if let Some(position) = text.find('T').filter(|&position| position == 10) {
+            return (&text[..position], Some(&text[position + 1..]));
+        }
+        let mut offset = 0;
+        for token in text.split(' ') {
+            if token.contains(':') {
+                return (
+                    text[..offset].trim_end().trim_end_matches(','),
+                    Some(text[offset..].trim()),
+                );
+            }
+            offset += token.len() + 1;
+        }
+        (text, None)
+    }
+
+    #[test]
+    fn dates_and_times_split_in_one_pass_as_token_by_token() {
+        let mut texts: Vec<String> = [
+            "2024-01-22T16:14:25.000+0000",
+            "2024-10-14 08:46:19",
+            "02/23/26 08:55 PM",
+            "Oct 16, 2025 3:04 PM",
+            "Oct 16, 2025",
+            "2026-11-13",
+            "TTTTTTTTTTT",
+            "16.10.2025 8:00",
+            "",
+            " : ",
+            "é 1:2",
+            "2024-10-1éT1:2",
+        ]
+        .iter()
+        .map(|text| (*text).to_string())
+        .collect();
+        let alphabet = ['1', 'T', ' ', ':', ',', '-'];
+        let mut frontier = vec![String::new()];
+        for length in 0..7 {
+            frontier = frontier
+                .iter()
+                .flat_map(|prefix| alphabet.iter().map(move |c| format!("{prefix}{c}")))
+                .collect();
+            texts.extend(frontier.iter().cloned());
+            // Behind nine and ten characters, where ISO's `T` stands.
+            if length < 4 {
+                for prefix in ["2024-10-1", "2024-10-14", "2T24-10-14"] {
+                    texts.extend(frontier.iter().map(|rest| format!("{prefix}{rest}")));
+                }
+            }
+        }
+        for text in &texts {
+            assert_eq!(
+                split_date_time(text),
+                split_date_time_by_tokens(text),
+                "{text:?}"
+            );
+        }
+        assert!(texts.len() > 300_000);
+    }
 
     /// The shape check as it was first written, split by split: the reference for the one-pass
     /// [`SlashDate::parse`].
