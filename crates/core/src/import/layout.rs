@@ -1,5 +1,6 @@
 //! The first pass over a table: where its header is, what format it has, where its data ends
-//! (a report footer), how many of its rows are blank, and how its slash dates read.
+//! (a report footer), how many of its rows are blank, how its slash dates read, and which decimal
+//! mark its numbers use.
 //!
 //! A [`Scanner`] sees each row once, in order, and keeps only what the decisions need: the rows
 //! above the header are counted, not kept; of the rows below it, only the trailing run that may be
@@ -75,7 +76,7 @@ struct DataRows {
     weigh_dates: bool,
     n_blank: usize,
     dates: DateEvidence,
-    /// Weighed unless a mapping gives the decimal mark.
+    /// Weighed unless the caller (the import options or a mapping) gives the decimal mark.
     marks: Option<MarkEvidence>,
 }
 

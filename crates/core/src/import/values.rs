@@ -790,6 +790,30 @@ mod tests {
         assert_eq!(money("(300.00)", None), Ok(Some((-300.0, None))));
         assert_eq!(money("1124741.15", None), Ok(Some((1_124_741.15, None))));
         assert_eq!(money("1'000'000", None), Ok(Some((1_000_000.0, None))));
+        // A lone separator before three digits reads with the file's mark; other cells show
+        // their own, whatever the file's mark.
+        let amount = |raw, mark| money(raw, mark).unwrap().unwrap().0;
+        assert_eq!(amount("1.234", None), 1.234);
+        assert_eq!(amount("1,234", None), 1234.0);
+        assert_eq!(amount("1.234", Some(DecimalMark::Comma)), 1234.0);
+        assert_eq!(amount("1,234", Some(DecimalMark::Comma)), 1.234);
+        assert_eq!(amount("USD 1,234.50", Some(DecimalMark::Comma)), 1234.5);
+        assert_eq!(amount("1.234,50 €", Some(DecimalMark::Point)), 1234.5);
+        // Three digits after a separator are no thousands group after a leading 0 or four digits.
+        assert_eq!(amount("0,125", Some(DecimalMark::Point)), 0.125);
+        assert_eq!(amount("1234,567", None), 1234.567);
+        assert_eq!(amount("1234.567", Some(DecimalMark::Comma)), 1234.567);
+        assert_eq!(
+            (
+                mark_shown("25.000 €", ValueType::Money),
+                mark_shown("12,5 %", ValueType::Percent)
+            ),
+            (
+                Some(MarkShown::Either),
+                Some(MarkShown::Only(DecimalMark::Comma))
+            )
+        );
+        assert_eq!(mark_shown("1500", ValueType::Number), None);
         assert_eq!(money("  ", None), Ok(None));
         assert!(money("--5", None).is_err());
         assert!(money("-(300)", None).is_err());
