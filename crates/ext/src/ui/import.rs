@@ -1,5 +1,5 @@
 //! The Import screen: pick or drop CRM exports, confirm the as-of date for exports that do not
-//! state one, say the decimal mark when the files' numbers do not show it, and see for each file
+//! state one, give the decimal mark of the files chosen next if need be, and see for each file
 //! what was read and stored.
 //!
 //! Each file goes through reading → parsing (`lens-core`'s [`import_file`]) → storing (one
@@ -37,7 +37,8 @@ pub fn ImportScreen() -> impl IntoView {
     let entries: RwSignal<Vec<Entry>> = RwSignal::new(Vec::new());
     let dragging = RwSignal::new(false);
     let as_of = RwSignal::new(browser::today());
-    // `None`: each file's numbers settle it.
+    // `None`: each file's numbers settle it; a mark chosen here is used for every number that
+    // could be read either way in the files chosen next, whatever their other numbers show.
     let decimal_mark: RwSignal<Option<DecimalMark>> = RwSignal::new(None);
     let pending: StoredValue<Vec<Option<File>>, LocalStorage> = StoredValue::new_local(Vec::new());
 
@@ -119,9 +120,9 @@ pub fn ImportScreen() -> impl IntoView {
                 />
             </label>
             <label class="lens-field">
-                <span>"Numbers like 1.234, for files whose numbers do not show their decimal mark"</span>
+                <span>"Numbers like 1.234 in the files chosen next"</span>
                 <select data-testid="import-decimal-mark-input" on:change=on_decimal_mark>
-                    <option value="" selected>"As the file shows it (else a decimal point)"</option>
+                    <option value="" selected>"As each file's numbers show (else a decimal point)"</option>
                     {DecimalMark::ALL.map(|mark| view! {
                         <option value=mark.key()>{format!("{} ({})", mark.label(), mark.example())}</option>
                     }).collect_view()}
