@@ -623,19 +623,14 @@ mod tests {
         .map(|text| (*text).to_string())
         .collect();
         let alphabet = ['1', 'T', ' ', ':', ',', '-'];
-        let mut frontier = vec![String::new()];
-        for length in 0..7 {
-            frontier = frontier
-                .iter()
-                .flat_map(|prefix| alphabet.iter().map(move |c| format!("{prefix}{c}")))
-                .collect();
-            texts.extend(frontier.iter().cloned());
+        for (index, same_length) in strings_by_length(&alphabet, 7).into_iter().enumerate() {
             // Behind nine and ten characters, where ISO's `T` stands.
-            if length < 4 {
+            if index < 4 {
                 for prefix in ["2024-10-1", "2024-10-14", "2T24-10-14"] {
-                    texts.extend(frontier.iter().map(|rest| format!("{prefix}{rest}")));
+                    texts.extend(same_length.iter().map(|rest| format!("{prefix}{rest}")));
                 }
             }
+            texts.extend(same_length);
         }
         for text in &texts {
             assert_eq!(
@@ -645,6 +640,21 @@ mod tests {
             );
         }
         assert!(texts.len() > 300_000);
+    }
+
+    /// Every string of one to `longest` characters from `alphabet`, one list per length,
+    /// shortest first.
+    fn strings_by_length(alphabet: &[char], longest: usize) -> Vec<Vec<String>> {
+        let mut lengths: Vec<Vec<String>> = Vec::new();
+        let mut frontier = vec![String::new()];
+        for _ in 0..longest {
+            frontier = frontier
+                .iter()
+                .flat_map(|prefix| alphabet.iter().map(move |c| format!("{prefix}{c}")))
+                .collect();
+            lengths.push(frontier.clone());
+        }
+        lengths
     }
 
     /// The shape check as it was first written, split by split: the reference for the one-pass
@@ -721,14 +731,7 @@ mod tests {
         .collect();
         // Every string of up to six characters from the bytes that matter.
         let alphabet = ['1', '2', '0', '/', '-', ' ', 'T', '.'];
-        let mut frontier = vec![String::new()];
-        for _ in 0..6 {
-            frontier = frontier
-                .iter()
-                .flat_map(|prefix| alphabet.iter().map(move |c| format!("{prefix}{c}")))
-                .collect();
-            texts.extend(frontier.iter().cloned());
-        }
+        texts.extend(strings_by_length(&alphabet, 6).into_iter().flatten());
         for text in &texts {
             assert_eq!(
                 SlashDate::parse(text),
