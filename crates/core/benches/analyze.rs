@@ -9,7 +9,8 @@
 //! encoded into storage chunks by a child process (so that none of the import's memory is counted),
 //! then this process reads them all back (`store::decode_sharing`, one set of shared texts for the
 //! data set, as `AnalystWorker` does; `--separate`: one set per import) and prints the time, the
-//! memory the process holds afterwards (Linux's VmRSS and its peak, VmHWM) and the texts shared.
+//! memory the process holds afterwards (Linux's VmRSS and its peak, VmHWM) and the texts shared,
+//! then indexes and analyses the data set read back as above, the analysis the panel waits for.
 //!
 //! `cargo bench -p lens-core --bench analyze -- --file FILE [--runs N] [--steps csv,parse,import,store,load]`:
 //! the native reading of one CSV export, each step over N runs after one warm-up: `csv` (the `csv`
@@ -84,7 +85,8 @@ fn main() {
         return;
     }
     if read_back {
-        read_back_stored(&dir, as_of, separate);
+        let dataset = read_back_stored(&dir, as_of, separate);
+        index_and_analyze(&dataset, as_of, runs);
         return;
     }
 
@@ -118,8 +120,13 @@ fn main() {
         n_history
     );
 
+    index_and_analyze(&dataset, as_of, runs);
+}
+
+/// Builds the `Index` once, then times `analyze_indexed` over `runs` runs after a warm-up.
+fn index_and_analyze(dataset: &Dataset, as_of: chrono::NaiveDate, runs: usize) {
     let started = Instant::now();
-    let index = Index::new(&dataset);
+    let index = Index::new(dataset);
     println!(
         "index    {:>9.1} ms  (once per load: snapshots merged and indexed by id, history grouped by record)",
         ms(started.elapsed())
@@ -177,7 +184,7 @@ fn write_stored(dir: &Path, out: &Path) {
 
 /// `--read-back`: the stored imports of `dir` (written by a child process) read back into one
 /// data set.
-fn read_back_stored(dir: &Path, as_of: chrono::NaiveDate, separate: bool) {
+fn read_back_stored(dir: &Path, as_of: chrono::NaiveDate, separate: bool) -> Dataset {
     let out = std::env::temp_dir().join(format!("lens-read-back-{}", std::process::id()));
     let status = std::process::Command::new(std::env::current_exe().expect("this bench"))
         .arg(dir)
@@ -235,7 +242,7 @@ fn read_back_stored(dir: &Path, as_of: chrono::NaiveDate, separate: bool) {
         after.0 / 1024.0,
         after.1 / 1024.0,
     );
-    std::hint::black_box(dataset);
+    dataset
 }
 
 /// This process's resident memory and its peak, in KiB (Linux; zero elsewhere).

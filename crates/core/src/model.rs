@@ -38,6 +38,17 @@ pub enum DealStatus {
     Lost,
 }
 
+impl DealStatus {
+    /// The status as evidence rows and the change ledger name it.
+    pub fn word(self) -> &'static str {
+        match self {
+            DealStatus::Open => "open",
+            DealStatus::Won => "won",
+            DealStatus::Lost => "lost",
+        }
+    }
+}
+
 /// The forecast category of a deal, normalised across CRMs.
 ///
 /// Salesforce's API value `Forecast` is labelled "Commit", `BestCase` "Best Case";

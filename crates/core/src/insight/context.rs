@@ -3,6 +3,7 @@
 //! a row into an [`EvidenceRef`] and a set of rows into a [`Population`].
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     AnalyzeError, Dataset, EvidenceRef, Exclusion, Inputs, Population, Settings, SnapshotInfo,
 };
+use crate::import::values::format_number;
 use crate::model::{DealStatus, HistoryEvent, HistoryField, Opportunity, Text};
 
 /// A fiscal quarter (or any span of whole days), both ends included.
@@ -183,6 +185,20 @@ pub struct Context<'a> {
     index: &'a Index<'a>,
     history_events: usize,
     history_events_after_as_of: usize,
+    /// The texts evidence rows quote for amounts and dates, written once per analysis.
+    value_texts: RefCell<ValueTexts>,
+}
+
+/// Amounts and dates as evidence rows quote them. A deal's amount and dates repeat in every
+/// snapshot that lists it, and a region's analysis quotes them in millions of rows: each distinct
+/// value is written once and its text shared, rather than formatted and allocated per row.
+#[derive(Default)]
+struct ValueTexts {
+    /// By the number's bits: `0` and `-0` are different texts.
+    numbers: HashMap<u64, Text>,
+    dates: HashMap<NaiveDate, Text>,
+    /// Words Lens writes itself (a deal's status).
+    words: HashMap<&'static str, Text>,
 }
 
 impl<'a> Context<'a> {
@@ -267,7 +283,59 @@ impl<'a> Context<'a> {
             index,
             history_events,
             history_events_after_as_of,
+            value_texts: RefCell::default(),
         })
+    }
+
+    /// A number as evidence quotes it, exactly and without grouping (`15000`, `12.5`), as the
+    /// import reads it back.
+    pub fn number_text(&self, value: f64) -> Text {
+        let mut texts = self.value_texts.borrow_mut();
+        texts
+            .numbers
+            .entry(value.to_bits())
+            .or_insert_with(|| Text::from(format_number(value)))
+            .clone()
+    }
+
+    /// A date as evidence quotes it (`2026-11-13`).
+    pub fn date_text(&self, date: NaiveDate) -> Text {
+        let mut texts = self.value_texts.borrow_mut();
+        texts
+            .dates
+            .entry(date)
+            .or_insert_with(|| Text::from(date.to_string()))
+            .clone()
+    }
+
+    /// A word Lens writes as a value (`won`).
+    pub fn word_text(&self, word: &'static str) -> Text {
+        let mut texts = self.value_texts.borrow_mut();
+        texts
+            .words
+            .entry(word)
+            .or_insert_with(|| Text::from(word))
+            .clone()
+    }
+
+    /// A snapshot row as evidence of its status (`open`, `won`, `lost`).
+    pub fn status_evidence(&self, deal: &Deal) -> EvidenceRef {
+        let status = self.word_text(deal.opp.status.word());
+        self.row_evidence(deal, Some("status"), Some(status))
+    }
+
+    /// A snapshot row as evidence of its amount.
+    pub fn amount_evidence(&self, deal: &Deal) -> EvidenceRef {
+        self.row_evidence(
+            deal,
+            Some("amount"),
+            deal.opp.amount.map(|amount| self.number_text(amount)),
+        )
+    }
+
+    /// A snapshot row as evidence of one of its dates.
+    pub fn date_evidence(&self, deal: &Deal, field: &str, date: Option<NaiveDate>) -> EvidenceRef {
+        self.row_evidence(deal, Some(field), date.map(|date| self.date_text(date)))
     }
 
     pub fn current(&self) -> &DatedSnapshot<'a> {
@@ -395,11 +463,7 @@ impl<'a> Context<'a> {
             return Some(StageEntry {
                 date,
                 basis: "the export's stage entry date",
-                evidence: self.row_evidence(
-                    deal,
-                    Some("stage_entered_date"),
-                    Some(date.to_string()),
-                ),
+                evidence: self.date_evidence(deal, "stage_entered_date", Some(date)),
             });
         }
         let from_history = self.history(&deal.opp.id).iter().rev().find(|e| {
@@ -767,6 +831,60 @@ mod tests {
         assert!(rank("Qualification") < rank("Needs Analysis"));
         // No moves between them: still tied.
         assert_eq!(rank("Needs Analysis"), rank("Discovery"));
+    }
+
+    #[test]
+    fn evidence_quotes_amounts_and_dates_exactly_and_shares_each_text() {
+        use crate::model::{Opportunity, Snapshot, SourceRef};
+        let opp = |id: &str, amount: f64| Opportunity {
+            id: id.into(),
+            name: id.into(),
+            amount: Some(amount),
+            close_date: Some(date("2026-12-31")),
+            status: DealStatus::Won,
+            source: SourceRef { line: 2 },
+            ..Default::default()
+        };
+        let snapshot = |as_of: &str| Snapshot {
+            as_of: date(as_of),
+            source_file: format!("{as_of}.csv").into(),
+            opportunities: vec![opp("a", 1234.56), opp("b", 15000.0), opp("c", -0.0)],
+        };
+        let dataset = Dataset {
+            snapshots: vec![snapshot("2026-11-06"), snapshot("2026-11-13")],
+            ..Dataset::default()
+        };
+        let index = Index::new(&dataset);
+        let settings = Settings::new(date("2026-11-13"));
+        let context = Context::new(&index, &settings).unwrap();
+        let quoted = |snapshot: usize, row: usize| {
+            let deal = &context.snapshots[snapshot].deals[row];
+            let amount = context.amount_evidence(deal);
+            let close = context.date_evidence(deal, "close_date", deal.opp.close_date);
+            let status = context.status_evidence(deal);
+            assert_eq!(amount.field.as_deref(), Some("amount"));
+            assert_eq!(close.field.as_deref(), Some("close_date"));
+            assert_eq!(status.field.as_deref(), Some("status"));
+            [amount, close, status].map(|row| row.new_value.expect("a value"))
+        };
+        let row = |id: &str| {
+            context.snapshots[0]
+                .deals
+                .iter()
+                .position(|deal| deal.opp.id == id)
+                .unwrap()
+        };
+        let (a, b, c) = (row("a"), row("b"), row("c"));
+        let texts = |row| quoted(0, row).map(|text| text.to_string());
+        // Not rounded (a rendered number would read 1234.6), and as the import reads it back.
+        assert_eq!(texts(a), ["1234.56", "2026-12-31", "won"]);
+        assert_eq!(texts(b), ["15000", "2026-12-31", "won"]);
+        assert_eq!(texts(c)[0], "-0");
+        // The same value in another snapshot is the same text, not another copy.
+        let [earlier, later] = [quoted(0, a), quoted(1, a)];
+        for (earlier, later) in earlier.iter().zip(&later) {
+            assert!(std::ptr::eq(earlier.as_str(), later.as_str()));
+        }
     }
 
     #[test]

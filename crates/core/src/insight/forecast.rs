@@ -191,20 +191,6 @@ impl LeftOut {
     }
 }
 
-/// A snapshot row as evidence, naming its amount. Whole amounts (nearly all of them) are written
-/// with integer formatting, which gives the same text as [`super::render::number`] at a fraction of
-/// its cost: the accuracy lists hundreds of thousands of rows at region scale.
-fn amount_evidence(context: &Context, deal: &Deal) -> EvidenceRef {
-    let amount_text = |amount: f64| {
-        if amount.fract() == 0.0 && amount.abs() < 1e15 {
-            (amount as i64).to_string()
-        } else {
-            super::render::number(amount)
-        }
-    };
-    context.row_evidence(deal, Some("amount"), deal.opp.amount.map(amount_text))
-}
-
 fn next_quarter(period: &Period, fiscal_year_start_month: u32) -> Period {
     Period::quarter_containing(period.end + Days::new(1), fiscal_year_start_month)
 }
@@ -418,7 +404,7 @@ fn rollup_insight(
         ),
         evidence: deals
             .iter()
-            .map(|deal| amount_evidence(context, deal))
+            .map(|deal| context.amount_evidence(deal))
             .collect(),
         subject,
     }
@@ -967,7 +953,7 @@ impl<'s, 'a> Accuracy<'s, 'a> {
     pub(super) fn evidence(&self, context: &Context) -> Vec<EvidenceRef> {
         self.rows
             .iter()
-            .map(|deal| amount_evidence(context, deal))
+            .map(|deal| context.amount_evidence(deal))
             .collect()
     }
 

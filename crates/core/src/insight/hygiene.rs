@@ -179,31 +179,20 @@ impl Row<'_> {
 
 /// A snapshot row as evidence, naming one field and its value in that row.
 pub(super) fn field_evidence(context: &Context, deal: &Deal, field: &str) -> EvidenceRef {
-    context.row_evidence(deal, Some(field), field_value(deal.opp, field))
-}
-
-fn field_value(opp: &Opportunity, field: &str) -> Option<Text> {
-    let date = |date: Option<NaiveDate>| date.map(|date| Text::from(date.to_string()));
-    match field {
+    let opp = deal.opp;
+    let value = match field {
         "stage" => opp.stage.clone(),
         "partner" => opp.partner.clone(),
         "segment" => opp.segment.clone(),
-        "close_date" => date(opp.close_date),
-        "created_date" => date(opp.created_date),
-        "last_activity_date" => date(opp.last_activity_date),
+        "close_date" => opp.close_date.map(|date| context.date_text(date)),
+        "created_date" => opp.created_date.map(|date| context.date_text(date)),
+        "last_activity_date" => opp.last_activity_date.map(|date| context.date_text(date)),
         "lead_source" => opp.lead_source.clone(),
-        "amount" => opp.amount.map(|amount| Text::from(number(amount))),
-        "status" => Some(Text::from(status_word(opp.status))),
+        "amount" => opp.amount.map(|amount| context.number_text(amount)),
+        "status" => Some(context.word_text(opp.status.word())),
         _ => None,
-    }
-}
-
-fn status_word(status: DealStatus) -> &'static str {
-    match status {
-        DealStatus::Open => "open",
-        DealStatus::Won => "won",
-        DealStatus::Lost => "lost",
-    }
+    };
+    context.row_evidence(deal, Some(field), value)
 }
 
 pub(super) fn pipeline_subject() -> Subject {

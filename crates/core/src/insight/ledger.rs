@@ -147,7 +147,7 @@ pub fn ledger(context: &Context, from: &DatedSnapshot, to: &DatedSnapshot) -> Ve
                 None,
                 Some(later),
                 None,
-                Some(status_text(later.opp.status).into()),
+                Some(later.opp.status.word().into()),
             )),
             Some(earlier) => compare(context, earlier, later, &mut changes),
         }
@@ -159,7 +159,7 @@ pub fn ledger(context: &Context, from: &DatedSnapshot, to: &DatedSnapshot) -> Ve
                 ChangeKind::Removed,
                 Some(earlier),
                 None,
-                Some(status_text(earlier.opp.status).into()),
+                Some(earlier.opp.status.word().into()),
                 None,
             ));
         }
@@ -286,15 +286,6 @@ fn change(
         amount_delta,
         evidence,
     }
-}
-
-fn status_text(status: DealStatus) -> String {
-    match status {
-        DealStatus::Open => "open",
-        DealStatus::Won => "won",
-        DealStatus::Lost => "lost",
-    }
-    .to_string()
 }
 
 #[cfg(test)]

@@ -923,14 +923,13 @@ fn record(
     previous_row: Option<&Deal>,
 ) {
     let opp = deal.opp;
-    let amount_text = || opp.amount.map(render::number);
     match measure {
         Measure::OpenPipeline => {
             if facts.open {
                 detail.tally.add_money(context.money(opp), &mut detail.sum);
                 detail
                     .evidence
-                    .push(context.row_evidence(deal, Some("amount"), amount_text()));
+                    .push(context.amount_evidence(deal));
             }
         }
         Measure::CommitTotal => {
@@ -938,7 +937,7 @@ fn record(
                 detail.tally.add_money(context.money(opp), &mut detail.sum);
                 detail
                     .evidence
-                    .push(context.row_evidence(deal, Some("amount"), amount_text()));
+                    .push(context.amount_evidence(deal));
             } else if facts.commit_without_close_date {
                 detail.tally.exclude("in Commit without a close date");
             }
@@ -948,10 +947,10 @@ fn record(
                 match facts.touched {
                     Some(_) => {
                         detail.tally.count();
-                        detail.evidence.push(context.row_evidence(
+                        detail.evidence.push(context.date_evidence(
                             deal,
-                            Some("last_activity_date"),
-                            opp.last_activity_date.map(|d| d.to_string()),
+                            "last_activity_date",
+                            opp.last_activity_date,
                         ));
                     }
                     None => detail.tally.exclude("no last activity date"),
@@ -963,14 +962,14 @@ fn record(
         Measure::PipelineCreated => match facts.created {
             Some(Created::Counted) => {
                 detail.tally.add_money(context.money(opp), &mut detail.sum);
-                detail.evidence.push(context.row_evidence(
+                detail.evidence.push(context.date_evidence(
                     deal,
-                    Some("created_date"),
-                    opp.created_date.map(|d| d.to_string()),
+                    "created_date",
+                    opp.created_date,
                 ));
                 detail
                     .evidence
-                    .push(context.row_evidence(deal, Some("amount"), amount_text()));
+                    .push(context.amount_evidence(deal));
             }
             Some(Created::NoDate) => detail
                 .tally
@@ -984,20 +983,12 @@ fn record(
             if facts.closed {
                 detail.tally.add_money(context.money(opp), &mut detail.sum);
                 if let Some(earlier) = previous_row {
-                    detail.evidence.push(context.row_evidence(
-                        earlier,
-                        Some("status"),
-                        Some("open"),
-                    ));
+                    detail.evidence.push(context.status_evidence(earlier));
                 }
-                detail.evidence.push(context.row_evidence(
-                    deal,
-                    Some("status"),
-                    Some(status_text(opp.status)),
-                ));
+                detail.evidence.push(context.status_evidence(deal));
                 detail
                     .evidence
-                    .push(context.row_evidence(deal, Some("amount"), amount_text()));
+                    .push(context.amount_evidence(deal));
             }
         }
         Measure::StageConversion => match facts.conversion {
@@ -1016,21 +1007,13 @@ fn record(
                 let later = if opp.status == DealStatus::Open {
                     context.row_evidence(deal, Some("stage"), opp.stage.clone())
                 } else {
-                    context.row_evidence(deal, Some("status"), Some(status_text(opp.status)))
+                    context.status_evidence(deal)
                 };
                 detail.evidence.push(later);
                 debug_assert!(conversion != Conversion::DirectionUnknown);
             }
             None => {}
         },
-    }
-}
-
-fn status_text(status: DealStatus) -> &'static str {
-    match status {
-        DealStatus::Open => "open",
-        DealStatus::Won => "won",
-        DealStatus::Lost => "lost",
     }
 }
 

@@ -567,17 +567,27 @@ impl Conversion {
 /// Whether a name (stage, type) names a POC: the whole word "POC"/"POCs"/"pilot"/"pilots", or
 /// "proof of concept" (also hyphenated).
 fn names_a_poc(text: &str) -> bool {
-    let words: Vec<String> = text
+    // Read a word at a time without copying: the analysis asks this of every deal's stage and type
+    // and of every stage change in the history. The words are ASCII, so comparing them without
+    // ASCII case is comparing them lower-cased.
+    let mut before: [&str; 2] = ["", ""];
+    for word in text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    words
-        .iter()
-        .any(|w| matches!(w.as_str(), "poc" | "pocs" | "pilot" | "pilots"))
-        || words
-            .windows(3)
-            .any(|w| w[0] == "proof" && w[1] == "of" && w[2] == "concept")
+    {
+        let is = |name: &str| word.eq_ignore_ascii_case(name);
+        if is("poc") || is("pocs") || is("pilot") || is("pilots") {
+            return true;
+        }
+        if is("concept")
+            && before[0].eq_ignore_ascii_case("proof")
+            && before[1].eq_ignore_ascii_case("of")
+        {
+            return true;
+        }
+        before = [before[1], word];
+    }
+    false
 }
 
 fn deal_pocs(context: &Context, out: &mut Vec<Insight>) {
@@ -786,5 +796,11 @@ mod tests {
         assert!(!names_a_poc("Pocket Software"));
         assert!(!names_a_poc("Autopilot Renewal"));
         assert!(!names_a_poc("Proof Review"));
+        assert!(names_a_poc("Stage 3 — PROOF  of concept (paid)"));
+        assert!(names_a_poc("pocs"));
+        assert!(!names_a_poc("proof concept"));
+        assert!(!names_a_poc("of concept proof"));
+        assert!(!names_a_poc("Proof of the concept"));
+        assert!(!names_a_poc("pöc"));
     }
 }
