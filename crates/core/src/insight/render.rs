@@ -10,28 +10,41 @@ use super::{
 
 /// `1234567.8` → `1,234,568` (whole units; amounts in exports are whole or cents).
 pub fn grouped(value: f64) -> String {
-    let rounded = value.round();
-    let negative = rounded < 0.0;
-    let digits = format!("{:.0}", rounded.abs());
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    if negative && out != "0" {
-        format!("−{out}")
-    } else {
-        out
-    }
+    let mut out = String::with_capacity(16);
+    write_grouped(&mut out, value);
+    out
 }
 
 /// An amount with its currency code: `USD 1,250,000`.
 pub fn money(value: f64, currency: Option<&str>) -> String {
-    match currency {
-        Some(code) => format!("{code} {}", grouped(value)),
-        None => grouped(value),
+    let mut out = String::with_capacity(20);
+    if let Some(code) = currency {
+        out.push_str(code);
+        out.push(' ');
+    }
+    write_grouped(&mut out, value);
+    out
+}
+
+/// [`grouped`], appended to `out`. An analysis writes tens of thousands of amounts into its
+/// texts: a whole number below 10^15 (every amount an export holds) is written with integer
+/// formatting, which gives the digits of the float formatting's exact mode at a fraction of its
+/// cost.
+fn write_grouped(out: &mut String, value: f64) {
+    let rounded = value.round();
+    let digits = if rounded.abs() < 1e15 {
+        (rounded.abs() as u64).to_string()
+    } else {
+        format!("{:.0}", rounded.abs())
+    };
+    if rounded < 0.0 && digits != "0" {
+        out.push('−');
+    }
+    for (i, digit) in digits.char_indices() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
     }
 }
 
@@ -52,6 +65,14 @@ pub fn signed_percent(ratio: f64) -> String {
 
 /// A number with up to one decimal, without trailing `.0`.
 pub fn number(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        // Whole, and exact as an integer: the same text without the float formatting's exact mode.
+        return if value == 0.0 && value.is_sign_negative() {
+            "-0".to_string()
+        } else {
+            (value as i64).to_string()
+        };
+    }
     let text = format!("{value:.1}");
     text.strip_suffix(".0").unwrap_or(&text).to_string()
 }
@@ -551,6 +572,98 @@ fn starts_with_ignoring_case(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast paths of [`number`] and [`grouped`] write what the float formatting writes.
+    #[test]
+    fn whole_numbers_read_as_the_float_formatting_writes_them() {
+        let by_float_number = |value: f64| {
+            let text = format!("{value:.1}");
+            text.strip_suffix(".0").unwrap_or(&text).to_string()
+        };
+        let by_float_grouped = |value: f64| {
+            let rounded = value.round();
+            let digits = format!("{:.0}", rounded.abs());
+            let mut out = String::new();
+            for (i, digit) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(digit);
+            }
+            if rounded < 0.0 && out != "0" {
+                format!("−{out}")
+            } else {
+                out
+            }
+        };
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.4,
+            -0.4,
+            0.5,
+            -0.5,
+            1.5,
+            2.5,
+            -2.5,
+            0.05,
+            0.25,
+            999.5,
+            1e15 - 1.0,
+            1e15,
+            -1e15,
+            1e15 + 0.5,
+            4.5e15,
+            1e20,
+            -1e20,
+            1e300,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        // Every power of ten and its neighbours, and a spread of fractions.
+        let mut power = 1.0_f64;
+        for _ in 0..22 {
+            values.extend([
+                power,
+                power - 1.0,
+                power + 1.0,
+                -power,
+                power / 7.0,
+                -power / 3.0,
+            ]);
+            power *= 10.0;
+        }
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let magnitude = 10f64.powi((x % 17) as i32);
+            let value = (x >> 11) as f64 / (1u64 << 53) as f64 * magnitude;
+            values.extend([
+                value,
+                -value,
+                value.round(),
+                (value * 100.0).round() / 100.0,
+            ]);
+        }
+        for value in values {
+            assert_eq!(number(value), by_float_number(value), "number({value:?})");
+            assert_eq!(
+                grouped(value),
+                by_float_grouped(value),
+                "grouped({value:?})"
+            );
+            assert_eq!(
+                money(value, Some("EUR")),
+                format!("EUR {}", by_float_grouped(value)),
+                "money({value:?})"
+            );
+        }
+    }
 
     #[test]
     fn formats() {
