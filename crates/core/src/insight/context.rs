@@ -185,11 +185,11 @@ pub struct Context<'a> {
     index: &'a Index<'a>,
     history_events: usize,
     history_events_after_as_of: usize,
-    /// The texts evidence rows quote for amounts and dates, written once per analysis.
+    /// The texts evidence rows quote for amounts, dates and statuses, written once per analysis.
     value_texts: RefCell<ValueTexts>,
 }
 
-/// Amounts and dates as evidence rows quote them. A deal's amount and dates repeat in every
+/// Amounts, dates and statuses as evidence rows quote them. A deal's amount and dates repeat in every
 /// snapshot that lists it, and a region's analysis quotes them in millions of rows: each distinct
 /// value is written once and its text shared, rather than formatted and allocated per row.
 #[derive(Default)]
