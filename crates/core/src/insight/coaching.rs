@@ -45,7 +45,7 @@ use super::evidence::{EvidenceReader, FillCounts, analysis_fields};
 use super::forecast::{Accuracy, AccuracyTables, Reps, Variant, make_keys_unique, rep_subject};
 use super::hygiene::{
     ClosedDeals, Cycles, OpenAge, StageDurations, Stay, StayOutcomes, cycle_evidence, days_text,
-    field_evidence, team_subject,
+    field_evidence,
 };
 use super::render::{count, money, percent, signed_percent};
 use super::stats::Quartiles;
@@ -671,7 +671,7 @@ impl Who<'_> {
 
     fn subject(&self, stage: Option<&str>) -> Subject {
         let mut subject = match self {
-            Who::Team => team_subject(),
+            Who::Team => Subject::team(),
             Who::Rep(name) => rep_subject(name),
         };
         if let Some(stage) = stage {

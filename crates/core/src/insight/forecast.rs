@@ -212,14 +212,6 @@ fn slug(text: &str) -> String {
     out.trim_matches('_').to_string()
 }
 
-fn team_subject() -> Subject {
-    Subject {
-        kind: SubjectKind::Team,
-        id: "all".into(),
-        label: "Team".into(),
-    }
-}
-
 pub(super) fn rep_subject(name: &str) -> Subject {
     Subject {
         kind: SubjectKind::Rep,
@@ -336,7 +328,7 @@ fn rollups(context: &Context) -> Vec<Insight> {
             let (quarter, rep, bucket) = key;
             let subject = match rep {
                 Some(rep) => rep_subject(reps.name(rep)),
-                None => team_subject(),
+                None => Subject::team(),
             };
             rollup_insight(context, &quarters[quarter], subject, bucket, &cells[&key])
         })

@@ -203,14 +203,6 @@ pub(super) fn pipeline_subject() -> Subject {
     }
 }
 
-pub(super) fn team_subject() -> Subject {
-    Subject {
-        kind: SubjectKind::Team,
-        id: "all".into(),
-        label: "Team".into(),
-    }
-}
-
 fn stage_subject(stage: &str) -> Subject {
     Subject {
         kind: SubjectKind::Stage,
@@ -1974,7 +1966,7 @@ fn closed_deal_insights(context: &Context, window: &Window) -> Vec<Insight> {
         key: "hygiene.win_rate_count.team".into(),
         module: Module::Hygiene,
         measure: "win_rate_count".into(),
-        subject: team_subject(),
+        subject: Subject::team(),
         value: win_rate,
         unit: Unit::Ratio,
         reference: None,
@@ -2013,7 +2005,7 @@ fn closed_deal_insights(context: &Context, window: &Window) -> Vec<Insight> {
         key: "hygiene.win_rate_value.team".into(),
         module: Module::Hygiene,
         measure: "win_rate_value".into(),
-        subject: team_subject(),
+        subject: Subject::team(),
         value: value_rate,
         unit: Unit::Ratio,
         reference: None,
@@ -2087,7 +2079,7 @@ fn closed_deal_insights(context: &Context, window: &Window) -> Vec<Insight> {
             key: format!("hygiene.{measure}.team"),
             module: Module::Hygiene,
             measure: measure.into(),
-            subject: team_subject(),
+            subject: Subject::team(),
             value: cycles.median(),
             unit: Unit::Days,
             reference: None,
@@ -2209,7 +2201,7 @@ fn velocity(
         key: "hygiene.sales_velocity.team".into(),
         module: Module::Hygiene,
         measure: "sales_velocity".into(),
-        subject: team_subject(),
+        subject: Subject::team(),
         value,
         unit: Unit::MoneyPerDay {
             currency: context.currency.clone(),

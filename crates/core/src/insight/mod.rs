@@ -470,6 +470,17 @@ pub struct Subject {
     pub label: String,
 }
 
+impl Subject {
+    /// The whole team (`all`, "Team").
+    pub fn team() -> Subject {
+        Subject {
+            kind: SubjectKind::Team,
+            id: "all".into(),
+            label: "Team".into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SubjectKind {

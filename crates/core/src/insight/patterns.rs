@@ -308,11 +308,7 @@ impl<'a> Subjects<'a> {
 
     fn new() -> Subjects<'a> {
         Subjects {
-            subjects: vec![Subject {
-                kind: SubjectKind::Team,
-                id: "all".into(),
-                label: "Team".into(),
-            }],
+            subjects: vec![Subject::team()],
             by_name: HashMap::new(),
             by_raw_owner: OwnerMap::default(),
         }

@@ -49,8 +49,7 @@ use super::cockpit::{Coverage, Total, total};
 use super::context::{Context, Deal};
 use super::forecast::{Reps, make_keys_unique, rep_subject};
 use super::hygiene::{
-    NO_LEAD_SOURCE, Window, field_evidence, lead_source, pipeline_subject, team_subject,
-    unnamed_last,
+    NO_LEAD_SOURCE, Window, field_evidence, lead_source, pipeline_subject, unnamed_last,
 };
 use super::render::{count, money};
 use super::{
@@ -364,7 +363,7 @@ impl<'c, 'a> TeamBook<'c, 'a> {
             key: "territory.capacity.team".into(),
             module: Module::Territory,
             measure: "capacity".into(),
-            subject: team_subject(),
+            subject: Subject::team(),
             value: Some(capacity),
             unit: Unit::Count,
             reference: ramp_reference(self.ramp_months),
