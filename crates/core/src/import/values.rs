@@ -430,18 +430,22 @@ fn split_currency(text: &str) -> (&str, Option<&str>) {
 
 /// A number as text without grouping, exponent or a needless fraction: 15000, 12.5.
 pub(crate) fn format_number(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        // A whole number below 10^15 is exact as an integer, and written as one without the
-        // float formatting's exact mode (a million-row history formats one or two per row).
-        let whole = value as i64;
-        if whole == 0 && value.is_sign_negative() {
-            "-0".to_string()
-        } else {
-            whole.to_string()
-        }
-    } else {
-        value.to_string()
+    format_whole(value).unwrap_or_else(|| value.to_string())
+}
+
+/// A whole number below 10^15 as text (`15000`, `-0`), or `None` for any other number. Such a
+/// number is exact as an integer, and written as one without the float formatting's exact mode
+/// (a million-row history formats one or two per row; an analysis, tens of thousands).
+pub(crate) fn format_whole(value: f64) -> Option<String> {
+    if value.fract() != 0.0 || value.abs() >= 1e15 {
+        return None;
     }
+    let whole = value as i64;
+    Some(if whole == 0 && value.is_sign_negative() {
+        "-0".to_string()
+    } else {
+        whole.to_string()
+    })
 }
 
 /// Where a number's separators stand: the characters kept (digits, dots and commas; all ASCII,

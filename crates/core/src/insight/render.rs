@@ -4,6 +4,8 @@
 use std::borrow::Borrow;
 use std::fmt::Write;
 
+use crate::import::values::format_whole;
+
 use super::{
     Analysis, ConditionStatus, EvidenceRef, Insight, Population, Reference, SubjectKind, Unit,
 };
@@ -65,13 +67,8 @@ pub fn signed_percent(ratio: f64) -> String {
 
 /// A number with up to one decimal, without trailing `.0`.
 pub fn number(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 {
-        // Whole, and exact as an integer: the same text without the float formatting's exact mode.
-        return if value == 0.0 && value.is_sign_negative() {
-            "-0".to_string()
-        } else {
-            (value as i64).to_string()
-        };
+    if let Some(whole) = format_whole(value) {
+        return whole;
     }
     let text = format!("{value:.1}");
     text.strip_suffix(".0").unwrap_or(&text).to_string()
