@@ -332,6 +332,22 @@ impl EvidenceFields {
         }
     }
 
+    /// The list of a table's evidence field names, sorted by name and each once, for
+    /// [`EvidenceFields::with_values`]: made once per file, shared by each of its records.
+    pub fn names_of(names: Vec<Arc<str>>) -> EvidenceNames {
+        debug_assert!(names.windows(2).all(|pair| pair[0] < pair[1]));
+        EvidenceNames(shared_names(names))
+    }
+
+    /// The fields named by `names`, with one value per name, in their order.
+    pub fn with_values(names: &EvidenceNames, values: Vec<Option<Text>>) -> EvidenceFields {
+        assert_eq!(names.0.len(), values.len(), "one value per evidence field");
+        EvidenceFields {
+            names: Arc::clone(&names.0),
+            values,
+        }
+    }
+
     /// Sorts names and drops repeats, keeping the first value of each.
     pub fn sorted_names<T>(mut entries: Vec<(Arc<str>, T)>) -> Vec<(Arc<str>, T)> {
         entries.sort_by(|a, b| a.0.cmp(&b.0));
@@ -409,6 +425,10 @@ thread_local! {
 
 /// The names of a record's evidence fields, in order, shared by the records with the same.
 type NameList = Arc<[Arc<str>]>;
+
+/// The shared names of a table's evidence fields ([`EvidenceFields::names_of`]).
+#[derive(Debug, Clone)]
+pub struct EvidenceNames(NameList);
 
 thread_local! {
     /// Lists of evidence field names seen on this thread, and the last one asked for (the records

@@ -6,7 +6,6 @@
 //! they cannot store; nothing here panics on any cell.
 
 use std::cell::{Cell, RefCell};
-use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -23,9 +22,9 @@ use super::{
     ImportedData, Rejection, TableKind,
 };
 use crate::model::{
-    Account, ChurnEvent, DealStatus, EvidenceFields, ExperimentAssignment, ForecastCategory,
-    HistoryEvent, Opportunity, ProgramMilestones, Role, SharedTexts, SourceRef, Subscription, Text,
-    Ticket, UsagePoint, User,
+    Account, ChurnEvent, DealStatus, EvidenceFields, EvidenceNames, ExperimentAssignment,
+    ForecastCategory, HistoryEvent, Opportunity, ProgramMilestones, Role, SharedTexts, SourceRef,
+    Subscription, Text, Ticket, UsagePoint, User,
 };
 
 /// A table read in two passes: once to lay it out (see [`Scanner`]), once to build its records.
@@ -142,11 +141,12 @@ pub(crate) fn import_rows(
             let mut texts = SharedTexts::default();
             let mut stages = StageStatuses::default();
             let cols = OpportunityColumns::of(columns);
+            let evidence = EvidenceColumns::of(columns);
             let built_rows = built.rows(&context, rows, |reader| {
                 opportunity_with_stage_events(
                     reader,
                     &context,
-                    &cols,
+                    (&cols, &evidence),
                     &mut first_line_of_id,
                     &mut texts,
                     &mut stages,
@@ -297,6 +297,11 @@ impl<'a> RowReader<'a> {
         values::text(self.cell(column))
     }
 
+    /// [`RowReader::text`], borrowed from the row.
+    fn trimmed(&self, column: Column) -> Option<&'a str> {
+        values::trimmed(self.cell(column))
+    }
+
     /// [`RowReader::text`] as a record's [`Text`].
     fn field(&self, column: Column) -> Option<Text> {
         values::trimmed(self.cell(column)).map(Text::from)
@@ -316,8 +321,8 @@ impl<'a> RowReader<'a> {
         self.typed(column, |text| values::number(text, self.decimal))
     }
 
-    fn money(&self, column: Column) -> Result<Option<(f64, Option<String>)>, Rejection> {
-        self.typed(column, |text| values::money(text, self.decimal))
+    fn money(&self, column: Column) -> Result<Option<(f64, Option<&'a str>)>, Rejection> {
+        values::money(self.cell(column), self.decimal).map_err(|reason| self.reject(column, reason))
     }
 
     fn amount(&self, column: Column) -> Result<Option<f64>, Rejection> {
@@ -360,11 +365,12 @@ impl<'a> RowReader<'a> {
     fn check_shape(&self) -> Result<(), Rejection> {
         let n_headers = self.headers.len();
         let n_cells = self.row.len();
-        let extra_filled = self
-            .row
-            .cells()
-            .skip(n_headers)
-            .any(|cell| !cell.trim().is_empty());
+        let extra_filled = n_cells > n_headers
+            && (n_headers..n_cells).any(|column| {
+                self.row
+                    .cell(column)
+                    .is_some_and(|cell| !values::trim(cell).is_empty())
+            });
         if n_cells < n_headers || extra_filled {
             return Err(Rejection {
                 line: self.row.line,
@@ -478,18 +484,42 @@ columns_of!(OpportunityColumns {
     partner,
 });
 
+/// An opportunity table's evidence columns: their fields' names, shared by every record, and
+/// the column of each.
+struct EvidenceColumns {
+    names: EvidenceNames,
+    columns: Vec<usize>,
+}
+
+impl EvidenceColumns {
+    fn of(columns: &ColumnMap) -> EvidenceColumns {
+        let (names, columns) = columns.evidence.iter().cloned().unzip();
+        EvidenceColumns {
+            names: EvidenceFields::names_of(names),
+            columns,
+        }
+    }
+}
+
 /// One opportunity and the stage events of its HubSpot "Date entered" cells; a second row with
 /// the same id is rejected, naming the line of the first.
 fn opportunity_with_stage_events(
     reader: &RowReader,
     context: &Context,
-    cols: &OpportunityColumns,
+    (cols, evidence): (&OpportunityColumns, &EvidenceColumns),
     first_line_of_id: &mut FxHashMap<Text, u64>,
     texts: &mut SharedTexts,
     stages: &mut StageStatuses,
 ) -> Result<(Opportunity, Vec<HistoryEvent>), Rejection> {
     let columns = context.columns;
-    let opportunity = opportunity_row(reader, columns, cols, context.mapping, texts, stages)?;
+    let opportunity = opportunity_row(
+        reader,
+        columns,
+        (cols, evidence),
+        context.mapping,
+        texts,
+        stages,
+    )?;
     if let Some(&first_line) = first_line_of_id.get(&opportunity.id) {
         return Err(reader.reject(
             cols.id.or(cols.name),
@@ -533,22 +563,22 @@ fn reader_stage_dates<'a>(
 fn opportunity_row(
     reader: &RowReader,
     columns: &ColumnMap,
-    cols: &OpportunityColumns,
+    (cols, evidence): (&OpportunityColumns, &EvidenceColumns),
     mapping: Option<&Mapping>,
     texts: &mut SharedTexts,
     stages: &mut StageStatuses,
 ) -> Result<Opportunity, Rejection> {
     let mut shared = |column: Column| reader.shared_field(column, texts);
     reader.check_not_deleted(cols.is_deleted)?;
-    let name = reader.text(cols.name);
-    let id = match (reader.text(cols.id), &name) {
-        (Some(id), _) => id,
+    let name = reader.trimmed(cols.name);
+    let id = match (reader.trimmed(cols.id), name) {
+        (Some(id), _) => Text::from(id),
         // Without a record id (a stock "Details Only" report has none), the account and the name
         // together stand in for it: "Renewal 2026" may recur across accounts.
-        (None, Some(name)) => match shared(cols.account_name) {
+        (None, Some(name)) => Text::from(match shared(cols.account_name) {
             Some(account) => format!("name:{account}/{name}"),
             None => format!("name:{name}"),
-        },
+        }),
         (None, None) => {
             return Err(reader.reject(cols.id.or(cols.name), "no opportunity id and no name"));
         }
@@ -562,8 +592,8 @@ fn opportunity_row(
         .or(amount_currency.map(Text::from));
     let stage = shared(cols.stage);
     let forecast_category = reader
-        .text(cols.forecast_category)
-        .map(|raw| forecast_category(&raw, mapping));
+        .trimmed(cols.forecast_category)
+        .map(|raw| forecast_category(raw, mapping));
     let status = deal_status(reader, cols, || {
         stage
             .as_ref()
@@ -580,18 +610,17 @@ fn opportunity_row(
             .as_deref()
             .and_then(|stage| mapped_stage_order(stage, mapping)),
     };
-    let evidence = EvidenceFields::from_sorted(
-        columns
-            .evidence
+    let evidence = EvidenceFields::with_values(
+        &evidence.names,
+        evidence
+            .columns
             .iter()
-            .map(|(field_name, evidence_column)| {
-                (Arc::clone(field_name), shared(Some(*evidence_column)))
-            })
+            .map(|&column| shared(Some(column)))
             .collect(),
     );
     Ok(Opportunity {
-        name: name.map_or_else(|| Text::from(&id), Text::from),
-        id: Text::from(id),
+        name: name.map_or_else(|| id.clone(), Text::from),
+        id,
         account_id: shared(cols.account_id),
         account_name: shared(cols.account_name),
         owner: shared(cols.owner),
@@ -752,7 +781,13 @@ fn mapped_stage_order(stage: &str, mapping: Option<&Mapping>) -> Option<u32> {
 
 /// Normalises a forecast category label or API value; unknown values are kept as they are.
 pub(crate) fn forecast_category(raw: &str, mapping: Option<&Mapping>) -> ForecastCategory {
-    let lower = raw.trim().to_lowercase();
+    let raw = values::trim(raw);
+    let no_mapped_values = mapping.is_none_or(|mapping| mapping.forecast_categories.is_empty());
+    if no_mapped_values && raw.is_ascii() {
+        // Lower-casing ASCII is ASCII's own: told without a lower-cased copy.
+        return forecast_category_named(raw, |word| raw.eq_ignore_ascii_case(word));
+    }
+    let lower = raw.to_lowercase();
     if let Some((_, category)) = mapping.and_then(|mapping| {
         mapping
             .forecast_categories
@@ -761,15 +796,35 @@ pub(crate) fn forecast_category(raw: &str, mapping: Option<&Mapping>) -> Forecas
     }) {
         return category.clone();
     }
-    match lower.as_str() {
-        "pipeline" | "100000001" => ForecastCategory::Pipeline,
-        "best case" | "bestcase" | "100000002" => ForecastCategory::BestCase,
-        "most likely" | "mostlikely" => ForecastCategory::MostLikely,
-        "commit" | "committed" | "forecast" | "100000003" => ForecastCategory::Commit,
-        "omitted" | "100000004" => ForecastCategory::Omitted,
-        "closed" | "won" | "lost" | "100000005" | "100000006" => ForecastCategory::Closed,
-        _ => ForecastCategory::Other(raw.trim().to_string()),
-    }
+    forecast_category_named(raw, |word| lower == word)
+}
+
+/// The category whose names `is` one of; `raw` kept as it is when none.
+fn forecast_category_named(raw: &str, is: impl Fn(&str) -> bool) -> ForecastCategory {
+    const NAMES: &[(&[&str], ForecastCategory)] = &[
+        (&["pipeline", "100000001"], ForecastCategory::Pipeline),
+        (
+            &["best case", "bestcase", "100000002"],
+            ForecastCategory::BestCase,
+        ),
+        (&["most likely", "mostlikely"], ForecastCategory::MostLikely),
+        (
+            &["commit", "committed", "forecast", "100000003"],
+            ForecastCategory::Commit,
+        ),
+        (&["omitted", "100000004"], ForecastCategory::Omitted),
+        (
+            &["closed", "won", "lost", "100000005", "100000006"],
+            ForecastCategory::Closed,
+        ),
+    ];
+    NAMES
+        .iter()
+        .find(|(names, _)| names.iter().any(|&name| is(name)))
+        .map_or_else(
+            || ForecastCategory::Other(raw.to_string()),
+            |(_, category)| category.clone(),
+        )
 }
 
 // ---------------------------------------------------------------------------------------------

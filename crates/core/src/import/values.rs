@@ -77,25 +77,32 @@ pub fn text(raw: &str) -> Option<String> {
 
 /// [`text`], borrowed from the cell.
 pub fn trimmed(raw: &str) -> Option<&str> {
-    let trimmed = raw.trim();
+    let trimmed = trim(raw);
     (!trimmed.is_empty() && trimmed != SALESFORCE_EMPTY_ID).then_some(trimmed)
+}
+
+/// `str::trim`, told at a glance for the usual cell, which starts and ends with a visible ASCII
+/// character and so has nothing to trim (an import trims every cell it reads, millions of them).
+pub(crate) fn trim(raw: &str) -> &str {
+    match raw.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => raw,
+        [only] if only.is_ascii_graphic() => raw,
+        _ => raw.trim(),
+    }
 }
 
 /// Reads an amount such as `USD 485,000.00`, `$1,200`, `1.200,50 €`, `(300)` or `-12.5`.
 /// Returns the value and the ISO currency code when the cell names one. `mark` is the file's
 /// decimal mark when settled; `None` reads "1.234" as 1.234 and "1,234" as 1234.
-pub fn money(
-    raw: &str,
-    mark: Option<DecimalMark>,
-) -> Result<Option<(f64, Option<String>)>, String> {
-    let trimmed = raw.trim();
+pub fn money(raw: &str, mark: Option<DecimalMark>) -> Result<Option<(f64, Option<&str>)>, String> {
+    let trimmed = trim(raw);
     if trimmed.is_empty() {
         return Ok(None);
     }
     let not_an_amount = || format!("\"{trimmed}\" is not an amount");
     let (sign, rest, currency) = money_parts(trimmed).ok_or_else(not_an_amount)?;
     let value = plain_number(rest, mark).ok_or_else(not_an_amount)?;
-    Ok(Some((sign * value, currency.map(str::to_string))))
+    Ok(Some((sign * value, currency)))
 }
 
 /// An amount's sign, number and currency (a code, or the symbol's code).
@@ -113,7 +120,7 @@ fn money_parts(trimmed: &str) -> Option<(f64, &str, Option<&str>)> {
 
 /// Reads a number, allowing grouping separators and a decimal comma (see [`money`] for `mark`).
 pub fn number(raw: &str, mark: Option<DecimalMark>) -> Result<Option<f64>, String> {
-    let trimmed = raw.trim();
+    let trimmed = trim(raw);
     if trimmed.is_empty() {
         return Ok(None);
     }
@@ -125,7 +132,7 @@ pub fn number(raw: &str, mark: Option<DecimalMark>) -> Result<Option<f64>, Strin
 /// Reads a percentage such as `90%` or `90` (kept on the 0–100 scale as written; see [`money`]
 /// for `mark`).
 pub fn percent(raw: &str, mark: Option<DecimalMark>) -> Result<Option<f64>, String> {
-    let trimmed = raw.trim();
+    let trimmed = trim(raw);
     if trimmed.is_empty() {
         return Ok(None);
     }
@@ -135,7 +142,10 @@ pub fn percent(raw: &str, mark: Option<DecimalMark>) -> Result<Option<f64>, Stri
 }
 
 fn percent_number(trimmed: &str) -> &str {
-    trimmed.trim_end_matches('%').trim_end()
+    match trimmed.strip_suffix('%') {
+        Some(number) => number.trim_end_matches('%').trim_end(),
+        None => trimmed,
+    }
 }
 
 /// What a money, number or percentage cell shows of its file's decimal mark; `None` for a cell
@@ -145,7 +155,7 @@ pub fn mark_shown(raw: &str, value_type: ValueType) -> Option<MarkShown> {
     if !raw.bytes().any(|byte| byte == b'.' || byte == b',') {
         return None;
     }
-    let trimmed = raw.trim();
+    let trimmed = trim(raw);
     let number = match value_type {
         ValueType::Money => money_parts(trimmed)?.1,
         ValueType::Percent => percent_number(trimmed),
@@ -157,7 +167,7 @@ pub fn mark_shown(raw: &str, value_type: ValueType) -> Option<MarkShown> {
 
 /// Reads `1`/`0`, `true`/`false`, `yes`/`no` in any case.
 pub fn boolean(raw: &str) -> Result<Option<bool>, String> {
-    let trimmed = raw.trim();
+    let trimmed = trim(raw);
     let is = |words: &[&str]| words.iter().any(|word| trimmed.eq_ignore_ascii_case(word));
     if trimmed.is_empty() {
         Ok(None)
@@ -173,7 +183,7 @@ pub fn boolean(raw: &str) -> Result<Option<bool>, String> {
 /// Reads a date or timestamp. `order` settles slash dates; `None` means none was needed
 /// (the caller has checked that no ambiguous slash date is present).
 pub fn datetime(raw: &str, order: Option<SlashOrder>) -> Result<Option<NaiveDateTime>, String> {
-    let trimmed = raw.trim();
+    let trimmed = trim(raw);
     if trimmed.is_empty() {
         return Ok(None);
     }
@@ -183,7 +193,23 @@ pub fn datetime(raw: &str, order: Option<SlashOrder>) -> Result<Option<NaiveDate
 }
 
 pub fn date(raw: &str, order: Option<SlashOrder>) -> Result<Option<NaiveDate>, String> {
-    Ok(datetime(raw, order)?.map(|value| value.date()))
+    let trimmed = trim(raw);
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    // Most date cells hold a date alone (`2/2/2026`, `2026-02-02`): with no time to split off,
+    // the date part is the whole cell, as `parse_datetime` would find.
+    let parsed = if trimmed
+        .bytes()
+        .all(|byte| byte.is_ascii_digit() || byte == b'/' || byte == b'-')
+    {
+        parse_date_part(trimmed, order)
+    } else {
+        parse_datetime(trimmed, order).map(|value| value.date())
+    };
+    parsed
+        .map(Some)
+        .ok_or_else(|| format!("\"{trimmed}\" is not a date"))
 }
 
 /// A date written with slashes or dashes whose day/month order depends on the locale
@@ -199,40 +225,26 @@ impl SlashDate {
     /// Reads the shape; `None` for other shapes (ISO dates, dotted dates, which are always day
     /// first, and month names).
     pub fn parse(raw: &str) -> Option<SlashDate> {
-        // One pass over the date part (up to a space or a `T`): three runs of digits, each at
-        // most four long, between two equal separators, `/` or `-`.
-        let mut parts = [(0u32, 0usize); 3];
-        let mut part = 0;
-        let mut separator = None;
-        for &byte in raw.trim().as_bytes() {
-            match byte {
-                b'0'..=b'9' => {
-                    let (value, length) = &mut parts[part];
-                    if *length == 4 {
-                        return None;
-                    }
-                    *value = *value * 10 + u32::from(byte - b'0');
-                    *length += 1;
-                }
-                b' ' | b'T' => break,
-                b'/' | b'-' if separator.is_none_or(|separator| separator == byte) && part < 2 => {
-                    separator = Some(byte);
-                    part += 1;
-                }
-                _ => return None,
-            }
+        // The date part (up to a space or a `T`): three runs of digits between two equal
+        // separators, `/` or `-`; day and month of one or two digits, the year of two or four.
+        let bytes = trim(raw).as_bytes();
+        let (first, first_length) = leading_number(bytes);
+        let separator = *bytes.get(first_length)?;
+        if !(1..=2).contains(&first_length) || !matches!(separator, b'/' | b'-') {
+            return None;
         }
-        let [
-            (first, first_length),
-            (second, second_length),
-            (year, year_length),
-        ] = parts;
-        let day_or_month = 1..=2;
-        (part == 2
-            && day_or_month.contains(&first_length)
-            && day_or_month.contains(&second_length)
-            && matches!(year_length, 2 | 4))
-        .then_some(())?;
+        let rest = &bytes[first_length + 1..];
+        let (second, second_length) = leading_number(rest);
+        if !(1..=2).contains(&second_length) || rest.get(second_length) != Some(&separator) {
+            return None;
+        }
+        let rest = &rest[second_length + 1..];
+        let (year, year_length) = leading_number(rest);
+        if !matches!(year_length, 2 | 4)
+            || !matches!(rest.get(year_length), None | Some(b' ' | b'T'))
+        {
+            return None;
+        }
         Some(SlashDate {
             first,
             second,
@@ -297,7 +309,25 @@ fn split_date_time(text: &str) -> (&str, Option<&str>) {
 
 fn parse_date_part(text: &str, order: Option<SlashOrder>) -> Option<NaiveDate> {
     let bytes = text.as_bytes();
-    // ISO 8601 and YYYY/MM/DD.
+    // ISO 8601 and YYYY/MM/DD, most often written in full (`2026-02-02`), read in place.
+    if let [y1, y2, y3, y4, separator, m1, m2, again, d1, d2] = *bytes
+        && matches!(separator, b'-' | b'/' | b'.')
+        && again == separator
+        && [y1, y2, y3, y4, m1, m2, d1, d2]
+            .iter()
+            .all(u8::is_ascii_digit)
+    {
+        let digits = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .fold(0u32, |value, byte| value * 10 + u32::from(byte - b'0'))
+        };
+        return NaiveDate::from_ymd_opt(
+            digits(&[y1, y2, y3, y4]) as i32,
+            digits(&[m1, m2]),
+            digits(&[d1, d2]),
+        );
+    }
     if bytes.len() >= 8
         && bytes[..4].iter().all(u8::is_ascii_digit)
         && matches!(bytes[4], b'-' | b'/' | b'.')
@@ -348,6 +378,22 @@ fn expand_year(text: &str) -> Option<i32> {
         return None;
     }
     year_from(text.parse().ok()?, text.len())
+}
+
+/// The run of ASCII digits `bytes` start with: its value (meaningful up to nine digits) and its
+/// length.
+fn leading_number(bytes: &[u8]) -> (u32, usize) {
+    let mut value = 0u32;
+    let mut length = 0;
+    while let Some(&byte) = bytes.get(length) {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        value = value.wrapping_mul(10).wrapping_add(u32::from(digit));
+        length += 1;
+    }
+    (value, length)
 }
 
 /// A year written with `digits` digits: four as they are, two as spreadsheets pivot them
@@ -415,15 +461,15 @@ fn split_currency(text: &str) -> (&str, Option<&str>) {
             .strip_prefix(symbol)
             .or_else(|| text.strip_suffix(symbol))
         {
-            return (rest.trim(), *code);
+            return (trim(rest), *code);
         }
     }
     let is_code = |part: &str| part.len() == 3 && part.bytes().all(|b| b.is_ascii_uppercase());
     if let Some((code, rest)) = text.split_once(' ').filter(|(code, _)| is_code(code)) {
-        return (rest.trim(), Some(code));
+        return (trim(rest), Some(code));
     }
     if let Some((rest, code)) = text.rsplit_once(' ').filter(|(_, code)| is_code(code)) {
-        return (rest.trim(), Some(code));
+        return (trim(rest), Some(code));
     }
     (text, None)
 }
@@ -467,14 +513,14 @@ struct Separators<'a> {
 impl<'a> Separators<'a> {
     /// `None` for a text with other characters than digits, separators, grouping and a sign.
     fn scan(text: &'a str) -> Option<Separators<'a>> {
-        let mut text = text.trim();
+        let mut text = trim(text);
         let mut negative = false;
         if let Some(inner) = text
             .strip_prefix('(')
             .and_then(|rest| rest.strip_suffix(')'))
         {
             negative = true;
-            text = inner.trim();
+            text = trim(inner);
         }
         if let Some(rest) = text.strip_prefix('-') {
             negative = !negative;
@@ -566,6 +612,12 @@ fn plain_number(text: &str, mark: Option<DecimalMark>) -> Option<f64> {
         &mut heap
     };
     let mut n = 0;
+    // The digits as a whole number and how many follow the mark, as long as that number is an
+    // exact double and the text one mark at most.
+    let mut mantissa: u64 = 0;
+    let mut n_digits = 0;
+    let mut fraction_digits: Option<usize> = None;
+    let mut exact = true;
     for c in text.chars() {
         let byte = match c {
             '0'..='9' => c as u8,
@@ -574,16 +626,43 @@ fn plain_number(text: &str, mark: Option<DecimalMark>) -> Option<f64> {
         };
         out[n] = byte;
         n += 1;
+        if byte == b'.' {
+            exact &= fraction_digits.is_none();
+            fraction_digits = Some(0);
+        } else if exact {
+            mantissa = mantissa * 10 + u64::from(byte - b'0');
+            exact = mantissa <= MAX_EXACT_MANTISSA;
+            n_digits += 1;
+            if let Some(digits) = &mut fraction_digits {
+                *digits += 1;
+            }
+        }
     }
-    let normalized = std::str::from_utf8(&out[..n]).ok()?;
-    if normalized == "." {
+    if n == 1 && out[0] == b'.' {
         return None;
     }
-    let value: f64 = normalized.parse().ok()?;
+    let digits = fraction_digits.unwrap_or(0);
+    let value = if exact && n_digits > 0 && digits < EXACT_POWERS_OF_TEN.len() {
+        // Both are exact doubles, and one division rounds their exact quotient once: the double
+        // nearest the decimal, which is what parsing the text gives.
+        mantissa as f64 / EXACT_POWERS_OF_TEN[digits]
+    } else {
+        let normalized = std::str::from_utf8(&out[..n]).ok()?;
+        normalized.parse().ok()?
+    };
     value
         .is_finite()
         .then_some(if negative { -value } else { value })
 }
+
+/// The largest whole number below which every whole number is an exact double (2^53).
+const MAX_EXACT_MANTISSA: u64 = 1 << 53;
+
+/// The powers of ten that are exact doubles: 10^0 to 10^22.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
 
 #[cfg(test)]
 mod tests {
@@ -746,6 +825,179 @@ mod tests {
         assert!(texts.len() > 250_000);
     }
 
+    #[test]
+    fn trim_tells_at_a_glance_what_str_trim_does() {
+        let alphabet = [
+            'a', '1', ' ', '\t', '\r', '\u{a0}', '\u{1f}', 'é', '\u{3000}', '~',
+        ];
+        let texts = strings_by_length(&alphabet, 4).into_iter().flatten();
+        let mut n = 0;
+        for text in std::iter::once(String::new()).chain(texts) {
+            assert_eq!(trim(&text), text.trim(), "{text:?}");
+            n += 1;
+        }
+        assert!(n > 10_000);
+    }
+
+    /// The number as it was first read, rewritten with a point and parsed as text: the reference
+    /// for [`plain_number`]'s whole-number reading.
+    fn plain_number_by_parsing(text: &str, mark: Option<DecimalMark>) -> Option<f64> {
+        let found = Separators::scan(text)?;
+        let decimal = found.decimal(mark);
+        let normalized: String = found
+            .text
+            .chars()
+            .filter_map(|c| match c {
+                '0'..='9' => Some(c),
+                '.' | ',' if Some(c) == decimal => Some('.'),
+                _ => None,
+            })
+            .collect();
+        if normalized == "." {
+            return None;
+        }
+        let value: f64 = normalized.parse().ok()?;
+        value
+            .is_finite()
+            .then_some(if found.negative { -value } else { value })
+    }
+
+    #[test]
+    fn numbers_read_to_the_bit_as_their_text_parses() {
+        let mut texts: Vec<String> = [
+            "9007199254740992",
+            "9007199254740993",
+            "9007199254740993.5",
+            "900719925474099.35",
+            "18446744073709551616",
+            "123456789012345678901234567890",
+            "0.1",
+            "0.30000000000000004",
+            "4.35",
+            "1.0000000000000000000001",
+            "1.00000000000000000000001",
+            "0.0000000000000000000000001",
+            "1,234,567.891",
+            "1.234.567,891",
+            "-0",
+            "(0.5)",
+            "1.2.3",
+            "1,2,3.4.5",
+            ",,",
+            ".",
+            "..",
+            "5.",
+            ".5",
+        ]
+        .iter()
+        .map(|text| (*text).to_string())
+        .collect();
+        let alphabet = ['0', '1', '9', '.', ',', '-', ' '];
+        texts.extend(strings_by_length(&alphabet, 6).into_iter().flatten());
+        // Long numbers with a point anywhere, from a fixed-seed generator.
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |below: u64| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % below
+        };
+        for _ in 0..50_000 {
+            let length = 1 + next(24) as usize;
+            let mut text: String = (0..length)
+                .map(|_| char::from(b'0' + next(10) as u8))
+                .collect();
+            let point = next(length as u64 + 1) as usize;
+            if point < length {
+                text.insert(point, '.');
+            }
+            texts.push(text);
+        }
+        for text in &texts {
+            for mark in [None, Some(DecimalMark::Point), Some(DecimalMark::Comma)] {
+                assert_eq!(
+                    plain_number(text, mark).map(f64::to_bits),
+                    plain_number_by_parsing(text, mark).map(f64::to_bits),
+                    "{text:?} {mark:?}"
+                );
+            }
+        }
+        assert!(texts.len() > 150_000);
+    }
+
+    /// ISO dates as they were first read, split by the separator and each part parsed: the
+    /// reference for the in-place reading of a full `YYYY-MM-DD`.
+    fn iso_date_by_splits(text: &str) -> Option<NaiveDate> {
+        let separator = char::from(text.as_bytes()[4]);
+        let mut parts = text.split(separator);
+        let year = parts.next()?.parse().ok()?;
+        let month = parts.next()?.parse().ok()?;
+        let day = parts.next()?.parse().ok()?;
+        parts
+            .next()
+            .is_none()
+            .then(|| NaiveDate::from_ymd_opt(year, month, day))
+            .flatten()
+    }
+
+    #[test]
+    fn dates_alone_read_as_dates_with_times_do() {
+        let mut texts: Vec<String> = [
+            "2024-01-22",
+            "2024/01/22",
+            "2024.01.22",
+            "2024-1-22",
+            "2024-01/22",
+            "0000-00-00",
+            "2024-13-01",
+            "2024-02-30",
+            "2024-02-29",
+            "2023-02-29",
+            "9999-12-31",
+            "2/2/2026",
+            "16/10/2025",
+            "10/16/2025",
+            " 2/2/2026 ",
+            "2024-01-22T00:00:00Z",
+            "2/2/2026 10:00",
+            "Oct 16, 2025",
+        ]
+        .iter()
+        .map(|text| (*text).to_string())
+        .collect();
+        let alphabet = ['0', '1', '2', '3', '/', '-', '.'];
+        texts.extend(strings_by_length(&alphabet, 6).into_iter().flatten());
+        for rest in strings_by_length(&['0', '1', '3', '-', '.'], 6)
+            .pop()
+            .unwrap()
+        {
+            texts.push(format!("20{rest}"));
+            texts.push(format!("2024{rest}"));
+        }
+        for text in &texts {
+            for order in [
+                None,
+                Some(SlashOrder::DayFirst),
+                Some(SlashOrder::MonthFirst),
+            ] {
+                let with_time = datetime(text, order).map(|value| value.map(|at| at.date()));
+                assert_eq!(date(text, order), with_time, "{text:?} {order:?}");
+            }
+            let bytes = text.as_bytes();
+            if bytes.len() >= 8
+                && bytes[..4].iter().all(u8::is_ascii_digit)
+                && matches!(bytes[4], b'-' | b'/' | b'.')
+            {
+                assert_eq!(
+                    parse_date_part(text, None),
+                    iso_date_by_splits(text),
+                    "{text:?}"
+                );
+            }
+        }
+        assert!(texts.len() > 100_000);
+    }
+
     fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(year, month, day).unwrap()
     }
@@ -782,18 +1034,12 @@ mod tests {
     fn amounts_in_the_shapes_crms_write() {
         assert_eq!(
             money("USD 485,000.00", None),
-            Ok(Some((485_000.0, Some("USD".into()))))
+            Ok(Some((485_000.0, Some("USD"))))
         );
-        assert_eq!(
-            money("EUR 1.234,50", None),
-            Ok(Some((1234.5, Some("EUR".into()))))
-        );
+        assert_eq!(money("EUR 1.234,50", None), Ok(Some((1234.5, Some("EUR")))));
         assert_eq!(money("$1,200", None), Ok(Some((1200.0, None))));
         assert_eq!(money("-$1,200", None), Ok(Some((-1200.0, None))));
-        assert_eq!(
-            money("1 234,5 €", None),
-            Ok(Some((1234.5, Some("EUR".into()))))
-        );
+        assert_eq!(money("1 234,5 €", None), Ok(Some((1234.5, Some("EUR")))));
         assert_eq!(money("(300.00)", None), Ok(Some((-300.0, None))));
         assert_eq!(money("1124741.15", None), Ok(Some((1_124_741.15, None))));
         assert_eq!(money("1'000'000", None), Ok(Some((1_000_000.0, None))));
